@@ -1,0 +1,144 @@
+//! The signed-in user's own session and account.
+
+use crate::domain::role::Role;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    backend::{accounts, guard::serve},
+    domain::role::{Access, Permission},
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedInUser {
+    pub user_id: String,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub org_id: String,
+    pub org_name: String,
+}
+
+#[server(prefix = "/fn", endpoint = "current_user")]
+pub async fn current_user() -> Result<SignedInUser, AppError> {
+    serve(Access::SignedIn, None, |ctx| async move {
+        let c = ctx.caller()?;
+        Ok(SignedInUser {
+            user_id: c.user_public_id.clone(),
+            display_name: c.display_name.clone(),
+            email: c.email.clone(),
+            role: c.role,
+            org_id: c.org_public_id.clone(),
+            org_name: c.org_name.clone(),
+        })
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    serve(
+        Access::Requires(Permission::ManageOwnAccount),
+        Some("/app/account"),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            accounts::change_password(&ctx, &caller, current_password, new_password).await?;
+            leptos_axum::redirect("/app/account?changed=1");
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "sign_out_other_sessions")]
+pub async fn sign_out_other_sessions() -> Result<(), AppError> {
+    serve(
+        Access::Requires(Permission::ManageOwnAccount),
+        Some("/app/account"),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            accounts::sign_out_other_sessions(&ctx, &caller).await?;
+            leptos_axum::redirect("/app/account?revoked=1");
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub action: String,
+    pub outcome: String,
+}
+
+#[server(prefix = "/fn", endpoint = "account_activity")]
+pub async fn account_activity() -> Result<Vec<ActivityEntry>, AppError> {
+    serve(
+        Access::Requires(Permission::ManageOwnAccount),
+        None,
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let items = accounts::recent_activity(&ctx, &caller).await?;
+            Ok(items
+                .into_iter()
+                .map(|i| ActivityEntry {
+                    at: i
+                        .occurred_at
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default(),
+                    action: i.action,
+                    outcome: i.outcome,
+                })
+                .collect())
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub user_id: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardData {
+    pub org_name: String,
+    pub team: Vec<TeamMember>,
+}
+
+#[server(prefix = "/fn", endpoint = "dashboard")]
+pub async fn dashboard() -> Result<DashboardData, AppError> {
+    serve(
+        Access::Requires(Permission::ViewDashboard),
+        None,
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let team = accounts::team(&ctx, &caller).await?;
+            Ok(DashboardData {
+                org_name: caller.org_name.clone(),
+                team: team
+                    .into_iter()
+                    .filter_map(|m| {
+                        Some(TeamMember {
+                            role: Role::parse(&m.role)?,
+                            user_id: m.public_id,
+                            display_name: m.display_name,
+                            active: m.active,
+                        })
+                    })
+                    .collect(),
+            })
+        },
+    )
+    .await
+}

@@ -1,0 +1,34 @@
+//! Server functions: thin glue that names its access, lets the guard decide, calls one use case
+//! and answers. Endpoints are stable (`/fn/...`) because forms post to them without JavaScript.
+
+pub mod account;
+pub mod auth;
+
+/// Every server function endpoint with the access it declares. The route-coverage test compares
+/// this table with the functions actually registered and with the guard's decisions.
+pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
+    use crate::domain::role::{Access, Permission};
+    &[
+        ("/fn/sign_in", Access::Public),
+        ("/fn/sign_up", Access::Public),
+        ("/fn/verify_email", Access::Public),
+        ("/fn/resend_verification", Access::Public),
+        ("/fn/request_password_reset", Access::Public),
+        ("/fn/reset_password", Access::Public),
+        ("/fn/token_status", Access::Public),
+        ("/fn/current_user", Access::SignedIn),
+        (
+            "/fn/change_password",
+            Access::Requires(Permission::ManageOwnAccount),
+        ),
+        (
+            "/fn/sign_out_other_sessions",
+            Access::Requires(Permission::ManageOwnAccount),
+        ),
+        (
+            "/fn/account_activity",
+            Access::Requires(Permission::ManageOwnAccount),
+        ),
+        ("/fn/dashboard", Access::Requires(Permission::ViewDashboard)),
+    ]
+};

@@ -1,0 +1,68 @@
+//! The HTML shell, the providers and the router.
+
+use crate::ui::components::layout::StaffLayout;
+use crate::ui::pages::{
+    account::AccountPage,
+    dashboard::DashboardPage,
+    home::HomePage,
+    login::LoginPage,
+    reset::{ResetPage, ResetWithTokenPage},
+    signup::{SignUpCheckEmailPage, SignUpPage},
+    verify_email::{VerifyEmailPage, VerifyEmailWithTokenPage},
+    NotFoundPage,
+};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path, SsrMode,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                // No favicon request: the portal ships no icon and wants no 404 in the log.
+                <link rel="icon" href="data:,"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="candor" href="/pkg/candor.css"/>
+        <Title formatter=|page: String| format!("{page} · Candor")/>
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/") view=HomePage/>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup/check-email") view=SignUpCheckEmailPage/>
+                <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
+                <Route
+                    path=path!("/verify-email/:token")
+                    view=VerifyEmailWithTokenPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/reset") view=ResetPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset/:token") view=ResetWithTokenPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("/app") view=StaffLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=DashboardPage/>
+                    <Route path=path!("account") view=AccountPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,771 @@
+//! Account use cases: sign-up (F1), e-mail verification, sign-in and sign-out (F2), password
+//! reset (F3), and a user's own account. Each owns its transaction.
+
+use super::audit::{self, Entry, Outcome};
+use super::auth::{password, session::SessionUser, session::SESSION_KEY, tokens};
+use super::db::{self, orgs::NewOrg, users::NewUser};
+use super::errors::is_unique_violation;
+use super::guard::{Caller, Ctx, CURRENT_DPA_VERSION};
+use super::mail::messages::{self, AccountExists, PasswordChanged, PasswordReset, VerifyEmail};
+use super::rate_limit;
+use super::request::RequestMeta;
+use super::state::AppState;
+use crate::domain::audit::AuditAction;
+use crate::domain::email_address::EmailAddress;
+use crate::domain::ids::{IdKind, PublicId};
+use crate::domain::rate_limit as limits;
+use crate::domain::role::Role;
+use crate::domain::token::{looks_like_token, TokenPurpose};
+use crate::error::{AppError, FieldError};
+use uuid::Uuid;
+
+pub struct SignUpForm {
+    pub org_name: String,
+    pub display_name: String,
+    pub email: String,
+    pub password: String,
+    pub accept_dpa: bool,
+}
+
+struct ValidSignUp {
+    org_name: String,
+    display_name: String,
+    email: EmailAddress,
+    password: crate::domain::password::NewPassword,
+}
+
+fn required_text(field: &str, raw: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
+    let value = raw.trim();
+    if value.is_empty() {
+        errors.push(FieldError {
+            field: field.into(),
+            message: "This field is required.".into(),
+        });
+    } else if value.chars().count() > max || value.chars().any(char::is_control) {
+        errors.push(FieldError {
+            field: field.into(),
+            message: format!("Use at most {max} characters, without control characters."),
+        });
+    }
+    value.to_owned()
+}
+
+fn validate_sign_up(form: SignUpForm) -> Result<ValidSignUp, AppError> {
+    let mut errors = Vec::new();
+    let org_name = required_text("org_name", &form.org_name, 200, &mut errors);
+    let display_name = required_text("display_name", &form.display_name, 200, &mut errors);
+    let email = EmailAddress::parse(&form.email).map_err(|e| {
+        errors.push(FieldError {
+            field: "email".into(),
+            message: e.to_string(),
+        })
+    });
+    let password = password::parse_new_password(
+        form.password,
+        &[form.email.trim(), display_name.as_str(), org_name.as_str()],
+    )
+    .map_err(|e| {
+        errors.push(FieldError {
+            field: "password".into(),
+            message: e.to_string(),
+        })
+    });
+    if !form.accept_dpa {
+        errors.push(FieldError {
+            field: "accept_dpa".into(),
+            message: "Accept the data processing agreement to continue.".into(),
+        });
+    }
+    match (email, password) {
+        (Ok(email), Ok(password)) if errors.is_empty() => Ok(ValidSignUp {
+            org_name,
+            display_name,
+            email,
+            password,
+        }),
+        _ => Err(AppError::Invalid { fields: errors }),
+    }
+}
+
+fn new_public_id(kind: IdKind) -> PublicId {
+    PublicId::from_random(kind, tokens::random_16())
+}
+
+/// Creates the organisation and its first admin, records the DPA acceptance and sends the
+/// verification link. An address that already has an account gets the same answer on screen and
+/// a different e-mail, so sign-up cannot be used to discover accounts.
+pub async fn sign_up(ctx: &Ctx, form: SignUpForm) -> Result<(), AppError> {
+    let state = &ctx.state;
+    rate_limit::check(
+        state,
+        limits::SIGN_UP_PER_ADDRESS,
+        &ctx.meta.client_addr.to_string(),
+    )
+    .await?;
+    let valid = validate_sign_up(form)?;
+    let now = state.clock.now();
+
+    let mut probe = state.db.begin_unscoped().await?;
+    let existing = db::users::locate_by_email(&mut probe, valid.email.as_str()).await?;
+    probe.commit().await?;
+    if let Some((_, org_id)) = existing {
+        return notify_existing_account(ctx, org_id, &valid.email).await;
+    }
+
+    let password_hash = password::hash(&valid.password).await?;
+    let org_id = Uuid::new_v4();
+    let user_id = Uuid::new_v4();
+    let org_public = new_public_id(IdKind::Org);
+    let user_public = new_public_id(IdKind::User);
+    let mut tx = state.db.begin_for_org(org_id).await?;
+    let created = async {
+        db::orgs::insert(
+            &mut tx,
+            &NewOrg {
+                id: org_id,
+                public_id: org_public.as_str(),
+                name: &valid.org_name,
+                dpa_version: CURRENT_DPA_VERSION,
+            },
+        )
+        .await?;
+        db::users::insert(
+            &mut tx,
+            &NewUser {
+                id: user_id,
+                public_id: user_public.as_str(),
+                org_id,
+                email: valid.email.as_str(),
+                display_name: &valid.display_name,
+                password_hash: &password_hash,
+                role: Role::Admin.as_str(),
+            },
+        )
+        .await?;
+        db::orgs::record_dpa_acceptance(&mut tx, org_id, user_id, CURRENT_DPA_VERSION).await
+    }
+    .await;
+    if let Err(err) = created {
+        if is_unique_violation(&err) {
+            // Another sign-up with this address won the race: answer as for an existing account.
+            tx.rollback().await?;
+            let mut probe = state.db.begin_unscoped().await?;
+            let existing = db::users::locate_by_email(&mut probe, valid.email.as_str()).await?;
+            probe.commit().await?;
+            if let Some((_, org_id)) = existing {
+                return notify_existing_account(ctx, org_id, &valid.email).await;
+            }
+        }
+        return Err(err.into());
+    }
+
+    let user_ref = user_public.as_str();
+    for (action, target) in [
+        (AuditAction::OrgCreated, org_public.as_str()),
+        (AuditAction::SignUp, user_ref),
+        (AuditAction::DpaAccepted, org_public.as_str()),
+    ] {
+        audit::record(
+            &mut tx,
+            &ctx.meta,
+            now,
+            Entry {
+                org_id: Some(org_id),
+                actor: Some(user_ref),
+                action,
+                target: Some(target),
+                outcome: Outcome::Success,
+            },
+        )
+        .await?;
+    }
+    send_verification(
+        state,
+        &mut tx,
+        &ctx.meta,
+        org_id,
+        user_id,
+        user_ref,
+        &valid.display_name,
+        &valid.org_name,
+        &valid.email,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn notify_existing_account(
+    ctx: &Ctx,
+    org_id: Uuid,
+    email: &EmailAddress,
+) -> Result<(), AppError> {
+    let state = &ctx.state;
+    let mut tx = state.db.begin_for_org(org_id).await?;
+    messages::queue(
+        &mut tx,
+        Some(org_id),
+        email.as_str(),
+        &AccountExists {
+            sign_in_link: state.settings.link("/login"),
+            reset_link: state.settings.link("/reset"),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &ctx.meta,
+        state.clock.now(),
+        Entry {
+            org_id: Some(org_id),
+            actor: None,
+            action: AuditAction::SignUpExistingAddress,
+            target: None,
+            outcome: Outcome::Denied,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)] // one call site each; a struct would only rename them
+async fn send_verification(
+    state: &AppState,
+    tx: &mut db::Tx,
+    meta: &RequestMeta,
+    org_id: Uuid,
+    user_id: Uuid,
+    user_public_id: &str,
+    display_name: &str,
+    org_name: &str,
+    email: &EmailAddress,
+) -> Result<(), AppError> {
+    let purpose = TokenPurpose::EmailVerification;
+    let token = tokens::RawToken::generate();
+    let now = state.clock.now();
+    db::tokens::insert(
+        tx,
+        org_id,
+        purpose.as_str(),
+        user_id,
+        &token.hash(),
+        now + purpose.lifetime(),
+    )
+    .await?;
+    messages::queue(
+        tx,
+        Some(org_id),
+        email.as_str(),
+        &VerifyEmail {
+            display_name: display_name.to_owned(),
+            org_name: org_name.to_owned(),
+            link: state
+                .settings
+                .link(&format!("/verify-email/{}", token.as_str())),
+            valid_hours: purpose.lifetime().whole_hours(),
+        },
+    )
+    .await?;
+    audit::record(
+        tx,
+        meta,
+        now,
+        Entry {
+            org_id: Some(org_id),
+            actor: None,
+            action: AuditAction::EmailVerificationSent,
+            target: Some(user_public_id),
+            outcome: Outcome::Success,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Checks a token without consuming it: the GET that only shows a page (S11: mail scanners
+/// prefetch links, so only the POST acts).
+pub async fn token_is_usable(
+    state: &AppState,
+    meta: &RequestMeta,
+    raw: &str,
+    purpose: TokenPurpose,
+) -> Result<bool, AppError> {
+    rate_limit::check(
+        state,
+        limits::TOKEN_PAGE_PER_ADDRESS,
+        &meta.client_addr.to_string(),
+    )
+    .await?;
+    if !looks_like_token(raw) {
+        return Ok(false);
+    }
+    let hash = tokens::hash_token(raw);
+    let mut probe = state.db.begin_unscoped().await?;
+    let org = db::tokens::locate(&mut probe, &hash).await?;
+    probe.commit().await?;
+    let Some(org_id) = org else { return Ok(false) };
+    let mut tx = state.db.begin_for_org(org_id).await?;
+    let usable =
+        db::tokens::is_usable(&mut tx, org_id, &hash, purpose.as_str(), state.clock.now()).await?;
+    tx.commit().await?;
+    Ok(usable)
+}
+
+/// Consumes a token of `purpose` and returns its organisation and subject, in a transaction
+/// scoped to that organisation. A used, expired, unknown or other-purpose token is refused alike.
+async fn consume_token(
+    state: &AppState,
+    meta: &RequestMeta,
+    raw: &str,
+    purpose: TokenPurpose,
+) -> Result<(db::Tx, Uuid, Uuid), AppError> {
+    rate_limit::check(
+        state,
+        limits::TOKEN_PAGE_PER_ADDRESS,
+        &meta.client_addr.to_string(),
+    )
+    .await?;
+    if !looks_like_token(raw) {
+        return Err(AppError::InvalidToken);
+    }
+    let hash = tokens::hash_token(raw);
+    let mut probe = state.db.begin_unscoped().await?;
+    let org = db::tokens::locate(&mut probe, &hash).await?;
+    probe.commit().await?;
+    let org_id = org.ok_or(AppError::InvalidToken)?;
+    let mut tx = state.db.begin_for_org(org_id).await?;
+    let subject =
+        db::tokens::consume(&mut tx, org_id, &hash, purpose.as_str(), state.clock.now()).await?;
+    let subject = subject.ok_or(AppError::InvalidToken)?;
+    Ok((tx, org_id, subject))
+}
+
+pub async fn verify_email(ctx: &Ctx, raw_token: &str) -> Result<(), AppError> {
+    let state = &ctx.state;
+    let (mut tx, org_id, user_id) =
+        consume_token(state, &ctx.meta, raw_token, TokenPurpose::EmailVerification).await?;
+    let now = state.clock.now();
+    db::users::mark_email_verified(&mut tx, org_id, user_id, now).await?;
+    let user = db::users::caller(&mut tx, org_id, user_id)
+        .await?
+        .ok_or(AppError::InvalidToken)?;
+    audit::record(
+        &mut tx,
+        &ctx.meta,
+        now,
+        Entry {
+            org_id: Some(org_id),
+            actor: Some(&user.user_public_id),
+            action: AuditAction::EmailVerified,
+            target: Some(&user.user_public_id),
+            outcome: Outcome::Success,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sends a fresh verification link to an unverified account. The answer never says whether the
+/// address is known.
+pub async fn resend_verification(ctx: &Ctx, raw_email: &str) -> Result<(), AppError> {
+    let state = &ctx.state;
+    rate_limit::check(
+        state,
+        limits::RESEND_PER_ADDRESS,
+        &ctx.meta.client_addr.to_string(),
+    )
+    .await?;
+    let email = EmailAddress::parse(raw_email).map_err(|e| AppError::invalid("email", e))?;
+    rate_limit::check(state, limits::RESEND_PER_ACCOUNT, email.as_str()).await?;
+    let mut probe = state.db.begin_unscoped().await?;
+    let found = db::users::locate_by_email(&mut probe, email.as_str()).await?;
+    probe.commit().await?;
+    let Some((user_id, org_id)) = found else {
+        return Ok(());
+    };
+    let mut tx = state.db.begin_for_org(org_id).await?;
+    let creds = db::users::credentials(&mut tx, org_id, user_id).await?;
+    let user = db::users::caller(&mut tx, org_id, user_id).await?;
+    if let (Some(creds), Some(user)) = (creds, user) {
+        if creds.active && !creds.email_verified {
+            send_verification(
+                state,
+                &mut tx,
+                &ctx.meta,
+                org_id,
+                user_id,
+                &user.user_public_id,
+                &user.display_name,
+                &user.org_name,
+                &email,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records a failed sign-in in its own transaction, so it persists although the request fails.
+async fn audit_sign_in_failure(
+    ctx: &Ctx,
+    org_id: Option<Uuid>,
+    target: Option<&str>,
+    action: AuditAction,
+) -> Result<(), AppError> {
+    let mut tx = match org_id {
+        Some(org) => ctx.state.db.begin_for_org(org).await?,
+        None => ctx.state.db.begin_unscoped().await?,
+    };
+    audit::record(
+        &mut tx,
+        &ctx.meta,
+        ctx.state.clock.now(),
+        Entry {
+            org_id,
+            actor: None,
+            action,
+            target,
+            outcome: Outcome::Failure,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Signs in with e-mail and password. Every failure answers the same, after the same work.
+pub async fn sign_in(ctx: &Ctx, raw_email: &str, raw_password: String) -> Result<(), AppError> {
+    let state = &ctx.state;
+    let addr_limit = rate_limit::check(
+        state,
+        limits::SIGN_IN_PER_ADDRESS,
+        &ctx.meta.client_addr.to_string(),
+    )
+    .await;
+    let email = EmailAddress::parse(raw_email).ok();
+    let account_key = email
+        .as_ref()
+        .map_or(raw_email.trim().to_lowercase(), |e| e.to_string());
+    let account_limit = rate_limit::check(state, limits::SIGN_IN_PER_ACCOUNT, &account_key).await;
+    if let Err(limited) = addr_limit.and(account_limit) {
+        audit_sign_in_failure(ctx, None, None, AuditAction::SignInRateLimited).await?;
+        return Err(limited);
+    }
+
+    let located = match &email {
+        Some(email) => {
+            let mut probe = state.db.begin_unscoped().await?;
+            let found = db::users::locate_by_email(&mut probe, email.as_str()).await?;
+            probe.commit().await?;
+            found
+        }
+        None => None,
+    };
+    let creds = match located {
+        Some((user_id, org_id)) => {
+            let mut tx = state.db.begin_for_org(org_id).await?;
+            let creds = db::users::credentials(&mut tx, org_id, user_id).await?;
+            tx.commit().await?;
+            creds.map(|c| (org_id, c))
+        }
+        None => None,
+    };
+    let stored = creds.as_ref().map(|(_, c)| c.password_hash.clone());
+    let password_ok = password::verify(raw_password, stored).await?;
+
+    let (org_id, creds) = match creds {
+        Some((org_id, creds)) if password_ok && creds.active => (org_id, creds),
+        other => {
+            let (org, target) = other.map_or((None, None), |(o, c)| (Some(o), Some(c.public_id)));
+            audit_sign_in_failure(ctx, org, target.as_deref(), AuditAction::SignInFailed).await?;
+            return Err(AppError::InvalidCredentials);
+        }
+    };
+    if !creds.email_verified {
+        // Only someone who knows the password learns this.
+        return Err(AppError::EmailNotVerified);
+    }
+
+    let now = state.clock.now();
+    // A fresh id at sign-in defeats session fixation (S4).
+    ctx.session.cycle_id().await?;
+    ctx.session
+        .insert(
+            SESSION_KEY,
+            SessionUser {
+                user_id: creds.id,
+                org_id,
+                epoch: creds.session_epoch,
+                signed_in_at: now.unix_timestamp(),
+            },
+        )
+        .await?;
+    let mut tx = state.db.begin_for_org(org_id).await?;
+    audit::record(
+        &mut tx,
+        &ctx.meta,
+        now,
+        Entry {
+            org_id: Some(org_id),
+            actor: Some(&creds.public_id),
+            action: AuditAction::SignInSucceeded,
+            target: Some(&creds.public_id),
+            outcome: Outcome::Success,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes the session (S4). Signing out without a session is not an error.
+pub async fn sign_out(
+    state: &AppState,
+    meta: &RequestMeta,
+    session: &tower_sessions::Session,
+    caller: Option<&Caller>,
+) -> Result<(), AppError> {
+    if let Some(caller) = caller {
+        let mut tx = state.db.begin_for_org(caller.org_id).await?;
+        audit::record(
+            &mut tx,
+            meta,
+            state.clock.now(),
+            Entry {
+                org_id: Some(caller.org_id),
+                actor: Some(&caller.user_public_id),
+                action: AuditAction::SignedOut,
+                target: Some(&caller.user_public_id),
+                outcome: Outcome::Success,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    session.flush().await?;
+    Ok(())
+}
+
+/// Sends a reset link (30 minutes) to an active account. Same answer for unknown addresses.
+pub async fn request_password_reset(ctx: &Ctx, raw_email: &str) -> Result<(), AppError> {
+    let state = &ctx.state;
+    rate_limit::check(
+        state,
+        limits::RESET_PER_ADDRESS,
+        &ctx.meta.client_addr.to_string(),
+    )
+    .await?;
+    let email = EmailAddress::parse(raw_email).map_err(|e| AppError::invalid("email", e))?;
+    rate_limit::check(state, limits::RESET_PER_ACCOUNT, email.as_str()).await?;
+    let mut probe = state.db.begin_unscoped().await?;
+    let found = db::users::locate_by_email(&mut probe, email.as_str()).await?;
+    probe.commit().await?;
+    let Some((user_id, org_id)) = found else {
+        return Ok(());
+    };
+    let mut tx = state.db.begin_for_org(org_id).await?;
+    let Some(user) = db::users::caller(&mut tx, org_id, user_id).await? else {
+        return Ok(());
+    };
+    if !user.active {
+        return Ok(());
+    }
+    let purpose = TokenPurpose::PasswordReset;
+    let token = tokens::RawToken::generate();
+    let now = state.clock.now();
+    db::tokens::insert(
+        &mut tx,
+        org_id,
+        purpose.as_str(),
+        user_id,
+        &token.hash(),
+        now + purpose.lifetime(),
+    )
+    .await?;
+    messages::queue(
+        &mut tx,
+        Some(org_id),
+        email.as_str(),
+        &PasswordReset {
+            display_name: user.display_name.clone(),
+            link: state.settings.link(&format!("/reset/{}", token.as_str())),
+            valid_minutes: purpose.lifetime().whole_minutes(),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &ctx.meta,
+        now,
+        Entry {
+            org_id: Some(org_id),
+            actor: None,
+            action: AuditAction::PasswordResetRequested,
+            target: Some(&user.user_public_id),
+            outcome: Outcome::Success,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password from a reset link and revokes every session of the user (F3).
+pub async fn reset_password(
+    ctx: &Ctx,
+    raw_token: &str,
+    new_password: String,
+) -> Result<(), AppError> {
+    let state = &ctx.state;
+    // Validate first: a refused password must not burn the link.
+    let candidate = password::parse_new_password(new_password, &[])
+        .map_err(|e| AppError::invalid("password", e))?;
+    let (mut tx, org_id, user_id) =
+        consume_token(state, &ctx.meta, raw_token, TokenPurpose::PasswordReset).await?;
+    let user = db::users::caller(&mut tx, org_id, user_id)
+        .await?
+        .ok_or(AppError::InvalidToken)?;
+    if !user.active {
+        return Err(AppError::InvalidToken);
+    }
+    let hash = password::hash(&candidate).await?;
+    let now = state.clock.now();
+    db::users::set_password(&mut tx, org_id, user_id, &hash, now).await?;
+    audit::record(
+        &mut tx,
+        &ctx.meta,
+        now,
+        Entry {
+            org_id: Some(org_id),
+            actor: Some(&user.user_public_id),
+            action: AuditAction::PasswordResetCompleted,
+            target: Some(&user.user_public_id),
+            outcome: Outcome::Success,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.session.flush().await?;
+    Ok(())
+}
+
+/// Changes the signed-in user's password after checking the current one; other sessions end,
+/// this one continues under a new id.
+pub async fn change_password(
+    ctx: &Ctx,
+    caller: &Caller,
+    current: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    let state = &ctx.state;
+    rate_limit::check(state, limits::SIGN_IN_PER_ACCOUNT, &caller.email).await?;
+    let candidate = password::parse_new_password(
+        new_password,
+        &[caller.email.as_str(), caller.display_name.as_str()],
+    )
+    .map_err(|e| AppError::invalid("new_password", e))?;
+    let mut tx = state.db.begin_for_org(caller.org_id).await?;
+    let stored = db::users::password_hash(&mut tx, caller.org_id, caller.user_id).await?;
+    if !password::verify(current, Some(stored)).await? {
+        return Err(AppError::invalid(
+            "current_password",
+            "This is not your current password.",
+        ));
+    }
+    let hash = password::hash(&candidate).await?;
+    let now = state.clock.now();
+    let epoch = db::users::set_password(&mut tx, caller.org_id, caller.user_id, &hash, now).await?;
+    audit::record(
+        &mut tx,
+        &ctx.meta,
+        now,
+        Entry {
+            org_id: Some(caller.org_id),
+            actor: Some(&caller.user_public_id),
+            action: AuditAction::PasswordChanged,
+            target: Some(&caller.user_public_id),
+            outcome: Outcome::Success,
+        },
+    )
+    .await?;
+    messages::queue(
+        &mut tx,
+        Some(caller.org_id),
+        &caller.email,
+        &PasswordChanged {
+            display_name: caller.display_name.clone(),
+            reset_link: state.settings.link("/reset"),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    keep_this_session(ctx, caller, epoch).await
+}
+
+/// Ends every other session of the signed-in user (their epoch moves on; this one follows).
+pub async fn sign_out_other_sessions(ctx: &Ctx, caller: &Caller) -> Result<(), AppError> {
+    let state = &ctx.state;
+    let mut tx = state.db.begin_for_org(caller.org_id).await?;
+    let epoch = db::users::bump_session_epoch(&mut tx, caller.org_id, caller.user_id).await?;
+    audit::record(
+        &mut tx,
+        &ctx.meta,
+        state.clock.now(),
+        Entry {
+            org_id: Some(caller.org_id),
+            actor: Some(&caller.user_public_id),
+            action: AuditAction::OtherSessionsRevoked,
+            target: Some(&caller.user_public_id),
+            outcome: Outcome::Success,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    keep_this_session(ctx, caller, epoch).await
+}
+
+async fn keep_this_session(ctx: &Ctx, caller: &Caller, epoch: i32) -> Result<(), AppError> {
+    let mut record: SessionUser = ctx
+        .session
+        .get(SESSION_KEY)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    debug_assert_eq!(record.user_id, caller.user_id);
+    record.epoch = epoch;
+    ctx.session.cycle_id().await?;
+    ctx.session.insert(SESSION_KEY, record).await?;
+    Ok(())
+}
+
+pub struct ActivityItem {
+    pub occurred_at: time::OffsetDateTime,
+    pub action: String,
+    pub outcome: String,
+}
+
+/// The signed-in user's recent security events, for their account page.
+pub async fn recent_activity(ctx: &Ctx, caller: &Caller) -> Result<Vec<ActivityItem>, AppError> {
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let rows =
+        db::audit::recent_for_actor(&mut tx, caller.org_id, &caller.user_public_id, 10).await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ActivityItem {
+            occurred_at: r.occurred_at,
+            action: r.action,
+            outcome: r.outcome,
+        })
+        .collect())
+}
+
+/// Members of the caller's organisation, for the dashboard's team panel.
+pub async fn team(ctx: &Ctx, caller: &Caller) -> Result<Vec<db::users::MemberRow>, AppError> {
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let rows = db::users::list_for_org(&mut tx, caller.org_id).await?;
+    tx.commit().await?;
+    Ok(rows)
+}

@@ -1,0 +1,203 @@
+//! The audit log (F12, S16): appending, sealing into per-organisation hash chains, verifying.
+
+use super::db::{self, audit::Link, Tx};
+use super::request::RequestMeta;
+use crate::domain::audit::{chain_hash, AuditAction, SealedFields, GENESIS};
+use sqlx::{types::ipnetwork::IpNetwork, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub const NO_ORG_CHAIN: Uuid = Uuid::nil();
+const SEAL_BATCH: i64 = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+    Denied,
+}
+
+impl Outcome {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Denied => "denied",
+        }
+    }
+}
+
+pub struct Entry<'a> {
+    pub org_id: Option<Uuid>,
+    pub actor: Option<&'a str>,
+    pub action: AuditAction,
+    pub target: Option<&'a str>,
+    pub outcome: Outcome,
+}
+
+/// Appends inside the caller's transaction, so the event commits with the change it records.
+pub async fn record(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    now: OffsetDateTime,
+    entry: Entry<'_>,
+) -> Result<(), sqlx::Error> {
+    db::audit::append(
+        tx,
+        &db::audit::NewEvent {
+            org_id: entry.org_id,
+            occurred_at: now,
+            actor: entry.actor,
+            action: entry.action.as_str(),
+            target: entry.target,
+            outcome: entry.outcome.as_str(),
+            source_addr: Some(IpNetwork::from(meta.client_addr)),
+            request_id: Some(&meta.request_id),
+        },
+    )
+    .await
+}
+
+fn micros(t: OffsetDateTime) -> i128 {
+    t.unix_timestamp_nanos() / 1000
+}
+
+fn to_array(bytes: &[u8]) -> Option<[u8; 32]> {
+    bytes.try_into().ok()
+}
+
+/// Seals every pending event of every chain; returns how many were sealed. Safe to run from
+/// several instances at once: each chain is sealed under its own advisory lock.
+pub async fn seal_pending(system: &PgPool) -> Result<u64, sqlx::Error> {
+    let mut sealed = 0u64;
+    for chain_key in db::audit::chains_with_unsealed(system).await? {
+        loop {
+            let mut tx = system.begin().await?;
+            db::audit::lock_chain(&mut tx, chain_key).await?;
+            let (mut position, mut prev) = match db::audit::chain_head(&mut tx, chain_key).await? {
+                Some((pos, hash)) => (pos, to_array(&hash).unwrap_or(GENESIS)),
+                None => (0, GENESIS),
+            };
+            let events = db::audit::unsealed_events(&mut tx, chain_key, SEAL_BATCH).await?;
+            if events.is_empty() {
+                tx.rollback().await?;
+                break;
+            }
+            let mut links = Vec::with_capacity(events.len());
+            for e in &events {
+                position += 1;
+                let org = e.org_id.map(|o| o.to_string());
+                let hash = chain_hash(
+                    &prev,
+                    position,
+                    &SealedFields {
+                        event_id: e.id,
+                        org: org.as_deref(),
+                        occurred_at_micros: micros(e.occurred_at),
+                        actor: e.actor.as_deref(),
+                        action: &e.action,
+                        target: e.target.as_deref(),
+                        outcome: &e.outcome,
+                    },
+                );
+                links.push(Link {
+                    event_id: e.id,
+                    position,
+                    prev_hash: prev.to_vec(),
+                    hash: hash.to_vec(),
+                });
+                prev = hash;
+            }
+            db::audit::insert_links(&mut tx, chain_key, &links).await?;
+            tx.commit().await?;
+            sealed += links.len() as u64;
+            if (events.len() as i64) < SEAL_BATCH {
+                break;
+            }
+        }
+    }
+    Ok(sealed)
+}
+
+#[derive(Debug, Default)]
+pub struct VerifyReport {
+    pub chains: u64,
+    pub events_verified: u64,
+    /// Events older than a minute that no sealer has chained yet.
+    pub unsealed: i64,
+    pub problems: Vec<String>,
+}
+
+impl VerifyReport {
+    pub fn is_intact(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Recomputes every chain from its first link: a changed field, a removed event, a removed or
+/// reordered link each break it.
+pub async fn verify(system: &PgPool, now: OffsetDateTime) -> Result<VerifyReport, sqlx::Error> {
+    let mut report = VerifyReport::default();
+    let mut cursor = (Uuid::nil(), -1i64);
+    let mut current: Option<(Uuid, i64, [u8; 32])> = None;
+    loop {
+        let page = db::audit::sealed_page(system, cursor.0, cursor.1, 5000).await?;
+        if page.is_empty() {
+            break;
+        }
+        for row in &page {
+            cursor = (row.chain_key, row.position);
+            let (expected_position, expected_prev) = match current {
+                Some((key, pos, hash)) if key == row.chain_key => (pos + 1, hash),
+                _ => {
+                    report.chains += 1;
+                    (1, GENESIS)
+                }
+            };
+            let label = format!("chain {} position {}", row.chain_key, row.position);
+            if row.position != expected_position {
+                report.problems.push(format!(
+                    "{label}: expected position {expected_position} (links removed)"
+                ));
+            }
+            if to_array(&row.prev_hash) != Some(expected_prev) {
+                report
+                    .problems
+                    .push(format!("{label}: link does not follow the previous one"));
+            }
+            let stored = to_array(&row.hash).unwrap_or(GENESIS);
+            if !row.event_present {
+                report
+                    .problems
+                    .push(format!("{label}: event {} was removed", row.event_id));
+            } else {
+                let org = row.org_id.map(|o| o.to_string());
+                let recomputed = chain_hash(
+                    &to_array(&row.prev_hash).unwrap_or(GENESIS),
+                    row.position,
+                    &SealedFields {
+                        event_id: row.event_id,
+                        org: org.as_deref(),
+                        occurred_at_micros: row.occurred_at.map(micros).unwrap_or_default(),
+                        actor: row.actor.as_deref(),
+                        action: row.action.as_deref().unwrap_or_default(),
+                        target: row.target.as_deref(),
+                        outcome: row.outcome.as_deref().unwrap_or_default(),
+                    },
+                );
+                let chain_matches = row.org_id.unwrap_or(NO_ORG_CHAIN) == row.chain_key;
+                if recomputed != stored || !chain_matches {
+                    report
+                        .problems
+                        .push(format!("{label}: event {} was altered", row.event_id));
+                } else {
+                    report.events_verified += 1;
+                }
+            }
+            current = Some((row.chain_key, row.position, stored));
+        }
+    }
+    report.unsealed =
+        db::audit::count_unsealed_older_than(system, now - time::Duration::minutes(1)).await?;
+    Ok(report)
+}

@@ -1,0 +1,19 @@
+//! The server-side session record (S4). The cookie holds only the session id.
+
+use serde::{Deserialize, Serialize};
+use time::Duration;
+use uuid::Uuid;
+
+pub const SESSION_KEY: &str = "auth";
+pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub user_id: Uuid,
+    pub org_id: Uuid,
+    /// Must equal the user's current epoch; bumping it revokes this session.
+    pub epoch: i32,
+    /// Unix seconds at sign-in, for the absolute timeout.
+    pub signed_in_at: i64,
+}

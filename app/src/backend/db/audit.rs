@@ -1,0 +1,208 @@
+use super::Tx;
+use sqlx::{types::ipnetwork::IpNetwork, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub struct NewEvent<'a> {
+    pub org_id: Option<Uuid>,
+    pub occurred_at: OffsetDateTime,
+    pub actor: Option<&'a str>,
+    pub action: &'a str,
+    pub target: Option<&'a str>,
+    pub outcome: &'a str,
+    pub source_addr: Option<IpNetwork>,
+    pub request_id: Option<&'a str>,
+}
+
+/// A plain insert: the id comes from a sequence, so concurrent appends never wait on each other.
+pub async fn append(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO audit_events
+             (org_id, occurred_at, actor, action, target, outcome, source_addr, request_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"#,
+        e.org_id,
+        e.occurred_at,
+        e.actor,
+        e.action,
+        e.target,
+        e.outcome,
+        e.source_addr,
+        e.request_id,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub struct EventRow {
+    pub id: i64,
+    pub org_id: Option<Uuid>,
+    pub occurred_at: OffsetDateTime,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub outcome: String,
+}
+
+/// Chains (organisations, or the nil uuid for org-less events) with events still to seal.
+pub async fn chains_with_unsealed(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT DISTINCT COALESCE(e.org_id, '00000000-0000-0000-0000-000000000000'::uuid) AS "chain_key!"
+           FROM audit_events e
+           WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = e.id)"#
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Serialises sealers of one chain (several portal instances may run one each).
+pub async fn lock_chain(tx: &mut Tx, chain_key: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('audit_chain:' || $1::uuid::text, 0))",
+        chain_key
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn chain_head(
+    tx: &mut Tx,
+    chain_key: Uuid,
+) -> Result<Option<(i64, Vec<u8>)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT position, hash FROM audit_chain WHERE chain_key = $1
+           ORDER BY position DESC LIMIT 1"#,
+        chain_key
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| (r.position, r.hash)))
+}
+
+pub async fn unsealed_events(
+    tx: &mut Tx,
+    chain_key: Uuid,
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as!(
+        EventRow,
+        r#"SELECT e.id, e.org_id, e.occurred_at, e.actor, e.action, e.target, e.outcome
+           FROM audit_events e
+           WHERE COALESCE(e.org_id, '00000000-0000-0000-0000-000000000000'::uuid) = $1
+             AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = e.id)
+           ORDER BY e.id LIMIT $2"#,
+        chain_key,
+        limit
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub struct Link {
+    pub event_id: i64,
+    pub position: i64,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+pub async fn insert_links(tx: &mut Tx, chain_key: Uuid, links: &[Link]) -> Result<(), sqlx::Error> {
+    let event_ids: Vec<i64> = links.iter().map(|l| l.event_id).collect();
+    let positions: Vec<i64> = links.iter().map(|l| l.position).collect();
+    let prevs: Vec<Vec<u8>> = links.iter().map(|l| l.prev_hash.clone()).collect();
+    let hashes: Vec<Vec<u8>> = links.iter().map(|l| l.hash.clone()).collect();
+    sqlx::query!(
+        r#"INSERT INTO audit_chain (event_id, chain_key, position, prev_hash, hash)
+           SELECT e, $1, p, ph, h FROM UNNEST($2::bigint[], $3::bigint[], $4::bytea[], $5::bytea[])
+             AS t(e, p, ph, h)"#,
+        chain_key,
+        &event_ids,
+        &positions,
+        &prevs,
+        &hashes,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// One link of a chain with the event it seals (absent if the event row was removed).
+pub struct SealedRow {
+    pub chain_key: Uuid,
+    pub position: i64,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+    pub event_id: i64,
+    pub event_present: bool,
+    pub org_id: Option<Uuid>,
+    pub occurred_at: Option<OffsetDateTime>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub outcome: Option<String>,
+}
+
+/// Every sealed link after `after` (chain_key, position), in chain order, a page at a time.
+pub async fn sealed_page(
+    pool: &PgPool,
+    after_chain: Uuid,
+    after_position: i64,
+    limit: i64,
+) -> Result<Vec<SealedRow>, sqlx::Error> {
+    sqlx::query_as!(
+        SealedRow,
+        r#"SELECT c.chain_key, c.position, c.prev_hash, c.hash, c.event_id,
+                  (e.id IS NOT NULL) AS "event_present!",
+                  e.org_id, e.occurred_at AS "occurred_at?", e.actor,
+                  e.action AS "action?", e.target, e.outcome AS "outcome?"
+           FROM audit_chain c LEFT JOIN audit_events e ON e.id = c.event_id
+           WHERE (c.chain_key, c.position) > ($1, $2)
+           ORDER BY c.chain_key, c.position
+           LIMIT $3"#,
+        after_chain,
+        after_position,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn count_unsealed_older_than(
+    pool: &PgPool,
+    before: OffsetDateTime,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM audit_events e
+           WHERE e.occurred_at < $1
+             AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = e.id)"#,
+        before
+    )
+    .fetch_one(pool)
+    .await
+}
+
+pub struct RecentEvent {
+    pub occurred_at: OffsetDateTime,
+    pub action: String,
+    pub outcome: String,
+}
+
+/// The latest events about one user, for their own account page.
+pub async fn recent_for_actor(
+    tx: &mut Tx,
+    org_id: Uuid,
+    actor: &str,
+    limit: i64,
+) -> Result<Vec<RecentEvent>, sqlx::Error> {
+    sqlx::query_as!(
+        RecentEvent,
+        r#"SELECT occurred_at, action, outcome FROM audit_events
+           WHERE org_id = $1 AND (actor = $2 OR target = $2)
+           ORDER BY id DESC LIMIT $3"#,
+        org_id,
+        actor,
+        limit
+    )
+    .fetch_all(&mut **tx)
+    .await
+}

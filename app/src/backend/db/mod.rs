@@ -1,0 +1,62 @@
+//! All SQL of the portal, one file per aggregate, checked at compile time.
+//!
+//! Two pools: `app` connects as `candor_app` (no ownership, no superuser, row-level security
+//! applies) and serves every request; `system` connects as the schema owner and serves only
+//! background work that spans organisations (the audit sealer, the outbox worker).
+
+pub mod audit;
+pub mod orgs;
+pub mod outbox;
+pub mod rate_limits;
+pub mod tokens;
+pub mod users;
+
+use crate::error::AppError;
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+pub type Tx = Transaction<'static, Postgres>;
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    app: PgPool,
+    system: PgPool,
+}
+
+impl Db {
+    pub fn new(app: PgPool, system: PgPool) -> Self {
+        Self { app, system }
+    }
+
+    /// A transaction whose row-level security admits only `org_id`'s rows (S1).
+    pub async fn begin_for_org(&self, org_id: Uuid) -> Result<Tx, AppError> {
+        let mut tx = self.app.begin().await?;
+        sqlx::query!(
+            "SELECT set_config('app.org_id', $1, true) AS applied",
+            org_id.to_string()
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(tx)
+    }
+
+    /// A transaction with no organisation: tenant tables show no row at all.
+    pub async fn begin_unscoped(&self) -> Result<Tx, AppError> {
+        Ok(self.app.begin().await?)
+    }
+
+    pub fn app_pool(&self) -> &PgPool {
+        &self.app
+    }
+
+    pub fn system_pool(&self) -> &PgPool {
+        &self.system
+    }
+
+    pub async fn ping(&self) -> bool {
+        sqlx::query_scalar!("SELECT 1 AS one")
+            .fetch_one(&self.app)
+            .await
+            .is_ok()
+    }
+}

@@ -1,0 +1,87 @@
+use super::Tx;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub struct NewMessage<'a> {
+    pub org_id: Option<Uuid>,
+    pub template: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub text_body: &'a str,
+    pub html_body: &'a str,
+}
+
+pub async fn enqueue(tx: &mut Tx, m: &NewMessage<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO email_outbox (org_id, template, recipient, subject, text_body, html_body)
+           VALUES ($1, $2, $3, $4, $5, $6)"#,
+        m.org_id,
+        m.template,
+        m.recipient,
+        m.subject,
+        m.text_body,
+        m.html_body,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub struct PendingMessage {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: Option<String>,
+    pub html_body: Option<String>,
+    pub attempts: i32,
+}
+
+/// Claims due messages; `SKIP LOCKED` lets several workers share the queue without overlap.
+pub async fn claim_due(
+    tx: &mut Tx,
+    now: OffsetDateTime,
+    limit: i64,
+) -> Result<Vec<PendingMessage>, sqlx::Error> {
+    sqlx::query_as!(
+        PendingMessage,
+        r#"SELECT id, recipient, subject, text_body, html_body, attempts FROM email_outbox
+           WHERE sent_at IS NULL AND next_attempt_at <= $1
+           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED"#,
+        now,
+        limit
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub async fn mark_sent(tx: &mut Tx, id: i64, now: OffsetDateTime) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE email_outbox
+           SET sent_at = $2, attempts = attempts + 1, text_body = NULL, html_body = NULL,
+               last_error = NULL
+           WHERE id = $1"#,
+        id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_failed(
+    tx: &mut Tx,
+    id: i64,
+    next_attempt_at: OffsetDateTime,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE email_outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3
+           WHERE id = $1"#,
+        id,
+        next_attempt_at,
+        error
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,80 @@
+use super::Tx;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub async fn insert(
+    tx: &mut Tx,
+    org_id: Uuid,
+    purpose: &str,
+    subject_id: Uuid,
+    token_hash: &[u8],
+    expires_at: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO one_time_tokens (id, org_id, purpose, subject_id, token_hash, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6)"#,
+        Uuid::new_v4(),
+        org_id,
+        purpose,
+        subject_id,
+        token_hash,
+        expires_at
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Which organisation holds this token, if any (a security-definer lookup by hash).
+pub async fn locate(tx: &mut Tx, token_hash: &[u8]) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT org_id AS "org_id!" FROM org_of_token($1)"#,
+        token_hash
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Consumes the token in one statement, so two concurrent uses cannot both succeed.
+pub async fn consume(
+    tx: &mut Tx,
+    org_id: Uuid,
+    token_hash: &[u8],
+    purpose: &str,
+    now: OffsetDateTime,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"UPDATE one_time_tokens SET consumed_at = $4
+           WHERE org_id = $1 AND token_hash = $2 AND purpose = $3
+             AND consumed_at IS NULL AND expires_at > $4
+           RETURNING subject_id"#,
+        org_id,
+        token_hash,
+        purpose,
+        now
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Whether the token would be accepted now, without consuming it (the GET that only shows a page).
+pub async fn is_usable(
+    tx: &mut Tx,
+    org_id: Uuid,
+    token_hash: &[u8],
+    purpose: &str,
+    now: OffsetDateTime,
+) -> Result<bool, sqlx::Error> {
+    let found = sqlx::query_scalar!(
+        r#"SELECT 1 AS "one!" FROM one_time_tokens
+           WHERE org_id = $1 AND token_hash = $2 AND purpose = $3
+             AND consumed_at IS NULL AND expires_at > $4"#,
+        org_id,
+        token_hash,
+        purpose,
+        now
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(found.is_some())
+}

@@ -1,0 +1,194 @@
+use super::Tx;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub public_id: &'a str,
+    pub org_id: Uuid,
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+}
+
+pub async fn insert(tx: &mut Tx, user: &NewUser<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO users (id, public_id, org_id, email, display_name, password_hash, role)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
+        user.id,
+        user.public_id,
+        user.org_id,
+        user.email,
+        user.display_name,
+        user.password_hash,
+        user.role,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Before sign-in the organisation is unknown: this narrow lookup (a security-definer function)
+/// names the account's organisation and nothing more.
+pub async fn locate_by_email(
+    tx: &mut Tx,
+    email: &str,
+) -> Result<Option<(Uuid, Uuid)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT user_id AS "user_id!", org_id AS "org_id!" FROM org_of_user_email($1)"#,
+        email
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| (r.user_id, r.org_id)))
+}
+
+/// What sign-in needs to decide. The hash never leaves the backend.
+pub struct Credentials {
+    pub id: Uuid,
+    pub public_id: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub email_verified: bool,
+    pub session_epoch: i32,
+}
+
+pub async fn credentials(
+    tx: &mut Tx,
+    org_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<Credentials>, sqlx::Error> {
+    sqlx::query_as!(
+        Credentials,
+        r#"SELECT id, public_id, password_hash, active,
+                  email_verified_at IS NOT NULL AS "email_verified!", session_epoch
+           FROM users WHERE org_id = $1 AND id = $2"#,
+        org_id,
+        user_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// The signed-in user as every request re-reads it (F2): existence, activity, role, epoch.
+pub struct CallerRow {
+    pub user_id: Uuid,
+    pub user_public_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub active: bool,
+    pub session_epoch: i32,
+    pub org_id: Uuid,
+    pub org_public_id: String,
+    pub org_name: String,
+    pub dpa_version_accepted: Option<String>,
+}
+
+pub async fn caller(
+    tx: &mut Tx,
+    org_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<CallerRow>, sqlx::Error> {
+    sqlx::query_as!(
+        CallerRow,
+        r#"SELECT u.id AS user_id, u.public_id AS user_public_id, u.email, u.display_name,
+                  u.role, u.active, u.session_epoch,
+                  o.id AS org_id, o.public_id AS org_public_id, o.name AS org_name,
+                  o.dpa_version_accepted
+           FROM users u JOIN orgs o ON o.id = u.org_id
+           WHERE u.org_id = $1 AND u.id = $2"#,
+        org_id,
+        user_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+pub async fn mark_email_verified(
+    tx: &mut Tx,
+    org_id: Uuid,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE users SET email_verified_at = COALESCE(email_verified_at, $3), updated_at = $3
+           WHERE org_id = $1 AND id = $2"#,
+        org_id,
+        user_id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the password and bumps the session epoch, which revokes every session at once (F3).
+/// Returns the new epoch.
+pub async fn set_password(
+    tx: &mut Tx,
+    org_id: Uuid,
+    user_id: Uuid,
+    password_hash: &str,
+    now: OffsetDateTime,
+) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"UPDATE users SET password_hash = $3, session_epoch = session_epoch + 1, updated_at = $4
+           WHERE org_id = $1 AND id = $2 RETURNING session_epoch"#,
+        org_id,
+        user_id,
+        password_hash,
+        now
+    )
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn bump_session_epoch(
+    tx: &mut Tx,
+    org_id: Uuid,
+    user_id: Uuid,
+) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"UPDATE users SET session_epoch = session_epoch + 1
+           WHERE org_id = $1 AND id = $2 RETURNING session_epoch"#,
+        org_id,
+        user_id
+    )
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn password_hash(
+    tx: &mut Tx,
+    org_id: Uuid,
+    user_id: Uuid,
+) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT password_hash FROM users WHERE org_id = $1 AND id = $2",
+        org_id,
+        user_id
+    )
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub struct MemberRow {
+    pub public_id: String,
+    pub display_name: String,
+    pub email: String,
+    pub role: String,
+    pub active: bool,
+}
+
+pub async fn list_for_org(tx: &mut Tx, org_id: Uuid) -> Result<Vec<MemberRow>, sqlx::Error> {
+    sqlx::query_as!(
+        MemberRow,
+        r#"SELECT public_id, display_name, email, role, active FROM users
+           WHERE org_id = $1 ORDER BY display_name LIMIT 200"#,
+        org_id
+    )
+    .fetch_all(&mut **tx)
+    .await
+}

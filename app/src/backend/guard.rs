@@ -1,0 +1,216 @@
+//! The one authorisation guard (S2). Every server function runs through [`serve`], every page
+//! through the server's page-access middleware, both deciding with [`authorize`]: who the caller
+//! is (re-validated on every request, F2), whether their role allows the route, and with which
+//! organisation scope their transactions run.
+
+use super::auth::session::{SessionUser, ABSOLUTE_TIMEOUT, SESSION_KEY};
+use super::db;
+use super::request::RequestMeta;
+use super::state::AppState;
+use crate::domain::role::{allows, Access, Permission, Role};
+use crate::error::AppError;
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+use std::future::Future;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+/// The current DPA version an organisation must have accepted before admin work (F1).
+pub const CURRENT_DPA_VERSION: &str = "2026-11";
+
+/// A signed-in, active user of one organisation, as read from the database on this request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: Uuid,
+    pub user_public_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub org_id: Uuid,
+    pub org_public_id: String,
+    pub org_name: String,
+    pub session_epoch: i32,
+    pub dpa_current: bool,
+}
+
+impl Caller {
+    /// The role check every use case starts with.
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        if !allows(self.role, permission) {
+            return Err(AppError::Forbidden);
+        }
+        if permission.needs_current_dpa() && !self.dpa_current {
+            return Err(AppError::DpaAcceptanceRequired);
+        }
+        Ok(())
+    }
+}
+
+/// Everything a use case may need from the request.
+pub struct Ctx {
+    pub state: AppState,
+    pub meta: RequestMeta,
+    pub session: Session,
+    pub caller: Option<Caller>,
+}
+
+impl Ctx {
+    /// The caller of a route whose access demanded one.
+    pub fn caller(&self) -> Result<&Caller, AppError> {
+        self.caller.as_ref().ok_or(AppError::Unauthenticated)
+    }
+}
+
+/// Loads and re-validates the session's user: the session must be within its absolute lifetime,
+/// the user must still exist, be active and carry the session's epoch. Anything else ends the
+/// session.
+pub async fn load_caller(state: &AppState, session: &Session) -> Result<Option<Caller>, AppError> {
+    let Some(record) = session.get::<SessionUser>(SESSION_KEY).await? else {
+        return Ok(None);
+    };
+    let now = state.clock.now();
+    let expired = now.unix_timestamp() - record.signed_in_at > ABSOLUTE_TIMEOUT.whole_seconds();
+    let row = if expired {
+        None
+    } else {
+        let mut tx = state.db.begin_for_org(record.org_id).await?;
+        let row = db::users::caller(&mut tx, record.org_id, record.user_id).await?;
+        tx.commit().await?;
+        row
+    };
+    let valid = row.filter(|r| r.active && r.session_epoch == record.epoch);
+    let Some(row) = valid else {
+        session.flush().await?;
+        return Ok(None);
+    };
+    let Some(role) = Role::parse(&row.role) else {
+        session.flush().await?;
+        return Ok(None);
+    };
+    Ok(Some(Caller {
+        user_id: row.user_id,
+        user_public_id: row.user_public_id,
+        email: row.email,
+        display_name: row.display_name,
+        role,
+        org_id: row.org_id,
+        org_public_id: row.org_public_id,
+        org_name: row.org_name,
+        session_epoch: row.session_epoch,
+        dpa_current: row.dpa_version_accepted.as_deref() == Some(CURRENT_DPA_VERSION),
+    }))
+}
+
+/// The decision for one request: the caller when the access demands one, or an error.
+pub async fn authorize(
+    state: &AppState,
+    session: &Session,
+    cached: Option<Caller>,
+    access: Access,
+) -> Result<Option<Caller>, AppError> {
+    if access == Access::Public {
+        return Ok(None);
+    }
+    let caller = match cached {
+        Some(c) => c,
+        None => load_caller(state, session)
+            .await?
+            .ok_or(AppError::Unauthenticated)?,
+    };
+    if let Access::Requires(permission) = access {
+        caller.require(permission)?;
+    }
+    Ok(Some(caller))
+}
+
+/// Header naming the decision, present when `Settings::expose_authz_decisions` is on.
+pub const AUTHZ_HEADER: &str = "x-candor-authz";
+
+/// Runs a server function body behind the guard. `form_page` names the page whose form posts
+/// here: a browser without JavaScript is sent back to it with the error's code in the query.
+pub async fn serve<T, F, Fut>(
+    access: Access,
+    form_page: Option<&str>,
+    body: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(Ctx) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    let parts = use_context::<http::request::Parts>()
+        .ok_or_else(|| super::errors::internal("server function without request parts"))?;
+    let state = use_context::<AppState>()
+        .ok_or_else(|| super::errors::internal("server function without application state"))?;
+    let meta = parts
+        .extensions
+        .get::<RequestMeta>()
+        .cloned()
+        .ok_or_else(|| super::errors::internal("request without metadata"))?;
+    let session = parts
+        .extensions
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(|| super::errors::internal("request without session layer"))?;
+    let cached = parts.extensions.get::<Caller>().cloned();
+
+    if state.settings.expose_authz_decisions {
+        if let Some(res) = use_context::<ResponseOptions>() {
+            if let Ok(v) = http::HeaderValue::from_str(&access.describe()) {
+                res.insert_header(http::HeaderName::from_static(AUTHZ_HEADER), v);
+            }
+        }
+    }
+
+    let outcome = match authorize(&state, &session, cached, access).await {
+        Ok(caller) => {
+            body(Ctx {
+                state,
+                meta: meta.clone(),
+                session,
+                caller,
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    outcome.map_err(|err| finish_error(err, &meta, &parts, form_page))
+}
+
+fn finish_error(
+    err: AppError,
+    meta: &RequestMeta,
+    parts: &http::request::Parts,
+    form_page: Option<&str>,
+) -> AppError {
+    let err = match err {
+        AppError::Internal { .. } => AppError::Internal {
+            request_id: meta.request_id.clone(),
+        },
+        other => other,
+    };
+    let plain_form_post = parts
+        .headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if let (true, Some(page)) = (plain_form_post, form_page) {
+        leptos_axum::redirect(&error_location(page, &err));
+    }
+    err
+}
+
+/// `page?error=code[&fields=a,b]`: codes and field names only, never free text, so a crafted
+/// link cannot put words in the portal's mouth.
+pub fn error_location(page: &str, err: &AppError) -> String {
+    let sep = if page.contains('?') { '&' } else { '?' };
+    let mut location = format!("{page}{sep}error={}", err.code());
+    if let AppError::Invalid { fields } = err {
+        let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+        location.push_str("&fields=");
+        location.push_str(&names.join(","));
+    }
+    if let AppError::RateLimited { retry_after_secs } = err {
+        location.push_str(&format!("&retry_after={retry_after_secs}"));
+    }
+    location
+}

@@ -1,0 +1,14 @@
+//! Server-only code: state, the authorisation guard, all SQL, use cases and e-mail.
+//! Nothing here is compiled into the browser bundle.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod db;
+pub mod errors;
+pub mod guard;
+pub mod mail;
+pub mod rate_limit;
+pub mod request;
+pub mod state;

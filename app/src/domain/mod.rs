@@ -1,0 +1,9 @@
+//! Pure business rules: no I/O, no HTTP, no clock of their own (time is always a parameter).
+
+pub mod audit;
+pub mod email_address;
+pub mod ids;
+pub mod password;
+pub mod rate_limit;
+pub mod role;
+pub mod token;

@@ -1,0 +1,170 @@
+//! `AppError`: the one error that crosses the wire, and its one status map.
+//!
+//! Every variant is something a user may be shown. Internal causes are logged on the server with
+//! the request id and never serialised; another organisation's record is `NotFound` (R3).
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    #[error("You do not have permission to do that.")]
+    Forbidden,
+    #[error("Not found.")]
+    NotFound,
+    #[error("Please correct the fields marked below.")]
+    Invalid { fields: Vec<FieldError> },
+    #[error("{message}")]
+    BadRequest { message: String },
+    /// Deliberately silent about which of the two was wrong (F2).
+    #[error("The e-mail address or password is not correct.")]
+    InvalidCredentials,
+    #[error("Please confirm your e-mail address first: we sent you a link when you signed up.")]
+    EmailNotVerified,
+    #[error("This link is not valid any more. It may have been used already or have expired.")]
+    InvalidToken,
+    #[error("Too many attempts. Please wait {retry_after_secs} seconds and try again.")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("Your organisation must accept the current data processing agreement first.")]
+    DpaAcceptanceRequired,
+    #[error("The service is temporarily unavailable. Please try again in a moment.")]
+    Unavailable,
+    #[error("Something went wrong on our side. Reference: {request_id}.")]
+    Internal { request_id: String },
+}
+
+impl AppError {
+    /// The status map: the only place an error becomes an HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated | AppError::InvalidCredentials => 401,
+            AppError::Forbidden | AppError::EmailNotVerified | AppError::DpaAcceptanceRequired => {
+                403
+            }
+            AppError::NotFound => 404,
+            AppError::InvalidToken => 410,
+            AppError::Invalid { .. } => 422,
+            AppError::BadRequest { .. } => 400,
+            AppError::RateLimited { .. } => 429,
+            AppError::Unavailable => 503,
+            AppError::Internal { .. } => 500,
+        }
+    }
+
+    /// A stable, short code for URLs and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Invalid { .. } => "invalid",
+            AppError::BadRequest { .. } => "bad_request",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::EmailNotVerified => "email_not_verified",
+            AppError::InvalidToken => "invalid_token",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::DpaAcceptanceRequired => "dpa_acceptance_required",
+            AppError::Unavailable => "unavailable",
+            AppError::Internal { .. } => "internal",
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl ToString) -> Self {
+        AppError::Invalid {
+            fields: vec![FieldError {
+                field: field.to_owned(),
+                message: message.to_string(),
+            }],
+        }
+    }
+
+    /// The message for one form field, if this error names it.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { fields } => fields
+                .iter()
+                .find(|f| f.field == field)
+                .map(|f| f.message.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The client sent something we could not read: its mistake, said plainly.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest {
+                message: "The request was incomplete or malformed.".into(),
+            },
+            ServerFnErrorErr::Request(_) => AppError::Unavailable,
+            _ => AppError::Internal {
+                request_id: String::new(),
+            },
+        }
+    }
+}
+
+impl AppError {
+    /// Rebuilds an error from the `?error=code` a browser without JavaScript was redirected with.
+    /// Free-text variants get a fixed message: the URL never supplies words.
+    pub fn from_code(code: &str, retry_after_secs: Option<u64>) -> Option<Self> {
+        Some(match code {
+            "unauthenticated" => AppError::Unauthenticated,
+            "forbidden" => AppError::Forbidden,
+            "not_found" => AppError::NotFound,
+            "invalid" => AppError::Invalid { fields: vec![] },
+            "bad_request" => AppError::BadRequest {
+                message: "The request could not be processed.".into(),
+            },
+            "invalid_credentials" => AppError::InvalidCredentials,
+            "email_not_verified" => AppError::EmailNotVerified,
+            "invalid_token" => AppError::InvalidToken,
+            "rate_limited" => AppError::RateLimited {
+                retry_after_secs: retry_after_secs.unwrap_or(60),
+            },
+            "dpa_acceptance_required" => AppError::DpaAcceptanceRequired,
+            "unavailable" => AppError::Unavailable,
+            "internal" => AppError::Internal {
+                request_id: "see server logs".into(),
+            },
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wire_form_round_trips_and_names_the_error() {
+        let err = AppError::RateLimited {
+            retry_after_secs: 30,
+        };
+        let json = serde_json::to_string(&err).unwrap();
+        assert_eq!(json, r#"{"error":"rate_limited","retry_after_secs":30}"#);
+        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
+    }
+
+    #[test]
+    fn client_mistakes_are_never_server_errors() {
+        let from_args = AppError::from_server_fn_error(ServerFnErrorErr::Args("x".into()));
+        assert_eq!(from_args.status(), 400);
+        assert_eq!(AppError::invalid("email", "bad").status(), 422);
+    }
+}

@@ -1,0 +1,113 @@
+//! Every page URL with the access it demands, in one table. The server's page-access middleware
+//! enforces it before a page renders, and the route-coverage test fails when the router has a
+//! page this table does not list (or the other way round).
+
+use crate::domain::role::{Access, Permission};
+
+pub struct Page {
+    pub path: &'static str,
+    pub access: Access,
+}
+
+pub const PAGES: &[Page] = &[
+    Page {
+        path: "/",
+        access: Access::Public,
+    },
+    Page {
+        path: "/login",
+        access: Access::Public,
+    },
+    Page {
+        path: "/signup",
+        access: Access::Public,
+    },
+    Page {
+        path: "/signup/check-email",
+        access: Access::Public,
+    },
+    Page {
+        path: "/verify-email",
+        access: Access::Public,
+    },
+    Page {
+        path: "/verify-email/{token}",
+        access: Access::Public,
+    },
+    Page {
+        path: "/reset",
+        access: Access::Public,
+    },
+    Page {
+        path: "/reset/{token}",
+        access: Access::Public,
+    },
+    Page {
+        path: "/app",
+        access: Access::Requires(Permission::ViewDashboard),
+    },
+    Page {
+        path: "/app/account",
+        access: Access::Requires(Permission::ManageOwnAccount),
+    },
+];
+
+/// Pages whose URL carries a one-time token: never cached, never indexed (S11).
+pub fn is_token_page(path: &str) -> bool {
+    ["/verify-email/", "/reset/", "/c/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix) && path.len() > prefix.len())
+}
+
+/// The access of the page serving `path`, matching `{param}` segments; `None` for no page.
+pub fn page_access(path: &str) -> Option<Access> {
+    let path = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
+    let segments: Vec<&str> = path.split('/').collect();
+    PAGES
+        .iter()
+        .find(|page| {
+            let pattern: Vec<&str> = page.path.split('/').collect();
+            pattern.len() == segments.len()
+                && pattern
+                    .iter()
+                    .zip(&segments)
+                    .all(|(p, s)| p.starts_with('{') && !s.is_empty() || p == s)
+        })
+        .map(|page| page.access)
+}
+
+/// Staff navigation, shown to the roles whose permission allows each entry.
+pub const STAFF_NAV: &[(&str, &str, Permission)] = &[
+    ("/app", "Dashboard", Permission::ViewDashboard),
+    ("/app/account", "My account", Permission::ManageOwnAccount),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_match_one_segment_and_unknown_paths_match_nothing() {
+        assert_eq!(page_access("/login"), Some(Access::Public));
+        assert_eq!(page_access("/reset/abc"), Some(Access::Public));
+        assert_eq!(page_access("/reset/abc/def"), None);
+        assert_eq!(page_access("/app/"), page_access("/app"));
+        assert_eq!(page_access("/app/unknown"), None);
+        assert_eq!(
+            page_access("/app/account"),
+            Some(Access::Requires(Permission::ManageOwnAccount))
+        );
+    }
+
+    #[test]
+    fn token_pages_are_recognised() {
+        assert!(is_token_page("/reset/abc"));
+        assert!(is_token_page("/verify-email/abc"));
+        assert!(!is_token_page("/reset"));
+        assert!(!is_token_page("/login"));
+    }
+}

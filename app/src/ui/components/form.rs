@@ -1,0 +1,138 @@
+//! Form feedback that works with and without JavaScript: an action's error when the form was
+//! submitted by the hydrated app, or the `?error=` code after a plain HTML post.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub message: String,
+    pub fields: Vec<(String, String)>,
+}
+
+impl Problem {
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.fields
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, m)| m.clone())
+    }
+}
+
+/// The generic hint for a field named in a no-JavaScript error redirect.
+fn field_hint(field: &str) -> &'static str {
+    match field {
+        "email" => "Enter a valid e-mail address, like name@example.com.",
+        "password" | "new_password" => {
+            "Use at least 12 characters, and not a common or easily guessed password."
+        }
+        "current_password" => "This is not your current password.",
+        "accept_dpa" => "Accept the data processing agreement to continue.",
+        _ => "This field is required (at most 200 characters).",
+    }
+}
+
+fn from_error(err: &AppError) -> Problem {
+    let fields = match err {
+        AppError::Invalid { fields } => fields
+            .iter()
+            .map(|f| (f.field.clone(), f.message.clone()))
+            .collect(),
+        _ => vec![],
+    };
+    Problem {
+        message: err.to_string(),
+        fields,
+    }
+}
+
+/// The problem to show for a form: the latest action error, else the one in the URL.
+pub fn form_problem<T>(action: ServerAction<T>) -> Memo<Option<Problem>>
+where
+    T: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    T::Output: Clone + Send + Sync + 'static,
+{
+    let query = use_query_map();
+    Memo::new(move |_| {
+        if let Some(Err(err)) = action.value().get() {
+            return Some(from_error(&err));
+        }
+        if action.value().with(|v| v.is_some()) {
+            return None;
+        }
+        query.with(|q| {
+            let code = q.get("error")?;
+            let retry = q.get("retry_after").and_then(|r| r.parse().ok());
+            let err = AppError::from_code(&code, retry)?;
+            let mut problem = from_error(&err);
+            if let Some(fields) = q.get("fields") {
+                problem.fields = fields
+                    .split(',')
+                    .filter(|f| !f.is_empty())
+                    .map(|f| (f.to_owned(), field_hint(f).to_owned()))
+                    .collect();
+            }
+            Some(problem)
+        })
+    })
+}
+
+#[component]
+pub fn ProblemBanner(problem: Memo<Option<Problem>>) -> impl IntoView {
+    move || {
+        problem.get().map(|p| {
+            view! {
+                <div class="banner banner-error" role="alert" id="form-error">
+                    {p.message}
+                </div>
+            }
+        })
+    }
+}
+
+/// A labelled input with its field error, linked for screen readers.
+#[component]
+pub fn Field(
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "")] autocomplete: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = true)] required: bool,
+    problem: Memo<Option<Problem>>,
+) -> impl IntoView {
+    let error = move || problem.get().and_then(|p| p.field(name));
+    let error_id = format!("{name}-error");
+    let hint_id = format!("{name}-hint");
+    let described_by = {
+        let error_id = error_id.clone();
+        let hint_id = hint_id.clone();
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:field-invalid=move || error().is_some()>
+            <label for=name>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            <input
+                id=name
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=required
+                aria-invalid=move || error().is_some().then_some("true")
+                aria-describedby=described_by
+            />
+            {move || error().map(|e| view! { <p class="field-error" id=error_id.clone()>{e}</p> })}
+        </div>
+    }
+}

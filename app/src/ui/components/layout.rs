@@ -1,0 +1,72 @@
+//! The signed-in staff layout: organisation, navigation by role, the user and sign-out.
+
+use crate::api::account::current_user;
+use crate::domain::role::allows;
+use crate::routes::STAFF_NAV;
+use leptos::prelude::*;
+use leptos_router::{components::Outlet, hooks::use_location};
+
+#[component]
+pub fn StaffLayout() -> impl IntoView {
+    let me = Resource::new(|| (), |_| current_user());
+    let location = use_location();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(user) => {
+                        let role = user.role;
+                        let nav = STAFF_NAV
+                            .iter()
+                            .filter(|(_, _, permission)| allows(role, *permission))
+                            .map(|(href, label, _)| {
+                                let current = move || location.pathname.get() == *href;
+                                view! {
+                                    <li>
+                                        <a href=*href aria-current=move || current().then_some("page")>
+                                            {*label}
+                                        </a>
+                                    </li>
+                                }
+                            })
+                            .collect_view();
+                        view! {
+                            <a class="skip-link" href="#main">"Skip to content"</a>
+                            <header class="topbar">
+                                <span class="brand">"Candor"</span>
+                                <span class="org">{user.org_name.clone()}</span>
+                                <nav aria-label="Main">
+                                    <ul>{nav}</ul>
+                                </nav>
+                                <div class="me">
+                                    <span class="me-name">{user.display_name.clone()}</span>
+                                    <span class="role-badge">{role.label()}</span>
+                                    <form method="post" action="/logout">
+                                        <button type="submit" class="button-link">"Sign out"</button>
+                                    </form>
+                                </div>
+                            </header>
+                            <main id="main" class="staff-main">
+                                <Outlet/>
+                            </main>
+                        }
+                            .into_any()
+                    }
+                    Err(_) => {
+                        view! {
+                            <main id="main" class="narrow">
+                                <h1>"Please sign in"</h1>
+                                <p>
+                                    "Your session has ended. "
+                                    <a href="/login" rel="external">"Sign in again"</a>
+                                    "."
+                                </p>
+                            </main>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

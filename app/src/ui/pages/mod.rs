@@ -1,0 +1,41 @@
+pub mod account;
+pub mod dashboard;
+pub mod home;
+pub mod login;
+pub mod reset;
+pub mod signup;
+pub mod verify_email;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found"/>
+        <main id="main" class="narrow">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address, or you may not see it."</p>
+            <p><a href="/">"Go to the start page"</a></p>
+        </main>
+    }
+}
+
+/// The card that holds the public, signed-out pages.
+#[component]
+pub fn PublicCard(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <Title text=title/>
+        <main id="main" class="public">
+            <p class="brand brand-public">"Candor"</p>
+            <section class="card" aria-labelledby="page-title">
+                <h1 id="page-title">{title}</h1>
+                {children()}
+            </section>
+        </main>
+    }
+}

@@ -1,0 +1,20 @@
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "candor", about = "Candor, the privacy-first recruiting portal")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Runs the portal (the default).
+    Serve {
+        /// Seeds a demo organisation with one user per role and prints their credentials.
+        #[arg(long, env = "CANDOR_DEMO")]
+        demo: bool,
+    },
+    /// Verifies every sealed audit chain; exits non-zero if an event was changed or removed.
+    VerifyAudit,
+}

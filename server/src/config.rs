@@ -1,0 +1,248 @@
+//! Configuration from the environment, validated at start-up (S13): production refuses missing
+//! secrets, an http base URL and development defaults.
+
+use ipnet::IpNet;
+use std::{net::SocketAddr, path::PathBuf};
+use url::Url;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+/// The master key used in development when none is configured. Production refuses it.
+pub const DEV_MASTER_KEY: &str = "ZGV2ZWxvcG1lbnQtb25seS1tYXN0ZXIta2V5LTMyYnk=";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: Mode,
+    pub listen: SocketAddr,
+    pub base_url: Url,
+    pub data_dir: PathBuf,
+    pub site_root: PathBuf,
+    /// The schema owner's connection (runs migrations and background work). Unset: embedded.
+    pub database_url: Option<String>,
+    /// The application role's connection; derived from `database_url` when unset.
+    pub app_database_url: Option<String>,
+    pub embedded_pg_port: u16,
+    pub trusted_proxies: Vec<IpNet>,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub master_key: String,
+    pub expose_authz_decisions: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not valid: {1}")]
+    Invalid(&'static str, String),
+    #[error("production mode refuses to start: {0}")]
+    Insecure(String),
+}
+
+impl Config {
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mode = match get("CANDOR_ENV").as_deref() {
+            None | Some("development") => Mode::Development,
+            Some("production") => Mode::Production,
+            Some(other) => {
+                return Err(ConfigError::Invalid(
+                    "CANDOR_ENV",
+                    format!("{other:?} (use development or production)"),
+                ))
+            }
+        };
+        let listen = get("CANDOR_LISTEN")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|e| ConfigError::Invalid("CANDOR_LISTEN", format!("{e}")))?;
+        let base_url =
+            Url::parse(&get("CANDOR_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()))
+                .map_err(|e| ConfigError::Invalid("CANDOR_BASE_URL", e.to_string()))?;
+        let trusted_proxies = get("CANDOR_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|e| {
+                        ConfigError::Invalid("CANDOR_TRUSTED_PROXIES", format!("{s}: {e}"))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let embedded_pg_port = get("CANDOR_EMBEDDED_PG_PORT")
+            .map(|p| p.parse())
+            .transpose()
+            .map_err(|e| ConfigError::Invalid("CANDOR_EMBEDDED_PG_PORT", format!("{e}")))?
+            .unwrap_or(5433);
+        let config = Config {
+            mode,
+            listen,
+            base_url,
+            data_dir: PathBuf::from(get("CANDOR_DATA_DIR").unwrap_or_else(|| "data".into())),
+            site_root: PathBuf::from(
+                get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            ),
+            database_url: get("DATABASE_URL").filter(|s| !s.is_empty()),
+            app_database_url: get("CANDOR_APP_DATABASE_URL").filter(|s| !s.is_empty()),
+            embedded_pg_port,
+            trusted_proxies,
+            smtp_url: get("CANDOR_SMTP_URL").filter(|s| !s.is_empty()),
+            mail_from: get("CANDOR_MAIL_FROM")
+                .unwrap_or_else(|| "Candor <no-reply@candor.localhost>".into()),
+            master_key: get("CANDOR_MASTER_KEY").unwrap_or_else(|| DEV_MASTER_KEY.into()),
+            expose_authz_decisions: get("CANDOR_EXPOSE_AUTHZ").as_deref() == Some("1"),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        use base64::Engine;
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(&self.master_key)
+            .map_err(|e| ConfigError::Invalid("CANDOR_MASTER_KEY", e.to_string()))?;
+        if key.len() != 32 {
+            return Err(ConfigError::Invalid(
+                "CANDOR_MASTER_KEY",
+                "must be 32 bytes, base64-encoded".into(),
+            ));
+        }
+        if !is_valid_mailbox(&self.mail_from) {
+            return Err(ConfigError::Invalid(
+                "CANDOR_MAIL_FROM",
+                self.mail_from.clone(),
+            ));
+        }
+        let host = self.base_url.host_str().unwrap_or_default();
+        let local = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+        match self.mode {
+            Mode::Development => {
+                if self.base_url.scheme() != "https" && !local {
+                    return Err(ConfigError::Invalid(
+                        "CANDOR_BASE_URL",
+                        "plain http is allowed only for localhost development".into(),
+                    ));
+                }
+            }
+            Mode::Production => {
+                let mut problems = Vec::new();
+                if self.base_url.scheme() != "https" {
+                    problems.push("CANDOR_BASE_URL must be https");
+                }
+                if self.master_key == DEV_MASTER_KEY {
+                    problems.push("CANDOR_MASTER_KEY is missing or the development default");
+                }
+                if self.database_url.is_none() {
+                    problems
+                        .push("DATABASE_URL is missing (the embedded database is for development)");
+                }
+                if self.smtp_url.is_none() {
+                    problems
+                        .push("CANDOR_SMTP_URL is missing (e-mail would only be written to files)");
+                }
+                if self.expose_authz_decisions {
+                    problems.push("CANDOR_EXPOSE_AUTHZ is a test aid and must be off");
+                }
+                if !problems.is_empty() {
+                    return Err(ConfigError::Insecure(problems.join("; ")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    pub fn base_origin(&self) -> String {
+        self.base_url.origin().ascii_serialization()
+    }
+}
+
+/// Accepts `addr` or `Name <addr>`; the full parse happens when mail is built.
+fn is_valid_mailbox(raw: &str) -> bool {
+    let addr = match (raw.find('<'), raw.rfind('>')) {
+        (Some(a), Some(b)) if a < b => &raw[a + 1..b],
+        (None, None) => raw.trim(),
+        _ => return false,
+    };
+    candor_app::domain::email_address::EmailAddress::parse(addr).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_env(|k| map.get(k).cloned())
+    }
+
+    const SECURE: &[(&str, &str)] = &[
+        ("CANDOR_ENV", "production"),
+        ("CANDOR_BASE_URL", "https://candor.example.com"),
+        (
+            "CANDOR_MASTER_KEY",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        ),
+        ("DATABASE_URL", "postgres://owner@db/candor"),
+        ("CANDOR_SMTP_URL", "smtps://mail.example.com"),
+        ("CANDOR_MAIL_FROM", "Candor <no-reply@candor.example.com>"),
+    ];
+
+    #[test]
+    fn development_defaults_start() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.mode, Mode::Development);
+        assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn production_with_every_secret_starts_with_secure_cookies() {
+        let config = load(SECURE).unwrap();
+        assert!(config.secure_cookies());
+    }
+
+    #[test]
+    fn production_refuses_each_insecure_setting() {
+        for (key, bad) in [
+            ("CANDOR_BASE_URL", "http://candor.example.com"),
+            ("CANDOR_MASTER_KEY", DEV_MASTER_KEY),
+            ("DATABASE_URL", ""),
+            ("CANDOR_SMTP_URL", ""),
+        ] {
+            let vars: Vec<(&str, &str)> = SECURE
+                .iter()
+                .map(|(k, v)| if *k == key { (*k, bad) } else { (*k, *v) })
+                .collect();
+            let err = load(&vars).unwrap_err();
+            assert!(matches!(err, ConfigError::Insecure(_)), "{key}: {err}");
+        }
+        let mut with_aid = SECURE.to_vec();
+        with_aid.push(("CANDOR_EXPOSE_AUTHZ", "1"));
+        assert!(matches!(load(&with_aid), Err(ConfigError::Insecure(_))));
+    }
+
+    #[test]
+    fn malformed_values_are_named() {
+        let err = load(&[("CANDOR_TRUSTED_PROXIES", "10.0.0.0/33")]).unwrap_err();
+        assert!(err.to_string().contains("CANDOR_TRUSTED_PROXIES"));
+        let err = load(&[("CANDOR_MASTER_KEY", "c2hvcnQ=")]).unwrap_err();
+        assert!(err.to_string().contains("32 bytes"));
+        let err = load(&[("CANDOR_BASE_URL", "http://candor.example.com")]).unwrap_err();
+        assert!(err.to_string().contains("localhost"));
+    }
+}

@@ -1,0 +1,12 @@
+//! The composition root: configuration, telemetry, middleware and wiring. Application logic
+//! lives in `candor-app`.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod embedded_pg;
+pub mod middleware;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+pub mod workers;

@@ -1,0 +1,286 @@
+//! Wiring: database pools and migrations, application state, the router and its middleware,
+//! background workers, and graceful shutdown.
+
+use crate::{
+    config::{Config, Mode},
+    demo, embedded_pg,
+    middleware::{fn_errors, headers, page_access, request_meta},
+    routes::{health, logout},
+    workers,
+};
+use anyhow::{bail, Context};
+use axum::{
+    body::Body,
+    extract::{FromRef, Request, State},
+    middleware::{from_fn, from_fn_with_state},
+    response::IntoResponse,
+    routing::{get, post},
+    Router,
+};
+use candor_app::backend::{
+    audit,
+    clock::Clock,
+    db::Db,
+    mail::Mailer,
+    request::CspNonce,
+    state::{AppState, Settings},
+};
+use candor_app::{shell, App};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use sqlx::{migrate::Migrator, postgres::PgPoolOptions, PgPool};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+use tower_http::{
+    catch_panic::CatchPanicLayer, csrf::CsrfLayer, limit::RequestBodyLimitLayer, services::ServeDir,
+};
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+
+/// Form posts and server-function calls are small; uploads get their own limits on their routes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+#[derive(Clone, FromRef)]
+pub struct ServerState {
+    pub app: AppState,
+    pub leptos: LeptosOptions,
+}
+
+/// The owner pool (migrations, background work) and the application pool (`candor_app`).
+pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, PgPool)> {
+    let (owner_url, app_url) = match &config.database_url {
+        Some(owner) => {
+            let app = match &config.app_database_url {
+                Some(app) => app.clone(),
+                None => {
+                    let mut url = url::Url::parse(owner).context("DATABASE_URL")?;
+                    url.set_username("candor_app").ok();
+                    url.set_password(None).ok();
+                    url.to_string()
+                }
+            };
+            (owner.clone(), app)
+        }
+        None => {
+            let dir = config.data_dir.clone();
+            let port = config.embedded_pg_port;
+            let pg = tokio::task::spawn_blocking(move || embedded_pg::start(&dir, port)).await??;
+            (pg.owner_url, pg.app_url)
+        }
+    };
+    let system = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(&owner_url)
+        .await
+        .context("connecting to PostgreSQL as the schema owner")?;
+    MIGRATOR.run(&system).await.context("running migrations")?;
+    let app = PgPoolOptions::new()
+        .max_connections(20)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(&app_url)
+        .await
+        .context("connecting to PostgreSQL as candor_app")?;
+    refuse_privileged_app_role(&app).await?;
+    Ok((system, app))
+}
+
+/// Row-level security means nothing to a superuser or a table owner (S1): refuse to run so.
+pub async fn refuse_privileged_app_role(app: &PgPool) -> anyhow::Result<()> {
+    let row: (bool, bool, i64) = sqlx::query_as(
+        "SELECT r.rolsuper, r.rolbypassrls,
+                (SELECT count(*) FROM pg_tables t WHERE t.schemaname = 'public'
+                   AND t.tableowner = current_user)
+         FROM pg_roles r WHERE r.rolname = current_user",
+    )
+    .fetch_one(app)
+    .await?;
+    if row.0 || row.1 || row.2 > 0 {
+        bail!("the application role must be no superuser, not bypass RLS and own no table");
+    }
+    Ok(())
+}
+
+pub fn settings(config: &Config) -> Settings {
+    Settings {
+        base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
+        secure_cookies: config.secure_cookies(),
+        expose_authz_decisions: config.expose_authz_decisions,
+        mail_from: config.mail_from.clone(),
+    }
+}
+
+pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
+    match &config.smtp_url {
+        Some(url) => Ok(Mailer::smtp(url).context("CANDOR_SMTP_URL")?),
+        None => {
+            let dir = config.outbox_dir();
+            std::fs::create_dir_all(&dir).context("creating the outbox folder")?;
+            Ok(Mailer::files(dir))
+        }
+    }
+}
+
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("candor")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .env(match config.mode {
+            Mode::Development => leptos::config::Env::DEV,
+            Mode::Production => leptos::config::Env::PROD,
+        })
+        .build()
+}
+
+/// The whole HTTP application: routes, pages, server functions and the middleware stack.
+pub fn router(state: AppState, config: &Config, app_pool: PgPool) -> anyhow::Result<Router> {
+    let leptos = leptos_options(config);
+    let server_state = ServerState {
+        app: state.clone(),
+        leptos: leptos.clone(),
+    };
+    let routes = generate_route_list(App);
+
+    let page_context = {
+        let app_state = state.clone();
+        move || {
+            provide_context(app_state.clone());
+            if let Some(parts) = use_context::<http::request::Parts>() {
+                if let Some(nonce) = parts.extensions.get::<CspNonce>() {
+                    provide_context(leptos::nonce::Nonce::from_value(nonce.0.clone()));
+                }
+            }
+        }
+    };
+
+    let store = PostgresStore::new(app_pool)
+        .with_schema_name("public")
+        .and_then(|s| s.with_table_name("sessions"))
+        .map_err(anyhow::Error::msg)?;
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(state.settings.session_cookie_name())
+        .with_secure(state.settings.secure_cookies)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_always_save(true)
+        .with_expiry(Expiry::OnInactivity(
+            candor_app::backend::auth::session::IDLE_TIMEOUT,
+        ));
+
+    let csrf = CsrfLayer::new()
+        .add_trusted_origin(config.base_origin())
+        .map_err(|e| anyhow::anyhow!("CSRF origin: {e:?}"))?;
+
+    let pkg_dir = config.site_root.join("pkg");
+    let shell_options = leptos.clone();
+    let app = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/logout", post(logout::logout))
+        // Registered server functions get their own routes from `leptos_routes_with_context`;
+        // this one answers for every other path under /fn/.
+        .route(
+            "/fn/{*name}",
+            post(server_fn_handler).get(server_fn_handler),
+        )
+        .nest_service("/pkg", ServeDir::new(pkg_dir))
+        .leptos_routes_with_context(&server_state, routes, page_context.clone(), move || {
+            shell(shell_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            ServerState,
+            _,
+        >(page_context, shell))
+        .with_state(server_state)
+        .layer(from_fn(fn_errors::map_status))
+        .layer(from_fn_with_state(state.clone(), page_access::guard))
+        .layer(sessions)
+        .layer(csrf)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(|_| {
+            (http::StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
+        }))
+        .layer(from_fn(headers::apply))
+        .layer(from_fn_with_state(
+            Arc::new(config.trusted_proxies.clone()),
+            request_meta::attach,
+        ));
+    Ok(app)
+}
+
+async fn server_fn_handler(
+    State(state): State<ServerState>,
+    request: Request<Body>,
+) -> impl IntoResponse {
+    let app_state = state.app.clone();
+    handle_server_fns_with_context(move || provide_context(app_state.clone()), request).await
+}
+
+pub async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<()> {
+    if demo_requested && config.mode == Mode::Production {
+        bail!("the demo organisation is for development only");
+    }
+    let (system, app_pool) = connect(&config).await?;
+    let state = AppState {
+        db: Db::new(app_pool.clone(), system.clone()),
+        settings: Arc::new(settings(&config)),
+        clock: Clock::default(),
+        mailer: mailer(&config)?,
+    };
+    if demo_requested {
+        let credentials = demo::seed(&state).await?;
+        demo::print(&credentials, config.base_url.as_str());
+    }
+    let _workers = workers::spawn_all(state.clone(), config.mail_from.clone());
+    let router = router(state, &config, app_pool)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    tracing::info!(addr = %config.listen, "Candor is listening");
+    println!("Candor is serving on {}", config.base_url);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+pub async fn verify_audit(config: Config) -> anyhow::Result<()> {
+    let (system, _) = connect(&config).await?;
+    let report = audit::verify(&system, time::OffsetDateTime::now_utc()).await?;
+    println!(
+        "chains: {}, events verified: {}, unsealed (older than a minute): {}",
+        report.chains, report.events_verified, report.unsealed
+    );
+    if report.is_intact() {
+        println!("audit log intact");
+        Ok(())
+    } else {
+        for p in &report.problems {
+            println!("TAMPERED: {p}");
+        }
+        bail!(
+            "the audit log failed verification ({} problem(s))",
+            report.problems.len()
+        )
+    }
+}

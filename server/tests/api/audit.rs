@@ -1,0 +1,222 @@
+//! The audit log (F12, S16): append-only in the database, sealed into per-org hash chains, and
+//! verification that detects a changed or removed event.
+
+use crate::helpers::{TestApp, PASSWORD};
+use candor_app::backend::audit;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::time::Duration;
+
+async fn busy_org(app: &TestApp) {
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.verified_admin("Rival", "rex@rival.example").await;
+    app.signed_in("ada@acme.example", PASSWORD).await;
+    app.call(
+        &app.browser(),
+        "sign_in",
+        &[
+            ("email", "ghost@nowhere.example"),
+            ("password", "whatever it is"),
+        ],
+    )
+    .await;
+    app.seal_audit().await;
+}
+
+async fn verify(app: &TestApp) -> audit::VerifyReport {
+    audit::verify(&app.owner, app.state.clock.now())
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn sealed_events_form_intact_chains_per_organisation(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    busy_org(&app).await;
+    let report = verify(&app).await;
+    assert!(report.is_intact(), "{:?}", report.problems);
+    assert_eq!(report.chains, 3, "Acme, Rival and the org-less chain");
+    let events = app.count("SELECT count(*) FROM audit_events").await;
+    assert_eq!(report.events_verified as i64, events);
+    // Sealing again adds nothing; new events extend the existing chain.
+    app.seal_audit().await;
+    app.signed_in("rex@rival.example", PASSWORD).await;
+    app.seal_audit().await;
+    let report = verify(&app).await;
+    assert!(report.is_intact());
+    assert_eq!(report.events_verified as i64, events + 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_database_refuses_to_change_or_delete_audit_rows(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    busy_org(&app).await;
+    for pool in [&app.owner, &app.app_pool] {
+        for sql in [
+            "UPDATE audit_events SET action = 'nothing.happened'",
+            "DELETE FROM audit_events",
+            "TRUNCATE audit_events CASCADE",
+            "UPDATE audit_chain SET hash = prev_hash",
+            "DELETE FROM audit_chain",
+        ] {
+            assert!(
+                sqlx::query(sql).execute(pool).await.is_err(),
+                "{sql} must fail"
+            );
+        }
+    }
+    assert!(verify(&app).await.is_intact());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_edited_audit_row_is_detected(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    busy_org(&app).await;
+    // A superuser with the triggers switched off, as an attacker with database access would be.
+    let mut conn = app.owner.acquire().await.unwrap();
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE audit_events SET outcome = 'success' WHERE id =
+           (SELECT id FROM audit_events WHERE action = 'auth.sign_in.failed' LIMIT 1)",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    sqlx::query("RESET session_replication_role")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let report = verify(&app).await;
+    assert!(!report.is_intact());
+    assert!(
+        report.problems.iter().any(|p| p.contains("altered")),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_removed_audit_event_is_detected(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    busy_org(&app).await;
+    let mut conn = app.owner.acquire().await.unwrap();
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    // Remove an event from the middle of a chain, link and all.
+    let victim: i64 = sqlx::query_scalar(
+        "SELECT event_id FROM audit_chain WHERE position = 2 ORDER BY chain_key LIMIT 1",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM audit_chain WHERE event_id = $1")
+        .bind(victim)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit_events WHERE id = $1")
+        .bind(victim)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let report = verify(&app).await;
+    assert!(
+        report.problems.iter().any(|p| p.contains("links removed")),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn hashed_audit_fields_hold_no_personal_data(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    busy_org(&app).await;
+    let leaks = app
+        .count(
+            "SELECT count(*) FROM audit_events WHERE
+               coalesce(actor, '') ~ '@|Acme|Ada' OR coalesce(target, '') ~ '@|Acme|Ada'
+               OR action ~ '@'",
+        )
+        .await;
+    assert_eq!(leaks, 0);
+    let pseudonymous = app
+        .count("SELECT count(*) FROM audit_events WHERE actor IS NOT NULL AND actor !~ '^(usr|org)_[0-9a-z]{26}$'")
+        .await;
+    assert_eq!(pseudonymous, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn appends_of_one_org_never_wait_for_each_other(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let org: uuid::Uuid = sqlx::query_scalar("SELECT id FROM orgs")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    let insert =
+        "INSERT INTO audit_events (org_id, action, outcome) VALUES ($1, 'test.read', 'success')";
+    // The first transaction appends and stays open…
+    let mut first = app.state.db.begin_for_org(org).await.unwrap();
+    sqlx::query(insert)
+        .bind(org)
+        .execute(&mut *first)
+        .await
+        .unwrap();
+    // …and a second append of the same org still completes at once.
+    let mut second = app.state.db.begin_for_org(org).await.unwrap();
+    let appended = tokio::time::timeout(
+        Duration::from_secs(5),
+        sqlx::query(insert).bind(org).execute(&mut *second),
+    )
+    .await;
+    assert!(appended.is_ok(), "the second append waited for the first");
+    second.commit().await.unwrap();
+    first.commit().await.unwrap();
+    app.seal_audit().await;
+    assert!(verify(&app).await.is_intact());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_verify_command_fails_on_a_tampered_log(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts.clone()).await;
+    busy_org(&app).await;
+    let db_name = opts.get_database().unwrap().to_owned();
+    let url = format!(
+        "postgres://{}@{}:{}/{}",
+        opts.get_username(),
+        opts.get_host(),
+        opts.get_port(),
+        db_name
+    );
+    let mut vars = std::collections::HashMap::new();
+    vars.insert("DATABASE_URL".to_string(), url);
+    let config = candor_server::config::Config::from_env(|k| vars.get(k).cloned()).unwrap();
+    candor_server::startup::verify_audit(config.clone())
+        .await
+        .expect("intact log verifies");
+    let mut conn = app.owner.acquire().await.unwrap();
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE audit_events SET target = NULL WHERE id = (SELECT min(id) FROM audit_events)",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    assert!(candor_server::startup::verify_audit(config).await.is_err());
+}

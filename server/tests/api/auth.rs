@@ -1,0 +1,636 @@
+//! Sign-up (F1), verification (S11), sign-in and sign-out (F2), reset (F3), sessions (S4).
+
+use crate::helpers::{TestApp, PASSWORD};
+use reqwest::StatusCode;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use time::Duration;
+
+#[sqlx::test(migrations = "../migrations")]
+async fn sign_up_creates_the_org_its_admin_and_the_dpa_record_and_mails_a_verification_link(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let res = app.sign_up("Acme Hiring", "ada@acme.example").await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    assert_eq!(
+        app.count("SELECT count(*) FROM orgs WHERE name = 'Acme Hiring'")
+            .await,
+        1
+    );
+    let (role, verified, hash): (String, bool, String) = sqlx::query_as(
+        "SELECT role, email_verified_at IS NOT NULL, password_hash FROM users WHERE email = 'ada@acme.example'",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(role, "admin");
+    assert!(
+        !verified,
+        "the address counts as verified only after the link"
+    );
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(!hash.contains(PASSWORD));
+    assert_eq!(
+        app.count("SELECT count(*) FROM dpa_acceptances WHERE dpa_version = '2026-11'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM orgs WHERE dpa_version_accepted = '2026-11'")
+            .await,
+        1
+    );
+    let mail = app
+        .last_mail_to("ada@acme.example")
+        .await
+        .expect("a verification e-mail");
+    assert!(mail.contains("Subject: Confirm your e-mail address for Acme Hiring"));
+    assert!(mail.contains("Content-Type: text/plain") && mail.contains("Content-Type: text/html"));
+    let link = app.link_in(&mail, "/verify-email/");
+    assert_eq!(
+        link.len(),
+        "/verify-email/".len() + 43,
+        "256-bit token: {link}"
+    );
+    // Only the hash of the token is stored.
+    let token = link.trim_start_matches("/verify-email/");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM one_time_tokens WHERE token_hash::text LIKE '%{token}%'"
+        ))
+        .await,
+        0
+    );
+    for action in [
+        "org.created",
+        "user.signed_up",
+        "dpa.accepted",
+        "user.email_verification_sent",
+    ] {
+        assert_eq!(
+            app.count(&format!(
+                "SELECT count(*) FROM audit_events WHERE action = '{action}'"
+            ))
+            .await,
+            1,
+            "{action}"
+        );
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn invalid_sign_up_names_each_field_and_writes_nothing(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let res = app
+        .call(
+            &app.browser(),
+            "sign_up",
+            &[
+                ("org_name", " "),
+                ("display_name", "Ada"),
+                ("email", "not-an-address"),
+                ("password", "password1234"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let fields: Vec<&str> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["org_name", "email", "password", "accept_dpa"]);
+    assert_eq!(app.count("SELECT count(*) FROM orgs").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM email_outbox").await, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn signing_up_with_a_known_address_answers_the_same_and_creates_nothing(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let first = app.sign_up("Acme", "ada@acme.example").await;
+    let first_status = first.status();
+    let first_body = first.text().await.unwrap();
+    let second = app.sign_up("Other Org", "ada@acme.example").await;
+    assert_eq!(second.status(), first_status);
+    assert_eq!(second.text().await.unwrap(), first_body);
+    assert_eq!(app.count("SELECT count(*) FROM orgs").await, 1);
+    let mail = app.last_mail_to("ada@acme.example").await.unwrap();
+    assert!(mail.contains("Someone tried to sign up with your address"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_verification_page_only_shows_and_the_post_verifies_once(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.sign_up("Acme", "ada@acme.example").await;
+    let mail = app.last_mail_to("ada@acme.example").await.unwrap();
+    let link = app.link_in(&mail, "/verify-email/");
+    let token = link.trim_start_matches("/verify-email/").to_owned();
+
+    // Not verified yet: sign-in is refused with the verification hint (the password was right).
+    let res = app
+        .call(
+            &app.browser(),
+            "sign_in",
+            &[("email", "ada@acme.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.unwrap().contains("email_not_verified"));
+
+    // A mail scanner prefetching the link twice changes nothing.
+    for _ in 0..2 {
+        let page = app.browser().get(app.url(&link)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        assert_eq!(page.headers()["cache-control"], "no-store");
+        assert_eq!(page.headers()["x-robots-tag"], "noindex, nofollow");
+        assert!(page
+            .text()
+            .await
+            .unwrap()
+            .contains("Confirm my e-mail address"));
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email_verified_at IS NOT NULL")
+            .await,
+        0
+    );
+
+    let res = app
+        .call(&app.browser(), "verify_email", &[("token", &token)])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email_verified_at IS NOT NULL")
+            .await,
+        1
+    );
+    // Replayed: refused, and the page now explains instead of offering the button.
+    let again = app
+        .call(&app.browser(), "verify_email", &[("token", &token)])
+        .await;
+    assert_eq!(again.status(), StatusCode::GONE);
+    let page = app
+        .browser()
+        .get(app.url(&link))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("not valid any more"));
+
+    app.signed_in("ada@acme.example", PASSWORD).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn tokens_are_bound_to_their_purpose_and_expire(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.call(
+        &app.browser(),
+        "request_password_reset",
+        &[("email", "ada@acme.example")],
+    )
+    .await;
+    let mail = app.last_mail_to("ada@acme.example").await.unwrap();
+    let reset = app.link_in(&mail, "/reset/");
+    let token = reset.trim_start_matches("/reset/").to_owned();
+
+    // A reset token is no verification token.
+    let res = app
+        .call(&app.browser(), "verify_email", &[("token", &token)])
+        .await;
+    assert_eq!(res.status(), StatusCode::GONE);
+    // A guessed token of the right shape is refused like any other.
+    let guess = "A".repeat(43);
+    let res = app
+        .call(
+            &app.browser(),
+            "reset_password",
+            &[("token", &guess), ("password", "a brand new passphrase 7")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::GONE);
+    // Thirty-one minutes later the real one has expired.
+    app.state.clock.advance(Duration::minutes(31));
+    let res = app
+        .call(
+            &app.browser(),
+            "reset_password",
+            &[("token", &token), ("password", "a brand new passphrase 7")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::GONE);
+    app.signed_in("ada@acme.example", PASSWORD).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn wrong_password_and_unknown_account_answer_exactly_the_same(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let wrong = app
+        .call(
+            &app.browser(),
+            "sign_in",
+            &[
+                ("email", "ada@acme.example"),
+                ("password", "not the password!"),
+            ],
+        )
+        .await;
+    let unknown = app
+        .call(
+            &app.browser(),
+            "sign_in",
+            &[
+                ("email", "nobody@acme.example"),
+                ("password", "not the password!"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status(), wrong.status());
+    assert_eq!(unknown.text().await.unwrap(), wrong.text().await.unwrap());
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'auth.sign_in.failed'")
+            .await,
+        2
+    );
+}
+
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.contains("candor_session"))
+        .map(str::to_owned)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_session_cookie_is_http_only_lax_and_rotated_at_sign_in(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let client = app.browser();
+    // A visit before sign-in gets a session id of its own (if any).
+    let before = client.get(app.url("/login")).send().await.unwrap();
+    let before_cookie = session_cookie(&before);
+    let res = app
+        .call(
+            &client,
+            "sign_in",
+            &[("email", "ada@acme.example"), ("password", PASSWORD)],
+        )
+        .await;
+    let cookie = session_cookie(&res).expect("a session cookie at sign-in");
+    assert!(cookie.starts_with("candor_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/")
+    );
+    if let Some(before) = before_cookie {
+        assert_ne!(
+            before.split(';').next(),
+            cookie.split(';').next(),
+            "id must rotate"
+        );
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn over_https_the_cookie_is_host_prefixed_and_secure(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn_with(opts, &[("CANDOR_BASE_URL", "https://localhost")]).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let client = app.browser();
+    let res = client
+        .post(app.url("/fn/sign_in"))
+        .header("accept", "application/json")
+        .header("origin", "https://localhost")
+        .form(&[("email", "ada@acme.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = session_cookie(&res).unwrap();
+    assert!(cookie.starts_with("__Host-candor_session="), "{cookie}");
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("Path=/"));
+    assert!(!cookie.contains("Domain="));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn signing_out_deletes_the_session(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let client = app.signed_in("ada@acme.example", PASSWORD).await;
+    assert_eq!(
+        client.get(app.url("/app")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let sessions_before = app.count("SELECT count(*) FROM sessions").await;
+    let res = client
+        .post(app.url("/logout"))
+        .header("origin", &app.base)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login");
+    assert_eq!(
+        app.count("SELECT count(*) FROM sessions").await,
+        sessions_before - 1
+    );
+    let after = client.get(app.url("/app")).send().await.unwrap();
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
+    assert_eq!(after.headers()["location"], "/login");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_deactivated_users_session_stops_on_its_next_request(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let client = app.signed_in("ada@acme.example", PASSWORD).await;
+    assert_eq!(
+        app.call(&client, "current_user", &[]).await.status(),
+        StatusCode::OK
+    );
+    sqlx::query("UPDATE users SET active = false WHERE email = 'ada@acme.example'")
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.call(&client, "current_user", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Reactivation does not resurrect the ended session.
+    sqlx::query("UPDATE users SET active = true WHERE email = 'ada@acme.example'")
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.call(&client, "current_user", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_role_change_takes_effect_on_the_next_request(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.add_member("ada@acme.example", "rita@acme.example", "recruiter")
+        .await;
+    let client = app
+        .signed_in("rita@acme.example", crate::helpers::PASSWORD)
+        .await;
+    let me: serde_json::Value = app
+        .call(&client, "current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "recruiter");
+    sqlx::query("UPDATE users SET role = 'auditor' WHERE email = 'rita@acme.example'")
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    let me: serde_json::Value = app
+        .call(&client, "current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "auditor");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn sessions_end_after_twelve_hours_whatever_the_activity(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let client = app.signed_in("ada@acme.example", PASSWORD).await;
+    app.state.clock.advance(Duration::hours(11));
+    assert_eq!(
+        app.call(&client, "current_user", &[]).await.status(),
+        StatusCode::OK
+    );
+    app.state
+        .clock
+        .advance(Duration::hours(1) + Duration::seconds(1));
+    assert_eq!(
+        app.call(&client, "current_user", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_password_reset_revokes_every_session_and_the_link_works_once(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let laptop = app.signed_in("ada@acme.example", PASSWORD).await;
+    let phone = app.signed_in("ada@acme.example", PASSWORD).await;
+
+    let res = app
+        .call(
+            &app.browser(),
+            "request_password_reset",
+            &[("email", "ada@acme.example")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let unknown = app
+        .call(
+            &app.browser(),
+            "request_password_reset",
+            &[("email", "ghost@acme.example")],
+        )
+        .await;
+    assert_eq!(
+        unknown.status(),
+        StatusCode::OK,
+        "same answer for unknown addresses"
+    );
+    let mail = app.last_mail_to("ada@acme.example").await.unwrap();
+    assert!(mail.contains("30 minutes"));
+    let token = app
+        .link_in(&mail, "/reset/")
+        .trim_start_matches("/reset/")
+        .to_owned();
+
+    // A refused new password does not burn the link.
+    let weak = app
+        .call(
+            &app.browser(),
+            "reset_password",
+            &[("token", &token), ("password", "short")],
+        )
+        .await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let new_password = "a brand new passphrase 7";
+    let ok = app
+        .call(
+            &app.browser(),
+            "reset_password",
+            &[("token", &token), ("password", new_password)],
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    for client in [&laptop, &phone] {
+        assert_eq!(
+            app.call(client, "current_user", &[]).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let replay = app
+        .call(
+            &app.browser(),
+            "reset_password",
+            &[("token", &token), ("password", "yet another passphrase 8")],
+        )
+        .await;
+    assert_eq!(replay.status(), StatusCode::GONE);
+    app.signed_in("ada@acme.example", new_password).await;
+    let old = app
+        .call(
+            &app.browser(),
+            "sign_in",
+            &[("email", "ada@acme.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn changing_the_password_keeps_this_session_and_ends_the_others(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let here = app.signed_in("ada@acme.example", PASSWORD).await;
+    let elsewhere = app.signed_in("ada@acme.example", PASSWORD).await;
+    let wrong = app
+        .call(
+            &here,
+            "change_password",
+            &[
+                ("current_password", "nope nope nope"),
+                ("new_password", "another long passphrase 9"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = app
+        .call(
+            &here,
+            "change_password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "another long passphrase 9"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        app.call(&here, "current_user", &[]).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call(&elsewhere, "current_user", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let mail = app.last_mail_to("ada@acme.example").await.unwrap();
+    assert!(mail.contains("Your Candor password was changed"));
+
+    let third = app
+        .signed_in("ada@acme.example", "another long passphrase 9")
+        .await;
+    let res = app.call(&here, "sign_out_other_sessions", &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        app.call(&here, "current_user", &[]).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call(&third, "current_user", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn forms_work_without_javascript_and_report_errors_by_code(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let client = app.browser();
+    let plain_post = |form: Vec<(&'static str, &'static str)>| {
+        client
+            .post(app.url("/fn/sign_in"))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("origin", &app.base)
+            .form(&form)
+            .send()
+    };
+    let failed = plain_post(vec![
+        ("email", "ada@acme.example"),
+        ("password", "wrong password!!"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(failed.status(), StatusCode::FOUND);
+    let location = failed.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, "/login?error=invalid_credentials");
+    let page = client
+        .get(app.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("The e-mail address or password is not correct."));
+
+    let ok = plain_post(vec![("email", "ada@acme.example"), ("password", PASSWORD)])
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::FOUND);
+    assert_eq!(ok.headers()["location"], "/app");
+    let dashboard = client.get(app.url("/app")).send().await.unwrap();
+    assert_eq!(dashboard.status(), StatusCode::OK);
+    let html = dashboard.text().await.unwrap();
+    assert!(
+        html.contains("Team of Acme"),
+        "the dashboard renders on the server"
+    );
+}

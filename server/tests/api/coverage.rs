@@ -1,0 +1,141 @@
+//! S2: every page and every server function has an authorisation decision. The tables in
+//! `routes::PAGES` and `api::SERVER_FUNCTIONS` must list exactly what the router serves, and each
+//! route must answer with the guard's decision for its declared access.
+
+use crate::helpers::{TestApp, PASSWORD};
+use candor_app::domain::role::{allows, Access, Role};
+use reqwest::StatusCode;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::collections::BTreeSet;
+
+#[test]
+fn every_registered_server_function_is_in_the_access_table() {
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_string())
+        .collect();
+    let declared: BTreeSet<String> = candor_app::api::SERVER_FUNCTIONS
+        .iter()
+        .map(|(p, _)| p.to_string())
+        .collect();
+    assert_eq!(registered, declared);
+}
+
+#[test]
+fn every_routed_page_is_in_the_page_table() {
+    let routed: BTreeSet<String> = leptos_axum::generate_route_list(candor_app::App)
+        .iter()
+        .map(|r| r.path().to_string())
+        .collect();
+    let declared: BTreeSet<String> = candor_app::routes::PAGES
+        .iter()
+        .map(|p| p.path.to_string())
+        .collect();
+    assert_eq!(routed, declared);
+}
+
+/// Arguments of the right shape (but useless values), so each function reaches its guard.
+fn sample_args(path: &str) -> Vec<(&'static str, &'static str)> {
+    match path {
+        "/fn/sign_in" => vec![("email", "x"), ("password", "x")],
+        "/fn/sign_up" => vec![
+            ("org_name", ""),
+            ("display_name", ""),
+            ("email", "x"),
+            ("password", "x"),
+        ],
+        "/fn/verify_email" => vec![("token", "x")],
+        "/fn/resend_verification" | "/fn/request_password_reset" => vec![("email", "x")],
+        "/fn/reset_password" => vec![("token", "x"), ("password", "x")],
+        "/fn/token_status" => vec![("token", "x"), ("kind", "EmailVerification")],
+        "/fn/change_password" => vec![("current_password", "x"), ("new_password", "x")],
+        _ => vec![],
+    }
+}
+
+fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|s| {
+            if s.starts_with('{') {
+                "x".repeat(43)
+            } else {
+                s.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_route_answers_with_its_guard_decision_for_every_role(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let mut clients = vec![(None, app.browser())];
+    for role in Role::ALL {
+        let email = format!("{}@acme.example", role.as_str());
+        if role != Role::Admin {
+            app.add_member("ada@acme.example", &email, role.as_str())
+                .await;
+        } else {
+            app.add_member("ada@acme.example", &email, "admin").await;
+        }
+        clients.push((Some(role), app.signed_in(&email, PASSWORD).await));
+    }
+
+    for page in candor_app::routes::PAGES {
+        for (role, client) in &clients {
+            let res = client
+                .get(app.url(&concrete(page.path)))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                res.headers()
+                    .get("x-candor-authz")
+                    .map(|v| v.to_str().unwrap().to_owned()),
+                Some(page.access.describe()),
+                "{} as {role:?}",
+                page.path
+            );
+            let expected = match (page.access, role) {
+                (Access::Public, _) => StatusCode::OK,
+                (_, None) => StatusCode::SEE_OTHER,
+                (Access::SignedIn, Some(_)) => StatusCode::OK,
+                (Access::Requires(p), Some(r)) if allows(*r, p) => StatusCode::OK,
+                (Access::Requires(_), Some(_)) => StatusCode::FORBIDDEN,
+            };
+            assert_eq!(res.status(), expected, "{} as {role:?}", page.path);
+        }
+    }
+
+    for (path, access) in candor_app::api::SERVER_FUNCTIONS {
+        for (role, client) in &clients {
+            let res = client
+                .post(app.url(path))
+                .header("accept", "application/json")
+                .header("origin", &app.base)
+                .form(&sample_args(path))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                res.headers()
+                    .get("x-candor-authz")
+                    .map(|v| v.to_str().unwrap().to_owned()),
+                Some(access.describe()),
+                "{path} as {role:?}"
+            );
+            let status = res.status();
+            match (access, role) {
+                (Access::Public, _) => assert_ne!(status, StatusCode::FORBIDDEN, "{path}"),
+                (_, None) => assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}"),
+                (Access::Requires(p), Some(r)) if !allows(*r, *p) => {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{path} as {r:?}")
+                }
+                _ => assert_ne!(status, StatusCode::FORBIDDEN, "{path} as {role:?}"),
+            }
+        }
+    }
+}

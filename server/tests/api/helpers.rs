@@ -1,0 +1,262 @@
+//! `TestApp`: the portal on port 0 against the test's own database, connected as `candor_app`.
+
+use candor_app::backend::{clock::Clock, db::Db, mail::outbox, state::AppState};
+use candor_server::{config::Config, startup};
+use reqwest::{header, redirect::Policy, Client, Response, StatusCode};
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
+};
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc};
+
+pub const PASSWORD: &str = "correct horse battery staple 42";
+
+pub struct TestApp {
+    pub base: String,
+    pub owner: PgPool,
+    pub app_pool: PgPool,
+    pub state: AppState,
+    pub outbox_dir: PathBuf,
+    _data: tempfile::TempDir,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Extra environment for a test (trusted proxies, https base URL…).
+pub type Env<'a> = &'a [(&'a str, &'a str)];
+
+impl TestApp {
+    pub async fn spawn(opts: PgConnectOptions) -> TestApp {
+        Self::spawn_with(opts, &[]).await
+    }
+
+    pub async fn spawn_with(opts: PgConnectOptions, env: Env<'_>) -> TestApp {
+        Self::spawn_sharing(opts, env, Clock::default()).await
+    }
+
+    /// Another instance on the same database, as after a restart or beside a second process.
+    pub async fn spawn_sharing(opts: PgConnectOptions, env: Env<'_>, clock: Clock) -> TestApp {
+        let owner = PgPoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts.clone())
+            .await
+            .expect("owner pool");
+        let app_pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts.username("candor_app").password(""))
+            .await
+            .expect("candor_app pool (is the role created by the test set-up?)");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let base = format!("http://127.0.0.1:{}", addr.port());
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("CANDOR_BASE_URL".into(), base.clone()),
+            ("CANDOR_LISTEN".into(), addr.to_string()),
+            (
+                "CANDOR_DATA_DIR".into(),
+                data.path().to_string_lossy().into(),
+            ),
+            ("CANDOR_EXPOSE_AUTHZ".into(), "1".into()),
+            ("DATABASE_URL".into(), "postgres://unused-in-tests".into()),
+        ]);
+        for (k, v) in env {
+            vars.insert(k.to_string(), v.to_string());
+        }
+        let config = Config::from_env(|k| vars.get(k).cloned()).expect("test config");
+        let state = AppState {
+            db: Db::new(app_pool.clone(), owner.clone()),
+            settings: Arc::new(startup::settings(&config)),
+            clock,
+            mailer: startup::mailer(&config).unwrap(),
+        };
+        let router = startup::router(state.clone(), &config, app_pool.clone()).unwrap();
+        let server = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        TestApp {
+            outbox_dir: config.outbox_dir(),
+            base,
+            owner,
+            app_pool,
+            state,
+
+            _data: data,
+            server,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A browser-like client with its own cookie jar that does not follow redirects.
+    pub fn browser(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Calls a server function the way the hydrated app does (JSON answer expected).
+    pub async fn call(&self, client: &Client, name: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(self.url(&format!("/fn/{name}")))
+            .header(header::ACCEPT, "application/json")
+            .header(header::ORIGIN, &self.base)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Delivers every queued e-mail now and returns the `.eml` files written so far.
+    pub async fn deliver_mail(&self) -> Vec<String> {
+        outbox::deliver_due(
+            self.state.db.system_pool(),
+            &self.state.mailer,
+            &self.state.settings.mail_from,
+            self.state.clock.now(),
+        )
+        .await
+        .unwrap();
+        let Ok(entries) = std::fs::read_dir(&self.outbox_dir) else {
+            return vec![];
+        };
+        let mut files: Vec<(std::time::SystemTime, String)> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .map(|e| {
+                (
+                    e.metadata().unwrap().modified().unwrap(),
+                    std::fs::read_to_string(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        files.sort_by_key(|(t, _)| *t);
+        files.into_iter().map(|(_, s)| s).collect()
+    }
+
+    /// The last e-mail sent to `to`, decoded from quoted-printable.
+    pub async fn last_mail_to(&self, to: &str) -> Option<String> {
+        self.deliver_mail()
+            .await
+            .into_iter()
+            .rfind(|m| m.contains(&format!("To: {to}")))
+            .map(|m| decode_qp(&m))
+    }
+
+    /// The path of the first link in `mail` that starts with `prefix` (e.g. `/reset/`).
+    pub fn link_in(&self, mail: &str, prefix: &str) -> String {
+        let at = mail
+            .find(prefix)
+            .unwrap_or_else(|| panic!("no {prefix} link in {mail}"));
+        let rest = &mail[at..];
+        rest.split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Signs up an organisation through the public form and returns the admin's e-mail.
+    pub async fn sign_up(&self, org: &str, email: &str) -> Response {
+        self.call(
+            &self.browser(),
+            "sign_up",
+            &[
+                ("org_name", org),
+                ("display_name", "Ada Admin"),
+                ("email", email),
+                ("password", PASSWORD),
+                ("accept_dpa", "on"),
+            ],
+        )
+        .await
+    }
+
+    /// Signs up and confirms the address: a ready admin.
+    pub async fn verified_admin(&self, org: &str, email: &str) {
+        let res = self.sign_up(org, email).await;
+        assert!(
+            res.status().is_success() || res.status().is_redirection(),
+            "{}",
+            res.status()
+        );
+        let mail = self.last_mail_to(email).await.expect("verification mail");
+        let link = self.link_in(&mail, "/verify-email/");
+        let token = link.trim_start_matches("/verify-email/");
+        let res = self
+            .call(&self.browser(), "verify_email", &[("token", token)])
+            .await;
+        assert!(res.status().is_success(), "verify: {}", res.status());
+    }
+
+    /// A signed-in browser for an existing, verified account.
+    pub async fn signed_in(&self, email: &str, password: &str) -> Client {
+        let client = self.browser();
+        let res = self
+            .call(
+                &client,
+                "sign_in",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "sign-in of {email}");
+        client
+    }
+
+    /// Adds a verified user with `role` to the organisation of `admin_email`, directly in SQL.
+    pub async fn add_member(&self, admin_email: &str, email: &str, role: &str) {
+        let hash = {
+            let pw = candor_app::backend::auth::password::parse_new_password(PASSWORD.into(), &[])
+                .unwrap();
+            candor_app::backend::auth::password::hash(&pw)
+                .await
+                .unwrap()
+        };
+        sqlx::query(
+            "INSERT INTO users (id, public_id, org_id, email, display_name, password_hash, role, email_verified_at)
+             SELECT gen_random_uuid(), 'usr_' || substr(md5(random()::text), 1, 26), org_id, $2, $3, $4, $5, now()
+             FROM users WHERE email = $1",
+        )
+        .bind(admin_email)
+        .bind(email)
+        .bind(format!("Member {role}"))
+        .bind(hash)
+        .bind(role)
+        .execute(&self.owner)
+        .await
+        .unwrap();
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.owner)
+            .await
+            .unwrap()
+    }
+
+    pub async fn seal_audit(&self) {
+        candor_app::backend::audit::seal_pending(&self.owner)
+            .await
+            .unwrap();
+    }
+}
+
+/// Undoes quoted-printable soft breaks and `=3D`, enough to read links in a test.
+pub fn decode_qp(raw: &str) -> String {
+    raw.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+}

@@ -1,0 +1,319 @@
+//! The security baseline: rate limits (S7), client address (S8), CSRF (S5), headers and CSP (S6),
+//! body limits (S9), request ids and opaque errors (S14).
+
+use crate::helpers::{TestApp, PASSWORD};
+use candor_app::backend::clock::Clock;
+use reqwest::StatusCode;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+async fn wrong_sign_in(
+    app: &TestApp,
+    email: &str,
+    forwarded_for: Option<&str>,
+) -> reqwest::Response {
+    let mut req = app
+        .browser()
+        .post(app.url("/fn/sign_in"))
+        .header("accept", "application/json")
+        .header("origin", &app.base)
+        .form(&[("email", email), ("password", "definitely wrong")]);
+    if let Some(xff) = forwarded_for {
+        req = req.header("x-forwarded-for", xff);
+    }
+    req.send().await.unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_burst_of_sign_ins_is_limited_per_account_and_the_limit_survives_a_restart(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts.clone()).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    for _ in 0..10 {
+        assert_eq!(
+            wrong_sign_in(&app, "ada@acme.example", None).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let limited = wrong_sign_in(&app, "ada@acme.example", None).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    // Even the right password is refused while limited.
+    let right = app
+        .call(
+            &app.browser(),
+            "sign_in",
+            &[("email", "ada@acme.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // The portal restarts (a new instance on the same database): still limited.
+    drop(app);
+    let restarted = TestApp::spawn_sharing(opts, &[], Clock::default()).await;
+    assert_eq!(
+        wrong_sign_in(&restarted, "ada@acme.example", None)
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert!(
+        restarted
+            .count("SELECT count(*) FROM audit_events WHERE action = 'auth.sign_in.rate_limited'")
+            .await
+            >= 1
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_spoofed_forwarded_for_from_an_untrusted_peer_changes_nothing(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    // Twenty different accounts from one address, each claiming another origin.
+    for i in 0..20 {
+        let res = wrong_sign_in(
+            &app,
+            &format!("user{i}@acme.example"),
+            Some(&format!("203.0.113.{i}")),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let res = wrong_sign_in(&app, "user99@acme.example", Some("198.51.100.99")).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address limit still applies"
+    );
+    let spoofed = app
+        .count("SELECT count(*) FROM audit_events WHERE source_addr <> '127.0.0.1'::inet")
+        .await;
+    assert_eq!(spoofed, 0, "the log records the real peer");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_believed(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn_with(opts, &[("CANDOR_TRUSTED_PROXIES", "127.0.0.1/32")]).await;
+    wrong_sign_in(&app, "someone@acme.example", Some("6.6.6.6, 198.51.100.7")).await;
+    let addr: String = sqlx::query_scalar(
+        "SELECT host(source_addr) FROM audit_events WHERE action = 'auth.sign_in.failed'",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(addr, "198.51.100.7");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn sign_up_and_reset_are_rate_limited(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    for i in 0..5 {
+        let res = app
+            .sign_up(&format!("Org {i}"), &format!("a{i}@acme.example"))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = app.sign_up("Org 6", "a6@acme.example").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
+
+    for _ in 0..3 {
+        let res = app
+            .call(
+                &app.browser(),
+                "request_password_reset",
+                &[("email", "a1@acme.example")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = app
+        .call(
+            &app.browser(),
+            "request_password_reset",
+            &[("email", "a1@acme.example")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    for _ in 0..3 {
+        app.call(
+            &app.browser(),
+            "resend_verification",
+            &[("email", "a2@acme.example")],
+        )
+        .await;
+    }
+    let res = app
+        .call(
+            &app.browser(),
+            "resend_verification",
+            &[("email", "a2@acme.example")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_burst_of_token_guesses_is_rate_limited(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    let mut last = StatusCode::OK;
+    for i in 0..31 {
+        let guess = format!("{:0>43}", i);
+        last = app
+            .call(&app.browser(), "verify_email", &[("token", &guess)])
+            .await
+            .status();
+        if last == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+        assert_eq!(last, StatusCode::GONE);
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_cross_origin_post_is_refused(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let client = app.signed_in("ada@acme.example", PASSWORD).await;
+    let attack = client
+        .post(app.url("/fn/sign_out_other_sessions"))
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attack.status(), StatusCode::FORBIDDEN);
+    let logout = client
+        .post(app.url("/logout"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.call(&client, "current_user", &[]).await.status(),
+        StatusCode::OK,
+        "still signed in"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'auth.other_sessions_revoked'")
+            .await,
+        0
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_response_carries_the_security_headers_and_a_fresh_nonce(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let mut nonces = Vec::new();
+    for path in ["/login", "/login", "/healthz", "/fn/nope", "/no-such-page"] {
+        let res = app.browser().get(app.url(path)).send().await.unwrap();
+        let h = res.headers().clone();
+        let csp = h["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"),
+            "{path}"
+        );
+        let script_src = csp
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap();
+        assert!(
+            !script_src.contains("unsafe-inline"),
+            "{path}: {script_src}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["cross-origin-opener-policy"], "same-origin");
+        assert!(h["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age="));
+        assert!(h["permissions-policy"]
+            .to_str()
+            .unwrap()
+            .contains("camera=()"));
+        assert!(!h.contains_key("server") && !h.contains_key("x-powered-by"));
+        assert_eq!(h["x-request-id"].len(), 32);
+        if path == "/login" {
+            let nonce = script_src
+                .split_whitespace()
+                .find_map(|t| t.strip_prefix("'nonce-"))
+                .unwrap()
+                .trim_end_matches('\'')
+                .to_owned();
+            let html = res.text().await.unwrap();
+            assert!(
+                html.contains(&format!("nonce=\"{nonce}\"")),
+                "scripts carry this response's nonce"
+            );
+            assert!(!html.contains("<script>"), "no script without a nonce");
+            nonces.push(nonce);
+        }
+    }
+    assert_ne!(nonces[0], nonces[1], "a nonce is never reused");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn request_ids_are_ours_and_errors_reveal_nothing(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    let res = app
+        .browser()
+        .get(app.url("/healthz"))
+        .header("x-request-id", "attacker-chosen")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.headers()["x-request-id"], "attacker-chosen");
+    let unknown = app.call(&app.browser(), "no_such_function", &[]).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let body = unknown.text().await.unwrap();
+    assert!(!body.to_lowercase().contains("server function"), "{body}");
+    let malformed = app
+        .call(&app.browser(), "sign_in", &[("nonsense", "1")])
+        .await;
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn oversized_bodies_are_refused_before_any_work(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    let huge = "x".repeat(100 * 1024);
+    let res = app
+        .call(
+            &app.browser(),
+            "sign_in",
+            &[("email", "a@acme.example"), ("password", &huge)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(app.count("SELECT count(*) FROM audit_events").await, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn readiness_follows_the_database(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    let ok = app.browser().get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    app.app_pool.close().await;
+    let down = app.browser().get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let alive = app.browser().get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(alive.status(), StatusCode::OK);
+}

@@ -1,0 +1,108 @@
+//! Tenant isolation (S1): row-level security holds even when a query forgets its org filter.
+
+use crate::helpers::TestApp;
+use candor_server::startup::refuse_privileged_app_role;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use uuid::Uuid;
+
+async fn org_id(app: &TestApp, name: &str) -> Uuid {
+    sqlx::query_scalar("SELECT id FROM orgs WHERE name = $1")
+        .bind(name)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_query_without_its_org_filter_still_sees_only_the_callers_org(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.verified_admin("Rival", "rex@rival.example").await;
+    let acme = org_id(&app, "Acme").await;
+    let rival = org_id(&app, "Rival").await;
+
+    let mut tx = app.state.db.begin_for_org(acme).await.unwrap();
+    // Deliberately no WHERE org_id = …: the second wall must hold.
+    let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM users")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(emails, ["ada@acme.example"]);
+    let orgs: Vec<String> = sqlx::query_scalar("SELECT name FROM orgs")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(orgs, ["Acme"]);
+    let rival_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE org_id = $1")
+        .bind(rival)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(rival_rows, 0);
+    for table in ["one_time_tokens", "dpa_acceptances", "audit_events"] {
+        let foreign: i64 =
+            sqlx::query_scalar(&format!("SELECT count(*) FROM {table} WHERE org_id <> $1"))
+                .bind(acme)
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+        assert_eq!(foreign, 0, "{table}");
+    }
+    // An unfiltered update touches only the caller's rows.
+    let touched = sqlx::query("UPDATE users SET display_name = 'Changed'")
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(touched, 1);
+    // Writing a row into another organisation is refused outright.
+    let smuggled = sqlx::query(
+        "INSERT INTO dpa_acceptances (org_id, user_id, dpa_version)
+         SELECT $1, id, 'x' FROM users LIMIT 1",
+    )
+    .bind(rival)
+    .execute(&mut *tx)
+    .await;
+    assert!(smuggled.is_err(), "RLS must refuse a row of another org");
+    tx.rollback().await.unwrap();
+
+    // Without an organisation, tenant tables are empty.
+    let mut bare = app.state.db.begin_unscoped().await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&mut *bare)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_application_role_owns_nothing_and_is_no_superuser(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    refuse_privileged_app_role(&app.app_pool)
+        .await
+        .expect("candor_app is unprivileged");
+    assert!(
+        refuse_privileged_app_role(&app.owner).await.is_err(),
+        "the owner would be refused"
+    );
+    let forced: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_class WHERE relname IN
+           ('orgs','users','dpa_acceptances','one_time_tokens','audit_events','audit_chain')
+           AND relrowsecurity AND relforcerowsecurity",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(forced, 6);
+    // The app role cannot read the outbox (it may only queue) nor rewrite history.
+    assert!(sqlx::query("SELECT * FROM email_outbox")
+        .fetch_all(&app.app_pool)
+        .await
+        .is_err());
+}
