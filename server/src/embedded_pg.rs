@@ -30,7 +30,6 @@ fn bin_dir() -> anyhow::Result<PathBuf> {
 }
 
 fn is_root() -> bool {
-    // SAFETY-free check: root's home is /root and `id -u` says 0.
     Command::new("id")
         .arg("-u")
         .output()
@@ -70,6 +69,15 @@ pub fn start(data_dir: &Path, port: u16) -> anyhow::Result<EmbeddedPg> {
             .status()?;
         if !status.success() {
             bail!("could not hand {cluster_str} to the postgres user");
+        }
+        let reachable = Command::new("runuser")
+            .args(["-u", "postgres", "--", "test", "-w", &cluster_str])
+            .status()?;
+        if !reachable.success() {
+            bail!(
+                "the postgres user cannot reach {cluster_str}; set CANDOR_DATA_DIR to a folder \
+                 it can traverse (for example /var/tmp/candor)"
+            );
         }
     }
     if !cluster.join("PG_VERSION").exists() {

@@ -134,17 +134,22 @@ impl TestApp {
         let Ok(entries) = std::fs::read_dir(&self.outbox_dir) else {
             return vec![];
         };
-        let mut files: Vec<(std::time::SystemTime, String)> = entries
+        // Ordered by outbox id (from the Message-ID), the order in which they were queued.
+        let mut files: Vec<(u64, String)> = entries
             .filter_map(|e| e.ok())
             .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
             .map(|e| {
-                (
-                    e.metadata().unwrap().modified().unwrap(),
-                    std::fs::read_to_string(e.path()).unwrap(),
-                )
+                let text = std::fs::read_to_string(e.path()).unwrap();
+                let id = text
+                    .split("<outbox-")
+                    .nth(1)
+                    .and_then(|rest| rest.split('@').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                (id, text)
             })
             .collect();
-        files.sort_by_key(|(t, _)| *t);
+        files.sort_by_key(|(id, _)| *id);
         files.into_iter().map(|(_, s)| s).collect()
     }
 
