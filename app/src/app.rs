@@ -4,6 +4,7 @@ use crate::ui::components::layout::StaffLayout;
 use crate::ui::pages::{
     account::AccountPage,
     dashboard::DashboardPage,
+    dpa::DpaPage,
     home::HomePage,
     login::LoginPage,
     reset::{ResetPage, ResetWithTokenPage},
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/app") view=StaffLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage/>
                     <Route path=path!("account") view=AccountPage/>
+                    <Route path=path!("dpa") view=DpaPage/>
                 </ParentRoute>
             </Routes>
         </Router>

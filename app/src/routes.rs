@@ -50,6 +50,10 @@ pub const PAGES: &[Page] = &[
         path: "/app/account",
         access: Access::Requires(Permission::ManageOwnAccount),
     },
+    Page {
+        path: "/app/dpa",
+        access: Access::Requires(Permission::AcceptDpa),
+    },
 ];
 
 /// Pages whose URL carries a one-time token: never cached, never indexed (S11).

@@ -19,6 +19,8 @@ pub struct SignedInUser {
     pub role: Role,
     pub org_id: String,
     pub org_name: String,
+    /// False when the organisation has not accepted the current DPA version yet.
+    pub dpa_current: bool,
 }
 
 #[server(prefix = "/fn", endpoint = "current_user")]
@@ -32,6 +34,7 @@ pub async fn current_user() -> Result<SignedInUser, AppError> {
             role: c.role,
             org_id: c.org_public_id.clone(),
             org_name: c.org_name.clone(),
+            dpa_current: c.dpa_current,
         })
     })
     .await
@@ -113,6 +116,8 @@ pub struct TeamMember {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DashboardData {
     pub org_name: String,
+    /// The caller is an admin and the organisation must accept a new DPA version.
+    pub dpa_action_needed: bool,
     pub team: Vec<TeamMember>,
 }
 
@@ -126,6 +131,8 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
             let team = accounts::team(&ctx, &caller).await?;
             Ok(DashboardData {
                 org_name: caller.org_name.clone(),
+                dpa_action_needed: !caller.dpa_current
+                    && crate::domain::role::allows(caller.role, Permission::AcceptDpa),
                 team: team
                     .into_iter()
                     .filter_map(|m| {

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod organisation;
 
 /// Every server function endpoint with the access it declares. The route-coverage test compares
 /// this table with the functions actually registered and with the guard's decisions.
@@ -30,5 +31,6 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
             Access::Requires(Permission::ManageOwnAccount),
         ),
         ("/fn/dashboard", Access::Requires(Permission::ViewDashboard)),
+        ("/fn/accept_dpa", Access::Requires(Permission::AcceptDpa)),
     ]
 };

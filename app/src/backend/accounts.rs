@@ -740,6 +740,28 @@ async fn keep_this_session(ctx: &Ctx, caller: &Caller, epoch: i32) -> Result<(),
     Ok(())
 }
 
+/// Records the organisation's acceptance of the current DPA by this admin (F1).
+pub async fn accept_current_dpa(ctx: &Ctx, caller: &Caller) -> Result<(), AppError> {
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    db::orgs::record_dpa_acceptance(&mut tx, caller.org_id, caller.user_id, CURRENT_DPA_VERSION)
+        .await?;
+    audit::record(
+        &mut tx,
+        &ctx.meta,
+        ctx.state.clock.now(),
+        Entry {
+            org_id: Some(caller.org_id),
+            actor: Some(&caller.user_public_id),
+            action: AuditAction::DpaAccepted,
+            target: Some(&caller.org_public_id),
+            outcome: Outcome::Success,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub struct ActivityItem {
     pub occurred_at: time::OffsetDateTime,
     pub action: String,

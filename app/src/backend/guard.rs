@@ -15,8 +15,7 @@ use std::future::Future;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-/// The current DPA version an organisation must have accepted before admin work (F1).
-pub const CURRENT_DPA_VERSION: &str = "2026-11";
+pub use crate::domain::dpa::CURRENT_VERSION as CURRENT_DPA_VERSION;
 
 /// A signed-in, active user of one organisation, as read from the database on this request.
 #[derive(Debug, Clone)]
@@ -47,6 +46,52 @@ impl Caller {
 }
 
 /// Everything a use case may need from the request.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admin(dpa_current: bool) -> Caller {
+        Caller {
+            user_id: Uuid::nil(),
+            user_public_id: "usr_x".into(),
+            email: "a@example.com".into(),
+            display_name: "A".into(),
+            role: Role::Admin,
+            org_id: Uuid::nil(),
+            org_public_id: "org_x".into(),
+            org_name: "Org".into(),
+            session_epoch: 0,
+            dpa_current,
+        }
+    }
+
+    #[test]
+    fn admin_work_waits_for_the_current_dpa_but_accepting_it_does_not() {
+        let outdated = admin(false);
+        assert_eq!(
+            outdated.require(Permission::ManageUsers),
+            Err(AppError::DpaAcceptanceRequired)
+        );
+        assert_eq!(outdated.require(Permission::AcceptDpa), Ok(()));
+        assert_eq!(outdated.require(Permission::ViewDashboard), Ok(()));
+        assert_eq!(admin(true).require(Permission::ManageUsers), Ok(()));
+    }
+
+    #[test]
+    fn a_weaker_role_is_forbidden_whatever_the_dpa() {
+        let mut recruiter = admin(true);
+        recruiter.role = Role::Recruiter;
+        assert_eq!(
+            recruiter.require(Permission::AcceptDpa),
+            Err(AppError::Forbidden)
+        );
+        assert_eq!(
+            recruiter.require(Permission::ManageUsers),
+            Err(AppError::Forbidden)
+        );
+    }
+}
+
 pub struct Ctx {
     pub state: AppState,
     pub meta: RequestMeta,

@@ -1,6 +1,7 @@
 //! Pure business rules: no I/O, no HTTP, no clock of their own (time is always a parameter).
 
 pub mod audit;
+pub mod dpa;
 pub mod email_address;
 pub mod ids;
 pub mod password;

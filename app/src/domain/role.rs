@@ -69,6 +69,7 @@ pub enum Permission {
     ManageUsers,
     ManageApiKeys,
     ManageOrgSettings,
+    AcceptDpa,
 }
 
 impl Permission {
@@ -87,6 +88,7 @@ impl Permission {
             Permission::ManageUsers => "manage_users",
             Permission::ManageApiKeys => "manage_api_keys",
             Permission::ManageOrgSettings => "manage_org_settings",
+            Permission::AcceptDpa => "accept_dpa",
         }
     }
 
@@ -198,6 +200,7 @@ mod tests {
                 Permission::ManageUsers,
                 Permission::ManageApiKeys,
                 Permission::ManageOrgSettings,
+                Permission::AcceptDpa,
             ] {
                 assert_eq!(allows(role, p), role == Role::Admin, "{role} {p:?}");
             }

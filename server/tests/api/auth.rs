@@ -634,3 +634,69 @@ async fn forms_work_without_javascript_and_report_errors_by_code(
         "the dashboard renders on the server"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_new_dpa_version_must_be_accepted_by_an_admin_before_admin_work(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.add_member("ada@acme.example", "rita@acme.example", "recruiter")
+        .await;
+    sqlx::query("UPDATE orgs SET dpa_version_accepted = '2025-01'")
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    let admin = app.signed_in("ada@acme.example", PASSWORD).await;
+    let me: serde_json::Value = app
+        .call(&admin, "current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["dpa_current"], false);
+    let page = admin
+        .get(app.url("/app"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("needs your acceptance"));
+
+    let recruiter = app.signed_in("rita@acme.example", PASSWORD).await;
+    assert_eq!(
+        app.call(&recruiter, "accept_dpa", &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    assert_eq!(
+        app.call(&admin, "accept_dpa", &[]).await.status(),
+        StatusCode::OK
+    );
+    let me: serde_json::Value = app
+        .call(&admin, "current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["dpa_current"], true);
+    let (version, by): (String, String) = sqlx::query_as(
+        "SELECT d.dpa_version, u.email FROM dpa_acceptances d JOIN users u ON u.id = d.user_id
+         ORDER BY d.id DESC LIMIT 1",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        (version.as_str(), by.as_str()),
+        ("2026-11", "ada@acme.example")
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'dpa.accepted'")
+            .await,
+        2
+    );
+}

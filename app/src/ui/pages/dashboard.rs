@@ -13,6 +13,12 @@ pub fn DashboardPage() -> impl IntoView {
                 match data.await {
                     Ok(d) => {
                         let active = d.team.iter().filter(|m| m.active).count();
+                        let dpa_banner = d.dpa_action_needed.then(|| view! {
+                            <div class="banner banner-error" role="alert">
+                                "A new version of the data processing agreement needs your acceptance before admin work continues. "
+                                <a href="/app/dpa">"Review and accept it"</a>
+                            </div>
+                        });
                         let rows = d
                             .team
                             .into_iter()
@@ -27,6 +33,7 @@ pub fn DashboardPage() -> impl IntoView {
                             })
                             .collect_view();
                         view! {
+                            {dpa_banner}
                             <section class="panel" aria-labelledby="team-title">
                                 <h2 id="team-title">{format!("Team of {}", d.org_name)}</h2>
                                 <p class="small">{format!("{active} active member(s)")}</p>

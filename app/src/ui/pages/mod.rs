@@ -1,5 +1,6 @@
 pub mod account;
 pub mod dashboard;
+pub mod dpa;
 pub mod home;
 pub mod login;
 pub mod reset;

@@ -1,5 +1,6 @@
 use super::PublicCard;
 use crate::api::auth::SignUp;
+use crate::domain::dpa;
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -29,9 +30,9 @@ pub fn SignUpPage() -> impl IntoView {
                     <input type="checkbox" id="accept_dpa" name="accept_dpa" value="on" required=true/>
                     <label for="accept_dpa">
                         "On behalf of my organisation I accept the "
-                        <strong>"Data Processing Agreement (version 2026-11)"</strong>
-                        ": Candor processes candidate data only on our instructions, for recruitment, "
-                        "with the sub-processors we list, and deletes it when our retention period ends."
+                        <strong>{format!("Data Processing Agreement (version {})", dpa::CURRENT_VERSION)}</strong>
+                        ": "
+                        {dpa::SUMMARY}
                     </label>
                     {move || dpa_error().map(|e| view! { <p class="field-error">{e}</p> })}
                 </div>
