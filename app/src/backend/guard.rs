@@ -46,52 +46,6 @@ impl Caller {
 }
 
 /// Everything a use case may need from the request.
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn admin(dpa_current: bool) -> Caller {
-        Caller {
-            user_id: Uuid::nil(),
-            user_public_id: "usr_x".into(),
-            email: "a@example.com".into(),
-            display_name: "A".into(),
-            role: Role::Admin,
-            org_id: Uuid::nil(),
-            org_public_id: "org_x".into(),
-            org_name: "Org".into(),
-            session_epoch: 0,
-            dpa_current,
-        }
-    }
-
-    #[test]
-    fn admin_work_waits_for_the_current_dpa_but_accepting_it_does_not() {
-        let outdated = admin(false);
-        assert_eq!(
-            outdated.require(Permission::ManageUsers),
-            Err(AppError::DpaAcceptanceRequired)
-        );
-        assert_eq!(outdated.require(Permission::AcceptDpa), Ok(()));
-        assert_eq!(outdated.require(Permission::ViewDashboard), Ok(()));
-        assert_eq!(admin(true).require(Permission::ManageUsers), Ok(()));
-    }
-
-    #[test]
-    fn a_weaker_role_is_forbidden_whatever_the_dpa() {
-        let mut recruiter = admin(true);
-        recruiter.role = Role::Recruiter;
-        assert_eq!(
-            recruiter.require(Permission::AcceptDpa),
-            Err(AppError::Forbidden)
-        );
-        assert_eq!(
-            recruiter.require(Permission::ManageUsers),
-            Err(AppError::Forbidden)
-        );
-    }
-}
-
 pub struct Ctx {
     pub state: AppState,
     pub meta: RequestMeta,
@@ -258,4 +212,50 @@ pub fn error_location(page: &str, err: &AppError) -> String {
         location.push_str(&format!("&retry_after={retry_after_secs}"));
     }
     location
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admin(dpa_current: bool) -> Caller {
+        Caller {
+            user_id: Uuid::nil(),
+            user_public_id: "usr_x".into(),
+            email: "a@example.com".into(),
+            display_name: "A".into(),
+            role: Role::Admin,
+            org_id: Uuid::nil(),
+            org_public_id: "org_x".into(),
+            org_name: "Org".into(),
+            session_epoch: 0,
+            dpa_current,
+        }
+    }
+
+    #[test]
+    fn admin_work_waits_for_the_current_dpa_but_accepting_it_does_not() {
+        let outdated = admin(false);
+        assert_eq!(
+            outdated.require(Permission::ManageUsers),
+            Err(AppError::DpaAcceptanceRequired)
+        );
+        assert_eq!(outdated.require(Permission::AcceptDpa), Ok(()));
+        assert_eq!(outdated.require(Permission::ViewDashboard), Ok(()));
+        assert_eq!(admin(true).require(Permission::ManageUsers), Ok(()));
+    }
+
+    #[test]
+    fn a_weaker_role_is_forbidden_whatever_the_dpa() {
+        let mut recruiter = admin(true);
+        recruiter.role = Role::Recruiter;
+        assert_eq!(
+            recruiter.require(Permission::AcceptDpa),
+            Err(AppError::Forbidden)
+        );
+        assert_eq!(
+            recruiter.require(Permission::ManageUsers),
+            Err(AppError::Forbidden)
+        );
+    }
 }
