@@ -350,17 +350,13 @@ pub async fn verify_email(ctx: &Ctx, raw_token: &str) -> Result<(), AppError> {
     let user = db::users::caller(&mut tx, org_id, user_id)
         .await?
         .ok_or(AppError::InvalidToken)?;
-    audit::record(
+    audit::record_own_action(
         &mut tx,
         &ctx.meta,
         now,
-        Entry {
-            org_id: Some(org_id),
-            actor: Some(&user.user_public_id),
-            action: AuditAction::EmailVerified,
-            target: Some(&user.user_public_id),
-            outcome: Outcome::Success,
-        },
+        org_id,
+        &user.user_public_id,
+        AuditAction::EmailVerified,
     )
     .await?;
     tx.commit().await?;
@@ -504,17 +500,13 @@ pub async fn sign_in(ctx: &Ctx, raw_email: &str, raw_password: String) -> Result
         )
         .await?;
     let mut tx = state.db.begin_for_org(org_id).await?;
-    audit::record(
+    audit::record_own_action(
         &mut tx,
         &ctx.meta,
         now,
-        Entry {
-            org_id: Some(org_id),
-            actor: Some(&creds.public_id),
-            action: AuditAction::SignInSucceeded,
-            target: Some(&creds.public_id),
-            outcome: Outcome::Success,
-        },
+        org_id,
+        &creds.public_id,
+        AuditAction::SignInSucceeded,
     )
     .await?;
     tx.commit().await?;
@@ -530,17 +522,13 @@ pub async fn sign_out(
 ) -> Result<(), AppError> {
     if let Some(caller) = caller {
         let mut tx = state.db.begin_for_org(caller.org_id).await?;
-        audit::record(
+        audit::record_own_action(
             &mut tx,
             meta,
             state.clock.now(),
-            Entry {
-                org_id: Some(caller.org_id),
-                actor: Some(&caller.user_public_id),
-                action: AuditAction::SignedOut,
-                target: Some(&caller.user_public_id),
-                outcome: Outcome::Success,
-            },
+            caller.org_id,
+            &caller.user_public_id,
+            AuditAction::SignedOut,
         )
         .await?;
         tx.commit().await?;
@@ -634,17 +622,13 @@ pub async fn reset_password(
     let hash = password::hash(&candidate).await?;
     let now = state.clock.now();
     db::users::set_password(&mut tx, org_id, user_id, &hash, now).await?;
-    audit::record(
+    audit::record_own_action(
         &mut tx,
         &ctx.meta,
         now,
-        Entry {
-            org_id: Some(org_id),
-            actor: Some(&user.user_public_id),
-            action: AuditAction::PasswordResetCompleted,
-            target: Some(&user.user_public_id),
-            outcome: Outcome::Success,
-        },
+        org_id,
+        &user.user_public_id,
+        AuditAction::PasswordResetCompleted,
     )
     .await?;
     tx.commit().await?;
@@ -678,17 +662,13 @@ pub async fn change_password(
     let hash = password::hash(&candidate).await?;
     let now = state.clock.now();
     let epoch = db::users::set_password(&mut tx, caller.org_id, caller.user_id, &hash, now).await?;
-    audit::record(
+    audit::record_own_action(
         &mut tx,
         &ctx.meta,
         now,
-        Entry {
-            org_id: Some(caller.org_id),
-            actor: Some(&caller.user_public_id),
-            action: AuditAction::PasswordChanged,
-            target: Some(&caller.user_public_id),
-            outcome: Outcome::Success,
-        },
+        caller.org_id,
+        &caller.user_public_id,
+        AuditAction::PasswordChanged,
     )
     .await?;
     messages::queue(
@@ -710,17 +690,13 @@ pub async fn sign_out_other_sessions(ctx: &Ctx, caller: &Caller) -> Result<(), A
     let state = &ctx.state;
     let mut tx = state.db.begin_for_org(caller.org_id).await?;
     let epoch = db::users::bump_session_epoch(&mut tx, caller.org_id, caller.user_id).await?;
-    audit::record(
+    audit::record_own_action(
         &mut tx,
         &ctx.meta,
         state.clock.now(),
-        Entry {
-            org_id: Some(caller.org_id),
-            actor: Some(&caller.user_public_id),
-            action: AuditAction::OtherSessionsRevoked,
-            target: Some(&caller.user_public_id),
-            outcome: Outcome::Success,
-        },
+        caller.org_id,
+        &caller.user_public_id,
+        AuditAction::OtherSessionsRevoked,
     )
     .await?;
     tx.commit().await?;

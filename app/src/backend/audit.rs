@@ -58,6 +58,30 @@ pub async fn record(
     .await
 }
 
+/// A successful action a user took on their own account (actor and target are the same).
+pub async fn record_own_action(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    now: OffsetDateTime,
+    org_id: Uuid,
+    user_public_id: &str,
+    action: AuditAction,
+) -> Result<(), sqlx::Error> {
+    record(
+        tx,
+        meta,
+        now,
+        Entry {
+            org_id: Some(org_id),
+            actor: Some(user_public_id),
+            action,
+            target: Some(user_public_id),
+            outcome: Outcome::Success,
+        },
+    )
+    .await
+}
+
 fn micros(t: OffsetDateTime) -> i128 {
     t.unix_timestamp_nanos() / 1000
 }
