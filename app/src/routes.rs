@@ -88,6 +88,7 @@ pub fn page_access(path: &str) -> Option<Access> {
 pub const STAFF_NAV: &[(&str, &str, Permission)] = &[
     ("/app", "Dashboard", Permission::ViewDashboard),
     ("/app/account", "My account", Permission::ManageOwnAccount),
+    ("/app/dpa", "Agreement", Permission::AcceptDpa),
 ];
 
 #[cfg(test)]

@@ -52,6 +52,19 @@ fn run(bin: &Path, args: &[&str]) -> anyhow::Result<std::process::Output> {
     Ok(output)
 }
 
+/// Stops the cluster under `data_dir` (the portal leaves it running for the next start).
+pub fn stop(data_dir: &Path) -> anyhow::Result<()> {
+    let cluster = data_dir.join("postgres");
+    let out = run(
+        &bin_dir()?.join("pg_ctl"),
+        &["-D", &cluster.to_string_lossy(), "-m", "fast", "-w", "stop"],
+    )?;
+    if !out.status.success() {
+        bail!("pg_ctl stop: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
+}
+
 pub fn start(data_dir: &Path, port: u16) -> anyhow::Result<EmbeddedPg> {
     let bin = bin_dir()?;
     let root = std::fs::canonicalize(data_dir)

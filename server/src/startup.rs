@@ -266,7 +266,7 @@ async fn shutdown_signal() {
 
 pub async fn verify_audit(config: Config) -> anyhow::Result<()> {
     let (system, _) = connect(&config).await?;
-    let report = audit::verify(&system, time::OffsetDateTime::now_utc()).await?;
+    let report = audit::verify(&system, Clock::default().now()).await?;
     println!(
         "chains: {}, events verified: {}, unsealed (older than a minute): {}",
         report.chains, report.events_verified, report.unsealed

@@ -700,3 +700,31 @@ async fn a_new_dpa_version_must_be_accepted_by_an_admin_before_admin_work(
         2
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_session_idle_for_thirty_minutes_is_over(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let client = app.signed_in("ada@acme.example", PASSWORD).await;
+    assert_eq!(
+        app.call(&client, "current_user", &[]).await.status(),
+        StatusCode::OK
+    );
+    // Each request moves the idle deadline to thirty minutes from now.
+    let idle_left: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM max(expiry_date) - now())::float8 FROM sessions",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert!((1700.0..=1800.0).contains(&idle_left), "{idle_left}");
+    // Thirty idle minutes pass.
+    sqlx::query("UPDATE sessions SET expiry_date = now() - interval '1 second'")
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.call(&client, "current_user", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -139,3 +139,39 @@ async fn every_route_answers_with_its_guard_decision_for_every_role(
         }
     }
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn staff_navigation_shows_each_role_only_what_it_may_open(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    for role in Role::ALL {
+        let email = format!("nav-{}@acme.example", role.as_str());
+        app.add_member("ada@acme.example", &email, role.as_str())
+            .await;
+        let client = app.signed_in(&email, PASSWORD).await;
+        let html = client
+            .get(app.url("/app"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let nav = html
+            .split("<nav aria-label=\"Main\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</nav>").next())
+            .unwrap_or_else(|| panic!("no main navigation for {role:?}"))
+            .to_owned();
+        for (href, _, permission) in candor_app::routes::STAFF_NAV {
+            assert_eq!(
+                nav.contains(&format!("href=\"{href}\"")),
+                allows(role, *permission),
+                "{href} in the navigation of {role:?}"
+            );
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! The integration test binary: real PostgreSQL (a fresh database per test, via `sqlx::test`),
 //! the real router on a real port, actors named after what they do.
 
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
 mod audit;
 mod auth;
 mod coverage;

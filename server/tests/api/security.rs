@@ -317,3 +317,21 @@ async fn readiness_follows_the_database(_: PgPoolOptions, opts: PgConnectOptions
     let alive = app.browser().get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(alive.status(), StatusCode::OK);
 }
+
+#[test]
+fn production_mode_refuses_to_start_with_insecure_settings() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
+        .env_clear()
+        .env("CANDOR_ENV", "production")
+        .env("CANDOR_BASE_URL", "http://candor.example.com")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("production mode refuses to start"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("CANDOR_BASE_URL must be https"), "{stderr}");
+    assert!(stderr.contains("CANDOR_MASTER_KEY"), "{stderr}");
+}

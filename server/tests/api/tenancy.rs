@@ -106,3 +106,53 @@ async fn the_application_role_owns_nothing_and_is_no_superuser(
         .await
         .is_err());
 }
+
+#[tokio::test]
+async fn without_database_url_a_private_cluster_is_started_then_reused() {
+    let data = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = data.path().to_owned();
+    let first = tokio::task::spawn_blocking(move || candor_server::embedded_pg::start(&dir, port))
+        .await
+        .unwrap()
+        .expect("a private cluster starts from the system's binaries");
+    assert!(data.path().join("postgres/PG_VERSION").exists());
+    let dir = data.path().to_owned();
+    let again = tokio::task::spawn_blocking(move || candor_server::embedded_pg::start(&dir, port))
+        .await
+        .unwrap()
+        .expect("the running cluster is reused");
+    assert_eq!(first.app_url, again.app_url);
+
+    let check = async {
+        let owner = sqlx::PgPool::connect(&first.owner_url).await.unwrap();
+        candor_server::startup::MIGRATOR.run(&owner).await.unwrap();
+        let app = sqlx::PgPool::connect(&first.app_url).await.unwrap();
+        refuse_privileged_app_role(&app)
+            .await
+            .expect("the portal's role is unprivileged");
+        let runs_as: String = sqlx::query_scalar(
+            "SELECT usename::text FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+        )
+        .fetch_one(&app)
+        .await
+        .unwrap();
+        assert_eq!(runs_as, "candor_app");
+        app.close().await;
+        owner.close().await;
+    };
+    check.await;
+    // The server process belongs to the postgres user, not root.
+    let pid_file = std::fs::read_to_string(data.path().join("postgres/postmaster.pid")).unwrap();
+    let pid = pid_file.lines().next().unwrap().trim();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(
+        !uid_line.split_whitespace().skip(1).all(|u| u == "0"),
+        "{uid_line}"
+    );
+    candor_server::embedded_pg::stop(data.path()).unwrap();
+}
