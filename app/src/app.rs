@@ -7,6 +7,7 @@ use crate::ui::pages::{
     dpa::DpaPage,
     home::HomePage,
     login::LoginPage,
+    recruitments::{EditRecruitmentPage, NewRecruitmentPage, RecruitmentPage, RecruitmentsPage},
     reset::{ResetPage, ResetWithTokenPage},
     signup::{SignUpCheckEmailPage, SignUpPage},
     verify_email::{VerifyEmailPage, VerifyEmailWithTokenPage},
@@ -63,6 +64,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=DashboardPage/>
                     <Route path=path!("account") view=AccountPage/>
                     <Route path=path!("dpa") view=DpaPage/>
+                    <Route path=path!("recruitments") view=RecruitmentsPage/>
+                    <Route path=path!("recruitments/new") view=NewRecruitmentPage/>
+                    <Route path=path!("recruitments/:id") view=RecruitmentPage/>
+                    <Route path=path!("recruitments/:id/edit") view=EditRecruitmentPage/>
                 </ParentRoute>
             </Routes>
         </Router>

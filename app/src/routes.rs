@@ -51,6 +51,22 @@ pub const PAGES: &[Page] = &[
         access: Access::Requires(Permission::ManageOwnAccount),
     },
     Page {
+        path: "/app/recruitments",
+        access: Access::Requires(Permission::ViewRecruitments),
+    },
+    Page {
+        path: "/app/recruitments/new",
+        access: Access::Requires(Permission::ManageRecruitments),
+    },
+    Page {
+        path: "/app/recruitments/{id}",
+        access: Access::Requires(Permission::ViewRecruitments),
+    },
+    Page {
+        path: "/app/recruitments/{id}/edit",
+        access: Access::Requires(Permission::ManageRecruitments),
+    },
+    Page {
         path: "/app/dpa",
         access: Access::Requires(Permission::AcceptDpa),
     },
@@ -87,6 +103,11 @@ pub fn page_access(path: &str) -> Option<Access> {
 /// Staff navigation, shown to the roles whose permission allows each entry.
 pub const STAFF_NAV: &[(&str, &str, Permission)] = &[
     ("/app", "Dashboard", Permission::ViewDashboard),
+    (
+        "/app/recruitments",
+        "Recruitments",
+        Permission::ViewRecruitments,
+    ),
     ("/app/account", "My account", Permission::ManageOwnAccount),
     ("/app/dpa", "Agreement", Permission::AcceptDpa),
 ];

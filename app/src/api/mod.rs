@@ -4,6 +4,7 @@
 pub mod account;
 pub mod auth;
 pub mod organisation;
+pub mod recruitments;
 
 /// Every server function endpoint with the access it declares. The route-coverage test compares
 /// this table with the functions actually registered and with the guard's decisions.
@@ -32,5 +33,45 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         ),
         ("/fn/dashboard", Access::Requires(Permission::ViewDashboard)),
         ("/fn/accept_dpa", Access::Requires(Permission::AcceptDpa)),
+        (
+            "/fn/list_recruitments",
+            Access::Requires(Permission::ViewRecruitments),
+        ),
+        (
+            "/fn/recruitment",
+            Access::Requires(Permission::ViewRecruitments),
+        ),
+        (
+            "/fn/create_recruitment",
+            Access::Requires(Permission::ManageRecruitments),
+        ),
+        (
+            "/fn/update_recruitment",
+            Access::Requires(Permission::ManageRecruitments),
+        ),
+        (
+            "/fn/set_recruitment_status",
+            Access::Requires(Permission::ManageRecruitments),
+        ),
+        (
+            "/fn/add_recruitment_member",
+            Access::Requires(Permission::ManageRecruitments),
+        ),
+        (
+            "/fn/remove_recruitment_member",
+            Access::Requires(Permission::ManageRecruitments),
+        ),
+        (
+            "/fn/add_criterion",
+            Access::Requires(Permission::ManageRecruitments),
+        ),
+        (
+            "/fn/remove_criterion",
+            Access::Requires(Permission::ManageRecruitments),
+        ),
+        (
+            "/fn/recruitment_staff",
+            Access::Requires(Permission::ManageRecruitments),
+        ),
     ]
 };

@@ -22,6 +22,14 @@ pub enum AuditAction {
     PasswordResetCompleted,
     PasswordChanged,
     OtherSessionsRevoked,
+    RecruitmentCreated,
+    RecruitmentUpdated,
+    RecruitmentClosed,
+    RecruitmentReopened,
+    RecruitmentMemberAdded,
+    RecruitmentMemberRemoved,
+    CriterionAdded,
+    CriterionRemoved,
 }
 
 impl AuditAction {
@@ -41,6 +49,14 @@ impl AuditAction {
             AuditAction::PasswordResetCompleted => "auth.password_reset.completed",
             AuditAction::PasswordChanged => "auth.password_changed",
             AuditAction::OtherSessionsRevoked => "auth.other_sessions_revoked",
+            AuditAction::RecruitmentCreated => "recruitment.created",
+            AuditAction::RecruitmentUpdated => "recruitment.updated",
+            AuditAction::RecruitmentClosed => "recruitment.closed",
+            AuditAction::RecruitmentReopened => "recruitment.reopened",
+            AuditAction::RecruitmentMemberAdded => "recruitment.member_added",
+            AuditAction::RecruitmentMemberRemoved => "recruitment.member_removed",
+            AuditAction::CriterionAdded => "recruitment.criterion_added",
+            AuditAction::CriterionRemoved => "recruitment.criterion_removed",
         }
     }
 }

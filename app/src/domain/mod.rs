@@ -6,5 +6,6 @@ pub mod email_address;
 pub mod ids;
 pub mod password;
 pub mod rate_limit;
+pub mod recruitment;
 pub mod role;
 pub mod token;

@@ -48,6 +48,15 @@ fn sample_args(path: &str) -> Vec<(&'static str, &'static str)> {
         "/fn/reset_password" => vec![("token", "x"), ("password", "x")],
         "/fn/token_status" => vec![("token", "x"), ("kind", "EmailVerification")],
         "/fn/change_password" => vec![("current_password", "x"), ("new_password", "x")],
+        "/fn/recruitment" => vec![("id", "rec_x")],
+        "/fn/create_recruitment" => vec![("title", "")],
+        "/fn/update_recruitment" => vec![("id", "rec_x"), ("title", "")],
+        "/fn/set_recruitment_status" => vec![("id", "rec_x"), ("status", "x")],
+        "/fn/add_recruitment_member" | "/fn/remove_recruitment_member" => {
+            vec![("id", "rec_x"), ("member", "usr_x")]
+        }
+        "/fn/add_criterion" => vec![("id", "rec_x"), ("name", ""), ("weight", "0")],
+        "/fn/remove_criterion" => vec![("id", "rec_x"), ("criterion", "crit_x")],
         _ => vec![],
     }
 }

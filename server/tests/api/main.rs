@@ -8,5 +8,6 @@ mod auth;
 mod coverage;
 mod email;
 mod helpers;
+mod recruitments;
 mod security;
 mod tenancy;

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod orgs;
 pub mod outbox;
 pub mod rate_limits;
+pub mod recruitments;
 pub mod tokens;
 pub mod users;
 

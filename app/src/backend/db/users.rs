@@ -192,3 +192,40 @@ pub async fn list_for_org(tx: &mut Tx, org_id: Uuid) -> Result<Vec<MemberRow>, s
     .fetch_all(&mut **tx)
     .await
 }
+
+pub struct StaffRow {
+    pub id: Uuid,
+    pub public_id: String,
+    pub display_name: String,
+    pub role: String,
+    pub active: bool,
+}
+
+/// One user of the organisation by public id (another org's id finds nothing).
+pub async fn staff_by_public_id(
+    tx: &mut Tx,
+    org_id: Uuid,
+    public_id: &str,
+) -> Result<Option<StaffRow>, sqlx::Error> {
+    sqlx::query_as!(
+        StaffRow,
+        r#"SELECT id, public_id, display_name, role, active FROM users
+           WHERE org_id = $1 AND public_id = $2"#,
+        org_id,
+        public_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Active users of the organisation, for owner and member pickers.
+pub async fn active_staff(tx: &mut Tx, org_id: Uuid) -> Result<Vec<StaffRow>, sqlx::Error> {
+    sqlx::query_as!(
+        StaffRow,
+        r#"SELECT id, public_id, display_name, role, active FROM users
+           WHERE org_id = $1 AND active ORDER BY display_name LIMIT 500"#,
+        org_id
+    )
+    .fetch_all(&mut **tx)
+    .await
+}

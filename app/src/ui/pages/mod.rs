@@ -3,6 +3,7 @@ pub mod dashboard;
 pub mod dpa;
 pub mod home;
 pub mod login;
+pub mod recruitments;
 pub mod reset;
 pub mod signup;
 pub mod verify_email;

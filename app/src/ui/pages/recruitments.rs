@@ -1,0 +1,360 @@
+//! Recruitment pages: the list with search, filter and pages; creation; the detail page with
+//! criteria and members; editing.
+
+use crate::api::recruitments::{
+    list_recruitments, recruitment, recruitment_staff, AddCriterion, AddRecruitmentMember,
+    CreateRecruitment, RemoveCriterion, RemoveRecruitmentMember, SetRecruitmentStatus,
+    UpdateRecruitment,
+};
+use crate::domain::recruitment::RecruitmentStatus;
+use crate::domain::role::Role;
+use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn error_view(e: impl ToString) -> AnyView {
+    view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any()
+}
+
+#[component]
+pub fn RecruitmentsPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.with(|q| q.get("q"));
+    let status = move || query.with(|q| q.get("status"));
+    let page = move || query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()));
+    let data = Resource::new(
+        move || (q(), status(), page()),
+        |(q, status, page)| list_recruitments(q, status, page),
+    );
+    let link = move |target: u32| {
+        let mut params = vec![format!("page={target}")];
+        if let Some(q) = q() {
+            params.push(format!("q={}", urlencode(&q)));
+        }
+        if let Some(s) = status() {
+            params.push(format!("status={}", urlencode(&s)));
+        }
+        format!("/app/recruitments?{}", params.join("&"))
+    };
+    view! {
+        <Title text="Recruitments"/>
+        <h1>"Recruitments"</h1>
+        <form method="get" action="/app/recruitments" class="filters" role="search">
+            <div class="field">
+                <label for="q">"Search titles"</label>
+                <input id="q" name="q" type="search" maxlength="100" value=q/>
+            </div>
+            <div class="field">
+                <label for="status">"Status"</label>
+                <select id="status" name="status">
+                    <option value="" selected=move || status().is_none()>"All"</option>
+                    <option value="open" selected=move || status().as_deref() == Some("open")>"Open"</option>
+                    <option value="closed" selected=move || status().as_deref() == Some("closed")>"Closed"</option>
+                </select>
+            </div>
+            <button type="submit" class="button button-secondary">"Filter"</button>
+        </form>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(p) => {
+                        let pages = ((p.total + i64::from(p.page_size) - 1) / i64::from(p.page_size)).max(1);
+                        let current = p.page;
+                        let rows = p.items.into_iter().map(|r| {
+                            let href = format!("/app/recruitments/{}", r.id);
+                            view! {
+                                <tr>
+                                    <td><a href=href>{r.title}</a></td>
+                                    <td><span class=format!("status status-{}", r.status.as_str())>{r.status.label()}</span></td>
+                                    <td>{r.owner_name}</td>
+                                    <td>{r.created_on}</td>
+                                </tr>
+                            }
+                        }).collect_view();
+                        view! {
+                            {p.can_manage.then(|| view! {
+                                <p><a class="button" href="/app/recruitments/new">"New recruitment"</a></p>
+                            })}
+                            <p class="small">{format!("{} recruitment(s)", p.total)}</p>
+                            <table>
+                                <thead><tr>
+                                    <th scope="col">"Title"</th><th scope="col">"Status"</th>
+                                    <th scope="col">"Owner"</th><th scope="col">"Created"</th>
+                                </tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                            <nav class="pager" aria-label="Pages">
+                                {(current > 1).then(|| view! { <a href=link(current - 1) rel="prev">"Previous"</a> })}
+                                <span>{format!("Page {current} of {pages}")}</span>
+                                {(i64::from(current) < pages).then(|| view! { <a href=link(current + 1) rel="next">"Next"</a> })}
+                            </nav>
+                        }.into_any()
+                    }
+                    Err(e) => error_view(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn urlencode(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+const DESCRIPTION_HINT: &str =
+    "Paragraphs, bold, italics, lists and links are kept; anything else is removed when saved.";
+
+#[component]
+pub fn NewRecruitmentPage() -> impl IntoView {
+    let action = ServerAction::<CreateRecruitment>::new();
+    let problem = form_problem(action);
+    let staff = Resource::new(|| (), |_| recruitment_staff());
+    let description_error = move || problem.get().and_then(|p| p.field("description"));
+    let owner_error = move || problem.get().and_then(|p| p.field("owner"));
+    view! {
+        <Title text="New recruitment"/>
+        <h1>"New recruitment"</h1>
+        <section class="panel">
+            <ProblemBanner problem/>
+            <ActionForm action attr:class="stack" attr:novalidate=true>
+                <Field name="title" label="Title" problem/>
+                <div class="field" class:field-invalid=move || description_error().is_some()>
+                    <label for="description">"Description"</label>
+                    <p class="hint" id="description-hint">{DESCRIPTION_HINT}</p>
+                    <textarea id="description" name="description" rows="8" aria-describedby="description-hint"></textarea>
+                    {move || description_error().map(|e| view! { <p class="field-error">{e}</p> })}
+                </div>
+                <div class="field" class:field-invalid=move || owner_error().is_some()>
+                    <label for="owner">"Owner"</label>
+                    <select id="owner" name="owner">
+                        <option value="">"Me"</option>
+                        <Suspense>
+                            {move || Suspend::new(async move {
+                                staff.await.unwrap_or_default().into_iter()
+                                    .filter(|p| matches!(p.role, Role::Admin | Role::Recruiter | Role::HiringManager))
+                                    .map(|p| view! { <option value=p.id>{format!("{} ({})", p.name, p.role.label())}</option> })
+                                    .collect_view()
+                            })}
+                        </Suspense>
+                    </select>
+                    {move || owner_error().map(|e| view! { <p class="field-error">{e}</p> })}
+                </div>
+                <button type="submit" class="button">"Create recruitment"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn RecruitmentPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let status_action = ServerAction::<SetRecruitmentStatus>::new();
+    let add_member = ServerAction::<AddRecruitmentMember>::new();
+    let remove_member = ServerAction::<RemoveRecruitmentMember>::new();
+    let add_criterion = ServerAction::<AddCriterion>::new();
+    let remove_criterion = ServerAction::<RemoveCriterion>::new();
+    let member_problem = form_problem(add_member);
+    let criterion_problem = form_problem(add_criterion);
+    let data = Resource::new(
+        move || {
+            (
+                id(),
+                status_action.version().get(),
+                add_member.version().get(),
+                remove_member.version().get(),
+                add_criterion.version().get(),
+                remove_criterion.version().get(),
+            )
+        },
+        |(id, ..)| recruitment(id),
+    );
+    let staff = Resource::new(|| (), |_| recruitment_staff());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let r = match data.await {
+                    Ok(r) => r,
+                    Err(e) => return error_view(e),
+                };
+                let manage = r.can_manage;
+                let rid = r.id.clone();
+                let next_status = match r.status {
+                    RecruitmentStatus::Open => ("closed", "Close recruitment"),
+                    RecruitmentStatus::Closed => ("open", "Reopen recruitment"),
+                };
+                let members = r.members.iter().map(|m| {
+                    let rid = rid.clone();
+                    let mid = m.id.clone();
+                    view! {
+                        <li>
+                            {format!("{} ({})", m.name, m.role.label())}
+                            {manage.then_some(view! {
+                                <ActionForm action=remove_member attr:class="inline">
+                                    <input type="hidden" name="id" value=rid.clone()/>
+                                    <input type="hidden" name="member" value=mid.clone()/>
+                                    <button type="submit" class="button-link">"Remove"</button>
+                                </ActionForm>
+                            })}
+                        </li>
+                    }
+                }).collect_view();
+                let criteria = r.criteria.iter().map(|c| {
+                    let rid = rid.clone();
+                    let cid = c.id.clone();
+                    view! {
+                        <tr>
+                            <td>{c.name.clone()}</td>
+                            <td>{c.description.clone()}</td>
+                            <td>{c.weight}</td>
+                            <td>{manage.then_some(view! {
+                                <ActionForm action=remove_criterion attr:class="inline">
+                                    <input type="hidden" name="id" value=rid.clone()/>
+                                    <input type="hidden" name="criterion" value=cid.clone()/>
+                                    <button type="submit" class="button-link">"Remove"</button>
+                                </ActionForm>
+                            })}</td>
+                        </tr>
+                    }
+                }).collect_view();
+                let member_ids: Vec<String> = r.members.iter().map(|m| m.id.clone()).collect();
+                let (rid_status, rid_criteria, rid_members) = (rid.clone(), rid.clone(), rid.clone());
+                view! {
+                    // leptos_meta writes <title> text unescaped, so user text never goes there.
+                    <Title text="Recruitment"/>
+                    <p class="small"><a href="/app/recruitments">"← All recruitments"</a></p>
+                    <h1>{r.title.clone()}</h1>
+                    <p>
+                        <span class=format!("status status-{}", r.status.as_str())>{r.status.label()}</span>
+                        " · Owner: " {r.owner_name.clone()}
+                    </p>
+                    {manage.then_some(view! {
+                        <div class="actions">
+                            <a class="button button-secondary" href=format!("/app/recruitments/{}/edit", rid)>"Edit"</a>
+                            <ActionForm action=status_action attr:class="inline">
+                                <input type="hidden" name="id" value=rid_status/>
+                                <input type="hidden" name="status" value=next_status.0/>
+                                <button type="submit" class="button button-secondary">{next_status.1}</button>
+                            </ActionForm>
+                        </div>
+                    })}
+                    <section class="panel" aria-labelledby="description-title">
+                        <h2 id="description-title">"Description"</h2>
+                        <div class="rich-text" inner_html=r.description_html.clone()></div>
+                    </section>
+                    <section class="panel" aria-labelledby="criteria-title">
+                        <h2 id="criteria-title">"Evaluation criteria"</h2>
+                        <table>
+                            <thead><tr>
+                                <th scope="col">"Criterion"</th><th scope="col">"What to look for"</th>
+                                <th scope="col">"Weight"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr></thead>
+                            <tbody>{criteria}</tbody>
+                        </table>
+                        {manage.then_some(view! {
+                            <ProblemBanner problem=criterion_problem/>
+                            <ActionForm action=add_criterion attr:class="stack" attr:novalidate=true>
+                                <input type="hidden" name="id" value=rid_criteria/>
+                                <Field name="name" label="Criterion" problem=criterion_problem/>
+                                <Field name="criterion_description" label="What to look for" required=false problem=criterion_problem/>
+                                <div class="field">
+                                    <label for="weight">"Weight"</label>
+                                    <select id="weight" name="weight">
+                                        <option value="1">"1 — minor"</option>
+                                        <option value="2">"2"</option>
+                                        <option value="3" selected=true>"3 — important"</option>
+                                        <option value="4">"4"</option>
+                                        <option value="5">"5 — decisive"</option>
+                                    </select>
+                                </div>
+                                <button type="submit" class="button button-secondary">"Add criterion"</button>
+                            </ActionForm>
+                        })}
+                    </section>
+                    <section class="panel" aria-labelledby="members-title">
+                        <h2 id="members-title">"Hiring team"</h2>
+                        <ul class="people">{members}</ul>
+                        {manage.then_some(view! {
+                            <ProblemBanner problem=member_problem/>
+                            <ActionForm action=add_member attr:class="inline-form">
+                                <input type="hidden" name="id" value=rid_members/>
+                                <label for="member">"Add a colleague"</label>
+                                <select id="member" name="member">
+                                    <Suspense>
+                                        {
+                                            let member_ids = member_ids.clone();
+                                            move || {
+                                                let member_ids = member_ids.clone();
+                                                Suspend::new(async move {
+                                                    staff.await.unwrap_or_default().into_iter()
+                                                        .filter(|p| p.role != Role::Auditor && !member_ids.contains(&p.id))
+                                                        .map(|p| view! { <option value=p.id>{format!("{} ({})", p.name, p.role.label())}</option> })
+                                                        .collect_view()
+                                                })
+                                            }
+                                        }
+                                    </Suspense>
+                                </select>
+                                <button type="submit" class="button button-secondary">"Add"</button>
+                            </ActionForm>
+                        })}
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn EditRecruitmentPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let data = Resource::new(id, recruitment);
+    let action = ServerAction::<UpdateRecruitment>::new();
+    let problem = form_problem(action);
+    let description_error = move || problem.get().and_then(|p| p.field("description"));
+    let title_error = move || problem.get().and_then(|p| p.field("title"));
+    view! {
+        <Title text="Edit recruitment"/>
+        <h1>"Edit recruitment"</h1>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(r) => view! {
+                        <section class="panel">
+                            <ProblemBanner problem/>
+                            <ActionForm action attr:class="stack" attr:novalidate=true>
+                                <input type="hidden" name="id" value=r.id.clone()/>
+                                <div class="field" class:field-invalid=move || title_error().is_some()>
+                                    <label for="title">"Title"</label>
+                                    <input id="title" name="title" type="text" value=r.title.clone() required=true/>
+                                    {move || title_error().map(|e| view! { <p class="field-error">{e}</p> })}
+                                </div>
+                                <div class="field" class:field-invalid=move || description_error().is_some()>
+                                    <label for="description">"Description"</label>
+                                    <p class="hint" id="description-hint">{DESCRIPTION_HINT}</p>
+                                    <textarea id="description" name="description" rows="10" aria-describedby="description-hint">
+                                        {r.description_html.clone()}
+                                    </textarea>
+                                    {move || description_error().map(|e| view! { <p class="field-error">{e}</p> })}
+                                </div>
+                                <button type="submit" class="button">"Save"</button>
+                                <a href=format!("/app/recruitments/{}", r.id)>"Cancel"</a>
+                            </ActionForm>
+                        </section>
+                    }.into_any(),
+                    Err(e) => error_view(e),
+                }
+            })}
+        </Suspense>
+    }
+}
