@@ -73,3 +73,28 @@ export function linkIn(mail, prefix) {
 export function uniqueEmail(tag) {
   return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.org`;
 }
+
+// Signs up an organisation, confirms the address from the outbox and signs in as its admin.
+export async function signedInAdmin(page, org, name) {
+  const email = uniqueEmail('admin');
+  await page.goto(`${BASE}/signup`);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
+  await page.fill('#org_name', org);
+  await page.fill('#display_name', name);
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await page.check('#accept_dpa');
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${BASE}/signup/check-email`);
+  const mail = await waitForMail(email, /Confirm your e-mail address/);
+  await page.goto(`${BASE}${linkIn(mail, '/verify-email/')}`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.click('text=Confirm my e-mail address');
+  await page.waitForURL(/\/login\?verified=1$/);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${BASE}/app`);
+  return email;
+}
