@@ -3,6 +3,7 @@
 use crate::ui::components::layout::StaffLayout;
 use crate::ui::pages::{
     account::AccountPage,
+    candidate::CandidatePage,
     dashboard::DashboardPage,
     dpa::DpaPage,
     home::HomePage,
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("recruitments/new") view=NewRecruitmentPage/>
                     <Route path=path!("recruitments/:id") view=RecruitmentPage/>
                     <Route path=path!("recruitments/:id/edit") view=EditRecruitmentPage/>
+                    <Route path=path!("candidates/:id") view=CandidatePage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -67,6 +67,10 @@ pub const PAGES: &[Page] = &[
         access: Access::Requires(Permission::ManageRecruitments),
     },
     Page {
+        path: "/app/candidates/{id}",
+        access: Access::Requires(Permission::ViewCandidates),
+    },
+    Page {
         path: "/app/dpa",
         access: Access::Requires(Permission::AcceptDpa),
     },

@@ -8,7 +8,7 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-test('create a recruitment, add a criterion, search for it and close it', async () => {
+test('create a recruitment, add a criterion and a candidate, decide, search and close it', async () => {
   const { page, problems } = await openPage(browser);
   await signedInAdmin(page, 'Recruiting Co', 'Rae Recruiter');
   let dialogs = 0;
@@ -34,6 +34,26 @@ test('create a recruitment, add a criterion, search for it and close it', async 
   await page.selectOption('#weight', '5');
   await page.click('text=Add criterion');
   await page.waitForSelector('td:has-text("Systems design")');
+
+  // A candidate joins the pipeline, moves to interview and a person records the decision.
+  await page.fill('#full_name', 'Grace Hopper');
+  await page.fill('#email', 'grace@example.org');
+  await page.click('text=Add candidate');
+  await page.waitForURL(/\/app\/candidates\/cand_[0-9a-z]{26}$/);
+  await page.waitForSelector('h1:has-text("Grace Hopper")');
+  await page.selectOption('select[name=stage]', 'interview');
+  await page.click('button:has-text("Move")');
+  await page.waitForSelector('.stage:has-text("Interview")');
+  await page.click('text=Record the hiring decision');
+  await page.check('input[name=decision][value=hired]');
+  await page.fill('textarea[name=reason]', 'Clear systems thinking in the interview');
+  await page.click('text=Record decision');
+  await page.waitForSelector('.stage:has-text("Hired")');
+  assert.match(await page.textContent('.decision'), /Clear systems thinking/);
+  assert.match(await page.textContent('.timeline'), /Decision recorded: Hired/);
+  await page.goto(detailUrl);
+  await page.waitForSelector('.board a:has-text("Grace Hopper")');
+  assert.match(await page.textContent('.board'), /Hired \(1\)/);
 
   await page.click('text=Close recruitment');
   await page.waitForSelector('text=Reopen recruitment');

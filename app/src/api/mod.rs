@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod candidates;
 pub mod organisation;
 pub mod recruitments;
 
@@ -72,6 +73,30 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         (
             "/fn/recruitment_staff",
             Access::Requires(Permission::ManageRecruitments),
+        ),
+        (
+            "/fn/add_candidate",
+            Access::Requires(Permission::ManageCandidates),
+        ),
+        (
+            "/fn/recruitment_pipeline",
+            Access::Requires(Permission::ViewCandidates),
+        ),
+        (
+            "/fn/candidate",
+            Access::Requires(Permission::ViewCandidates),
+        ),
+        (
+            "/fn/move_application",
+            Access::Requires(Permission::ManageCandidates),
+        ),
+        (
+            "/fn/record_decision",
+            Access::Requires(Permission::EvaluateCandidates),
+        ),
+        (
+            "/fn/add_application_note",
+            Access::Requires(Permission::EvaluateCandidates),
         ),
     ]
 };

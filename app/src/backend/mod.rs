@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod candidates;
 pub mod clock;
 pub mod db;
 pub mod errors;

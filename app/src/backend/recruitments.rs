@@ -14,7 +14,7 @@ use crate::error::{AppError, FieldError};
 use uuid::Uuid;
 
 /// The user whose memberships narrow what the caller sees, or `None` for the whole organisation.
-fn viewer(caller: &Caller) -> Result<Option<Uuid>, AppError> {
+pub(super) fn viewer(caller: &Caller) -> Result<Option<Uuid>, AppError> {
     match recruitment_scope(caller.role) {
         RecruitmentScope::All => Ok(None),
         RecruitmentScope::OwnedOrMember => Ok(Some(caller.user_id)),
@@ -22,7 +22,7 @@ fn viewer(caller: &Caller) -> Result<Option<Uuid>, AppError> {
     }
 }
 
-async fn load_visible(
+pub(super) async fn load_visible(
     tx: &mut Tx,
     caller: &Caller,
     public_id: &str,

@@ -30,6 +30,11 @@ pub enum AuditAction {
     RecruitmentMemberRemoved,
     CriterionAdded,
     CriterionRemoved,
+    CandidateAdded,
+    CandidateViewed,
+    ApplicationStageChanged,
+    HiringDecisionRecorded,
+    NoteAdded,
 }
 
 impl AuditAction {
@@ -57,6 +62,11 @@ impl AuditAction {
             AuditAction::RecruitmentMemberRemoved => "recruitment.member_removed",
             AuditAction::CriterionAdded => "recruitment.criterion_added",
             AuditAction::CriterionRemoved => "recruitment.criterion_removed",
+            AuditAction::CandidateAdded => "candidate.added",
+            AuditAction::CandidateViewed => "candidate.viewed",
+            AuditAction::ApplicationStageChanged => "application.stage_changed",
+            AuditAction::HiringDecisionRecorded => "application.decision_recorded",
+            AuditAction::NoteAdded => "application.note_added",
         }
     }
 }

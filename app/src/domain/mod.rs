@@ -5,6 +5,7 @@ pub mod dpa;
 pub mod email_address;
 pub mod ids;
 pub mod password;
+pub mod pipeline;
 pub mod rate_limit;
 pub mod recruitment;
 pub mod role;

@@ -62,6 +62,8 @@ pub enum Permission {
     ManageRecruitments,
     ViewCandidates,
     ManageCandidates,
+    /// Notes and hiring decisions on applications the user may see.
+    EvaluateCandidates,
     ConductInterviews,
     ManageDataRequests,
     ViewPrivacyReports,
@@ -81,6 +83,7 @@ impl Permission {
             Permission::ManageRecruitments => "manage_recruitments",
             Permission::ViewCandidates => "view_candidates",
             Permission::ManageCandidates => "manage_candidates",
+            Permission::EvaluateCandidates => "evaluate_candidates",
             Permission::ConductInterviews => "conduct_interviews",
             Permission::ManageDataRequests => "manage_data_requests",
             Permission::ViewPrivacyReports => "view_privacy_reports",
@@ -114,6 +117,7 @@ pub const fn allows(role: Role, permission: Permission) -> bool {
                 | ManageRecruitments
                 | ViewCandidates
                 | ManageCandidates
+                | EvaluateCandidates
                 | ConductInterviews
                 | ManageDataRequests
         ),
@@ -123,6 +127,7 @@ pub const fn allows(role: Role, permission: Permission) -> bool {
                 | ManageOwnAccount
                 | ViewRecruitments
                 | ViewCandidates
+                | EvaluateCandidates
                 | ConductInterviews
         ),
         Role::Interviewer => {

@@ -57,6 +57,25 @@ fn sample_args(path: &str) -> Vec<(&'static str, &'static str)> {
         }
         "/fn/add_criterion" => vec![("id", "rec_x"), ("name", ""), ("weight", "0")],
         "/fn/remove_criterion" => vec![("id", "rec_x"), ("criterion", "crit_x")],
+        "/fn/add_candidate" => vec![("recruitment", "rec_x"), ("full_name", ""), ("email", "x")],
+        "/fn/recruitment_pipeline" => vec![("recruitment", "rec_x")],
+        "/fn/candidate" => vec![("id", "cand_x")],
+        "/fn/move_application" => vec![
+            ("application", "app_x"),
+            ("stage", "x"),
+            ("candidate", "cand_x"),
+        ],
+        "/fn/record_decision" => vec![
+            ("application", "app_x"),
+            ("decision", "x"),
+            ("reason", ""),
+            ("candidate", "cand_x"),
+        ],
+        "/fn/add_application_note" => vec![
+            ("application", "app_x"),
+            ("note", ""),
+            ("candidate", "cand_x"),
+        ],
         _ => vec![],
     }
 }

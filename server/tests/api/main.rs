@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod candidates;
 mod coverage;
 mod email;
 mod helpers;

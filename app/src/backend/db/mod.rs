@@ -5,6 +5,7 @@
 //! background work that spans organisations (the audit sealer, the outbox worker).
 
 pub mod audit;
+pub mod candidates;
 pub mod orgs;
 pub mod outbox;
 pub mod rate_limits;

@@ -46,27 +46,26 @@ pub fn StaffLayout() -> impl IntoView {
                                     </form>
                                 </div>
                             </header>
-                            <main id="main" class="staff-main">
-                                <Outlet/>
-                            </main>
                         }
                             .into_any()
                     }
                     Err(_) => {
                         view! {
-                            <main id="main" class="narrow">
-                                <h1>"Please sign in"</h1>
-                                <p>
-                                    "Your session has ended. "
-                                    <a href="/login" rel="external">"Sign in again"</a>
-                                    "."
-                                </p>
-                            </main>
+                            <div class="banner banner-error narrow" role="alert">
+                                "Your session has ended. "
+                                <a href="/login" rel="external">"Sign in again"</a>
+                                "."
+                            </div>
                         }
                             .into_any()
                     }
                 }
             })}
         </Suspense>
+        // Outside the Suspense: the page is created once per navigation, not once per
+        // re-render of the header (which would repeat its loads and audited reads).
+        <main id="main" class="staff-main">
+            <Outlet/>
+        </main>
     }
 }

@@ -1,4 +1,5 @@
 pub mod account;
+pub mod candidate;
 pub mod dashboard;
 pub mod dpa;
 pub mod home;

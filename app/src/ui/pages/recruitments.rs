@@ -1,11 +1,13 @@
 //! Recruitment pages: the list with search, filter and pages; creation; the detail page with
 //! criteria and members; editing.
 
+use crate::api::candidates::{recruitment_pipeline, AddCandidate};
 use crate::api::recruitments::{
     list_recruitments, recruitment, recruitment_staff, AddCriterion, AddRecruitmentMember,
     CreateRecruitment, RemoveCriterion, RemoveRecruitmentMember, SetRecruitmentStatus,
     UpdateRecruitment,
 };
+use crate::domain::pipeline::Stage;
 use crate::domain::recruitment::RecruitmentStatus;
 use crate::domain::role::Role;
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
@@ -251,6 +253,7 @@ pub fn RecruitmentPage() -> impl IntoView {
                         <h2 id="description-title">"Description"</h2>
                         <div class="rich-text" inner_html=r.description_html.clone()></div>
                     </section>
+                    <CandidatesPanel recruitment=rid.clone() can_add=manage && r.status == RecruitmentStatus::Open/>
                     <section class="panel" aria-labelledby="criteria-title">
                         <h2 id="criteria-title">"Evaluation criteria"</h2>
                         <table>
@@ -356,5 +359,54 @@ pub fn EditRecruitmentPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The pipeline of one recruitment as a board, and the form that adds a candidate to it.
+#[component]
+fn CandidatesPanel(recruitment: String, can_add: bool) -> impl IntoView {
+    let add = ServerAction::<AddCandidate>::new();
+    let problem = form_problem(add);
+    let rid = recruitment.clone();
+    let cards = Resource::new(move || rid.clone(), recruitment_pipeline);
+    view! {
+        <section class="panel" aria-labelledby="candidates-title">
+            <h2 id="candidates-title">"Candidates"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match cards.await {
+                        Ok(cards) => view! {
+                            <div class="board">
+                                {Stage::ALL.into_iter().map(|stage| {
+                                    let in_stage: Vec<_> = cards.iter().filter(|c| c.stage == stage).cloned().collect();
+                                    view! {
+                                        <div class="column">
+                                            <h3>{format!("{} ({})", stage.label(), in_stage.len())}</h3>
+                                            <ul>
+                                                {in_stage.into_iter().map(|c| view! {
+                                                    <li><a href=format!("/app/candidates/{}", c.candidate_id)>{c.name}</a></li>
+                                                }).collect_view()}
+                                            </ul>
+                                        </div>
+                                    }
+                                }).collect_view()}
+                            </div>
+                        }.into_any(),
+                        Err(e) => error_view(e),
+                    }
+                })}
+            </Suspense>
+            {can_add.then_some(view! {
+                <h3>"Add a candidate"</h3>
+                <ProblemBanner problem/>
+                <ActionForm action=add attr:class="stack" attr:novalidate=true>
+                    <input type="hidden" name="recruitment" value=recruitment.clone()/>
+                    <Field name="full_name" label="Full name" autocomplete="off" problem/>
+                    <Field name="email" label="E-mail address" kind="email" autocomplete="off" problem/>
+                    <Field name="phone" label="Phone (optional)" kind="tel" autocomplete="off" required=false problem/>
+                    <button type="submit" class="button">"Add candidate"</button>
+                </ActionForm>
+            })}
+        </section>
     }
 }

@@ -1,0 +1,264 @@
+//! Candidates and applications (F6): adding, the pipeline board, the candidate page, stage moves,
+//! hiring decisions and notes.
+
+use crate::domain::pipeline::Stage;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    backend::{candidates, guard::serve},
+    domain::{
+        ids::{IdKind, PublicId},
+        pipeline::Decision,
+        role::{Access, Permission},
+    },
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineCard {
+    pub application_id: String,
+    pub candidate_id: String,
+    pub name: String,
+    pub stage: Stage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationView {
+    pub id: String,
+    pub recruitment_id: String,
+    pub recruitment_title: String,
+    pub stage: Stage,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteView {
+    pub application_id: String,
+    pub author: String,
+    /// Sanitised at write time by the one HTML policy.
+    pub body_html: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub application_id: String,
+    pub kind: String,
+    pub stage: Option<Stage>,
+    pub actor: Option<String>,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CandidateDetail {
+    pub id: String,
+    pub full_name: String,
+    pub email: String,
+    pub phone: String,
+    pub applications: Vec<ApplicationView>,
+    pub notes: Vec<NoteView>,
+    pub timeline: Vec<TimelineEntry>,
+    pub can_manage: bool,
+    pub can_evaluate: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn stamp(t: time::OffsetDateTime) -> String {
+    let t = t.replace_nanosecond(0).unwrap_or(t);
+    format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())
+}
+
+/// The page to come back to: the candidate's, or the list when the id is not one.
+#[cfg(feature = "ssr")]
+fn candidate_page(id: &str) -> String {
+    match PublicId::parse(IdKind::Candidate, id) {
+        Some(id) => format!("/app/candidates/{id}"),
+        None => "/app/recruitments".into(),
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "add_candidate")]
+pub async fn add_candidate(
+    recruitment: String,
+    full_name: String,
+    email: String,
+    #[server(default)] phone: String,
+) -> Result<(), AppError> {
+    let page = match PublicId::parse(IdKind::Recruitment, &recruitment) {
+        Some(id) => format!("/app/recruitments/{id}"),
+        None => "/app/recruitments".into(),
+    };
+    serve(
+        Access::Requires(Permission::ManageCandidates),
+        Some(&page),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let form = candidates::CandidateForm {
+                full_name,
+                email,
+                phone,
+            };
+            let id = candidates::add_to_recruitment(&ctx, &caller, &recruitment, form).await?;
+            leptos_axum::redirect(&candidate_page(&id));
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "recruitment_pipeline")]
+pub async fn recruitment_pipeline(recruitment: String) -> Result<Vec<PipelineCard>, AppError> {
+    serve(
+        Access::Requires(Permission::ViewCandidates),
+        None,
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let cards = candidates::pipeline(&ctx, &caller, &recruitment).await?;
+            Ok(cards
+                .into_iter()
+                .filter_map(|c| {
+                    Some(PipelineCard {
+                        stage: Stage::parse(&c.stage)?,
+                        application_id: c.application_public_id,
+                        candidate_id: c.candidate_public_id,
+                        name: c.full_name,
+                    })
+                })
+                .collect())
+        },
+    )
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "candidate")]
+pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
+    serve(
+        Access::Requires(Permission::ViewCandidates),
+        None,
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let v = candidates::view(&ctx, &caller, &id).await?;
+            let public_of = |internal: uuid::Uuid| {
+                v.applications
+                    .iter()
+                    .find(|a| a.id == internal)
+                    .map(|a| a.public_id.clone())
+                    .unwrap_or_default()
+            };
+            Ok(CandidateDetail {
+                id: v.candidate.public_id.clone(),
+                full_name: v.candidate.full_name.clone(),
+                email: v.candidate.email.clone(),
+                phone: v.candidate.phone.clone(),
+                notes: v
+                    .notes
+                    .iter()
+                    .map(|n| NoteView {
+                        application_id: public_of(n.application_id),
+                        author: n.author_name.clone(),
+                        body_html: n.body_html.clone(),
+                        at: stamp(n.created_at),
+                    })
+                    .collect(),
+                timeline: v
+                    .events
+                    .iter()
+                    .map(|e| TimelineEntry {
+                        application_id: public_of(e.application_id),
+                        kind: e.kind.clone(),
+                        stage: e.stage.as_deref().and_then(Stage::parse),
+                        actor: e.actor_name.clone(),
+                        at: stamp(e.occurred_at),
+                    })
+                    .collect(),
+                applications: v
+                    .applications
+                    .iter()
+                    .filter_map(|a| {
+                        Some(ApplicationView {
+                            stage: Stage::parse(&a.stage)?,
+                            id: a.public_id.clone(),
+                            recruitment_id: a.recruitment_public_id.clone(),
+                            recruitment_title: a.recruitment_title.clone(),
+                            decision_reason: a.decision_reason.clone(),
+                            decided_by: a.decided_by_name.clone(),
+                            decided_at: a.decided_at.map(stamp),
+                        })
+                    })
+                    .collect(),
+                can_manage: v.can_manage,
+                can_evaluate: v.can_evaluate,
+            })
+        },
+    )
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "move_application")]
+pub async fn move_application(
+    application: String,
+    stage: String,
+    candidate: String,
+) -> Result<(), AppError> {
+    let page = candidate_page(&candidate);
+    serve(
+        Access::Requires(Permission::ManageCandidates),
+        Some(&page),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let stage = Stage::parse(&stage)
+                .ok_or_else(|| AppError::invalid("stage", "Choose a stage."))?;
+            let id = candidates::move_stage(&ctx, &caller, &application, stage).await?;
+            leptos_axum::redirect(&candidate_page(&id));
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "record_decision")]
+pub async fn record_decision(
+    application: String,
+    decision: String,
+    reason: String,
+    candidate: String,
+) -> Result<(), AppError> {
+    let page = candidate_page(&candidate);
+    serve(
+        Access::Requires(Permission::EvaluateCandidates),
+        Some(&page),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let decision = Decision::parse(&decision)
+                .ok_or_else(|| AppError::invalid("decision", "Choose hired or rejected."))?;
+            let id = candidates::decide(&ctx, &caller, &application, decision, &reason).await?;
+            leptos_axum::redirect(&candidate_page(&id));
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "add_application_note")]
+pub async fn add_application_note(
+    application: String,
+    note: String,
+    candidate: String,
+) -> Result<(), AppError> {
+    let page = candidate_page(&candidate);
+    serve(
+        Access::Requires(Permission::EvaluateCandidates),
+        Some(&page),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let id = candidates::add_note(&ctx, &caller, &application, &note).await?;
+            leptos_axum::redirect(&candidate_page(&id));
+            Ok(())
+        },
+    )
+    .await
+}

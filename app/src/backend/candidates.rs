@@ -1,0 +1,363 @@
+//! Candidate and application use cases (F6): adding a candidate to a recruitment, moving the
+//! application through the pipeline, the human hiring decision, notes, and the candidate page
+//! (whose every view is audited, F12). Visibility follows the recruitment (R2, R3).
+
+use super::audit::{self, Entry, Outcome};
+use super::auth::tokens::random_16;
+use super::db::{candidates as store, Tx};
+use super::errors::is_unique_violation;
+use super::guard::{Caller, Ctx};
+use super::html;
+use super::recruitments::{load_visible, viewer};
+use crate::domain::audit::AuditAction;
+use crate::domain::email_address::EmailAddress;
+use crate::domain::ids::{IdKind, PublicId};
+use crate::domain::pipeline::{check_decision, check_move, Decision, Stage};
+use crate::domain::recruitment::{multi_line, single_line};
+use crate::domain::role::Permission;
+use crate::error::{AppError, FieldError};
+use uuid::Uuid;
+
+async fn record(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    caller: &Caller,
+    action: AuditAction,
+    target: &str,
+) -> Result<(), AppError> {
+    audit::record(
+        tx,
+        &ctx.meta,
+        ctx.state.clock.now(),
+        Entry {
+            org_id: Some(caller.org_id),
+            actor: Some(&caller.user_public_id),
+            action,
+            target: Some(target),
+            outcome: Outcome::Success,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub struct CandidateForm {
+    pub full_name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+struct ValidCandidate {
+    full_name: String,
+    email: EmailAddress,
+    phone: String,
+}
+
+fn validate(form: &CandidateForm) -> Result<ValidCandidate, AppError> {
+    let mut fields = Vec::new();
+    let mut field = |name: &str, message: String| {
+        fields.push(FieldError {
+            field: name.into(),
+            message,
+        })
+    };
+    let full_name = single_line(&form.full_name, 200).map_err(|m| field("full_name", m));
+    let email = EmailAddress::parse(&form.email).map_err(|e| field("email", e.to_string()));
+    let phone = form.phone.trim().to_owned();
+    let phone_ok = phone.chars().count() <= 40
+        && phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if !phone_ok {
+        field(
+            "phone",
+            "Use digits, spaces and + - ( ) only, at most 40 characters.".into(),
+        );
+    }
+    match (full_name, email) {
+        (Ok(full_name), Ok(email)) if phone_ok => Ok(ValidCandidate {
+            full_name,
+            email,
+            phone,
+        }),
+        _ => Err(AppError::Invalid { fields }),
+    }
+}
+
+/// Adds a candidate (found by e-mail within the organisation, or new) to an open recruitment.
+/// Returns the candidate's public id.
+pub async fn add_to_recruitment(
+    ctx: &Ctx,
+    caller: &Caller,
+    recruitment_public_id: &str,
+    form: CandidateForm,
+) -> Result<String, AppError> {
+    caller.require(Permission::ManageCandidates)?;
+    let valid = validate(&form)?;
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let recruitment = load_visible(&mut tx, caller, recruitment_public_id).await?;
+    if recruitment.status != "open" {
+        return Err(AppError::invalid(
+            "full_name",
+            "This recruitment is closed; reopen it to add candidates.",
+        ));
+    }
+    let new_public = PublicId::from_random(IdKind::Candidate, random_16());
+    let (candidate_id, candidate_public) = store::upsert(
+        &mut tx,
+        caller.org_id,
+        Uuid::new_v4(),
+        new_public.as_str(),
+        &valid.full_name,
+        valid.email.as_str(),
+        &valid.phone,
+    )
+    .await?;
+    let application_id = Uuid::new_v4();
+    let application_public = PublicId::from_random(IdKind::Application, random_16());
+    let inserted = store::insert_application(
+        &mut tx,
+        caller.org_id,
+        application_id,
+        application_public.as_str(),
+        candidate_id,
+        recruitment.id,
+    )
+    .await;
+    if let Err(err) = inserted {
+        return Err(if is_unique_violation(&err) {
+            AppError::invalid(
+                "email",
+                "This candidate already applied to this recruitment.",
+            )
+        } else {
+            err.into()
+        });
+    }
+    store::append_event(
+        &mut tx,
+        caller.org_id,
+        application_id,
+        "applied",
+        Some(Stage::Applied.as_str()),
+        caller.user_id,
+        now,
+    )
+    .await?;
+    record(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::CandidateAdded,
+        &candidate_public,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(candidate_public)
+}
+
+pub async fn pipeline(
+    ctx: &Ctx,
+    caller: &Caller,
+    recruitment_public_id: &str,
+) -> Result<Vec<store::CardRow>, AppError> {
+    caller.require(Permission::ViewCandidates)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let recruitment = load_visible(&mut tx, caller, recruitment_public_id).await?;
+    let cards = store::pipeline(&mut tx, caller.org_id, recruitment.id).await?;
+    tx.commit().await?;
+    Ok(cards)
+}
+
+pub struct CandidateView {
+    pub candidate: store::CandidateRow,
+    pub applications: Vec<store::ApplicationRow>,
+    pub notes: Vec<store::NoteRow>,
+    pub events: Vec<store::EventRow>,
+    pub can_manage: bool,
+    pub can_evaluate: bool,
+}
+
+/// The candidate page: what the caller may see of this candidate. The view itself is audited,
+/// in the same transaction, so a candidate can later learn who looked at their data.
+pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<CandidateView, AppError> {
+    caller.require(Permission::ViewCandidates)?;
+    let id = PublicId::parse(IdKind::Candidate, public_id).ok_or(AppError::NotFound)?;
+    let scope = viewer(caller)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let candidate = store::find_visible(&mut tx, caller.org_id, id.as_str(), scope)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let applications =
+        store::visible_applications(&mut tx, caller.org_id, Some(candidate.id), None, scope)
+            .await?;
+    let ids: Vec<Uuid> = applications.iter().map(|a| a.id).collect();
+    let notes = store::notes(&mut tx, caller.org_id, &ids).await?;
+    let events = store::events(&mut tx, caller.org_id, &ids).await?;
+    record(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::CandidateViewed,
+        &candidate.public_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CandidateView {
+        candidate,
+        applications,
+        notes,
+        events,
+        can_manage: caller.require(Permission::ManageCandidates).is_ok(),
+        can_evaluate: caller.require(Permission::EvaluateCandidates).is_ok(),
+    })
+}
+
+async fn visible_application(
+    tx: &mut Tx,
+    caller: &Caller,
+    public_id: &str,
+) -> Result<store::ApplicationRow, AppError> {
+    let id = PublicId::parse(IdKind::Application, public_id).ok_or(AppError::NotFound)?;
+    store::visible_applications(tx, caller.org_id, None, Some(id.as_str()), viewer(caller)?)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn move_stage(
+    ctx: &Ctx,
+    caller: &Caller,
+    application_public_id: &str,
+    to: Stage,
+) -> Result<String, AppError> {
+    caller.require(Permission::ManageCandidates)?;
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let app = visible_application(&mut tx, caller, application_public_id).await?;
+    let from = Stage::parse(&app.stage).ok_or(AppError::NotFound)?;
+    check_move(from, to).map_err(|e| AppError::invalid("stage", e))?;
+    if from != to {
+        store::set_stage(&mut tx, caller.org_id, app.id, to.as_str(), now).await?;
+        store::append_event(
+            &mut tx,
+            caller.org_id,
+            app.id,
+            "stage_changed",
+            Some(to.as_str()),
+            caller.user_id,
+            now,
+        )
+        .await?;
+        record(
+            ctx,
+            &mut tx,
+            caller,
+            AuditAction::ApplicationStageChanged,
+            &app.public_id,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(app.candidate_public_id)
+}
+
+/// Records a person's hiring decision with its reason; nothing in Candor decides on its own.
+pub async fn decide(
+    ctx: &Ctx,
+    caller: &Caller,
+    application_public_id: &str,
+    decision: Decision,
+    reason: &str,
+) -> Result<String, AppError> {
+    caller.require(Permission::EvaluateCandidates)?;
+    let reason = decision_reason(reason)?;
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let app = visible_application(&mut tx, caller, application_public_id).await?;
+    let from = Stage::parse(&app.stage).ok_or(AppError::NotFound)?;
+    check_decision(from).map_err(|e| AppError::invalid("decision", e))?;
+    let stage = decision.stage();
+    store::record_decision(
+        &mut tx,
+        caller.org_id,
+        app.id,
+        stage.as_str(),
+        &reason,
+        caller.user_id,
+        now,
+    )
+    .await?;
+    store::append_event(
+        &mut tx,
+        caller.org_id,
+        app.id,
+        "decision",
+        Some(stage.as_str()),
+        caller.user_id,
+        now,
+    )
+    .await?;
+    record(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::HiringDecisionRecorded,
+        &app.public_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(app.candidate_public_id)
+}
+
+fn decision_reason(reason: &str) -> Result<String, AppError> {
+    let reason = multi_line(reason, 2000).map_err(|m| AppError::invalid("reason", m))?;
+    if reason.is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            "Give the reason for the decision; it is kept with it.",
+        ));
+    }
+    Ok(reason)
+}
+
+pub async fn add_note(
+    ctx: &Ctx,
+    caller: &Caller,
+    application_public_id: &str,
+    body: &str,
+) -> Result<String, AppError> {
+    caller.require(Permission::EvaluateCandidates)?;
+    let body = multi_line(body, 20_000).map_err(|m| AppError::invalid("note", m))?;
+    let body_html = html::sanitize(&body);
+    if body_html.trim().is_empty() {
+        return Err(AppError::invalid("note", "Write the note first."));
+    }
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let app = visible_application(&mut tx, caller, application_public_id).await?;
+    store::insert_note(
+        &mut tx,
+        caller.org_id,
+        app.id,
+        caller.user_id,
+        &body_html,
+        now,
+    )
+    .await?;
+    store::append_event(
+        &mut tx,
+        caller.org_id,
+        app.id,
+        "note_added",
+        None,
+        caller.user_id,
+        now,
+    )
+    .await?;
+    record(ctx, &mut tx, caller, AuditAction::NoteAdded, &app.public_id).await?;
+    tx.commit().await?;
+    Ok(app.candidate_public_id)
+}

@@ -1,0 +1,308 @@
+//! Candidates, applications, notes and the timeline. `viewer` narrows reads to applications in
+//! recruitments a hiring manager owns or belongs to (R2); `None` means the whole organisation.
+
+use super::Tx;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Finds the organisation's candidate with this address, or creates one; returns (id, public id).
+pub async fn upsert(
+    tx: &mut Tx,
+    org_id: Uuid,
+    new_id: Uuid,
+    new_public_id: &str,
+    full_name: &str,
+    email: &str,
+    phone: &str,
+) -> Result<(Uuid, String), sqlx::Error> {
+    let row = sqlx::query!(
+        r#"INSERT INTO candidates (id, public_id, org_id, full_name, email, phone)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (org_id, email) DO UPDATE SET updated_at = candidates.updated_at
+           RETURNING id, public_id"#,
+        new_id,
+        new_public_id,
+        org_id,
+        full_name,
+        email,
+        phone
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((row.id, row.public_id))
+}
+
+pub async fn insert_application(
+    tx: &mut Tx,
+    org_id: Uuid,
+    id: Uuid,
+    public_id: &str,
+    candidate_id: Uuid,
+    recruitment_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO applications (id, public_id, org_id, candidate_id, recruitment_id)
+           VALUES ($1, $2, $3, $4, $5)"#,
+        id,
+        public_id,
+        org_id,
+        candidate_id,
+        recruitment_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn append_event(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+    kind: &str,
+    stage: Option<&str>,
+    actor_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO application_events (org_id, application_id, kind, stage, actor_id, occurred_at)
+           VALUES ($1, $2, $3, $4, $5, $6)"#,
+        org_id,
+        application_id,
+        kind,
+        stage,
+        actor_id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub struct CardRow {
+    pub application_public_id: String,
+    pub candidate_public_id: String,
+    pub full_name: String,
+    pub stage: String,
+}
+
+/// The pipeline of one recruitment (already checked visible by the caller).
+pub async fn pipeline(
+    tx: &mut Tx,
+    org_id: Uuid,
+    recruitment_id: Uuid,
+) -> Result<Vec<CardRow>, sqlx::Error> {
+    sqlx::query_as!(
+        CardRow,
+        r#"SELECT a.public_id AS application_public_id, c.public_id AS candidate_public_id,
+                  c.full_name, a.stage
+           FROM applications a JOIN candidates c ON c.id = a.candidate_id
+           WHERE a.org_id = $1 AND a.recruitment_id = $2
+           ORDER BY a.created_at, a.public_id
+           LIMIT 1000"#,
+        org_id,
+        recruitment_id
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub struct CandidateRow {
+    pub id: Uuid,
+    pub public_id: String,
+    pub full_name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+/// A candidate the viewer may see: with any application in a recruitment visible to them.
+pub async fn find_visible(
+    tx: &mut Tx,
+    org_id: Uuid,
+    public_id: &str,
+    viewer: Option<Uuid>,
+) -> Result<Option<CandidateRow>, sqlx::Error> {
+    sqlx::query_as!(
+        CandidateRow,
+        r#"SELECT c.id, c.public_id, c.full_name, c.email, c.phone
+           FROM candidates c
+           WHERE c.org_id = $1 AND c.public_id = $2
+             AND ($3::uuid IS NULL OR EXISTS (
+                   SELECT 1 FROM applications a JOIN recruitments r ON r.id = a.recruitment_id
+                   WHERE a.candidate_id = c.id
+                     AND (r.owner_id = $3 OR EXISTS (
+                           SELECT 1 FROM recruitment_members m
+                           WHERE m.recruitment_id = r.id AND m.user_id = $3))))"#,
+        org_id,
+        public_id,
+        viewer
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+pub struct ApplicationRow {
+    pub id: Uuid,
+    pub public_id: String,
+    pub candidate_id: Uuid,
+    pub candidate_public_id: String,
+    pub recruitment_public_id: String,
+    pub recruitment_title: String,
+    pub stage: String,
+    pub decision_reason: Option<String>,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<OffsetDateTime>,
+}
+
+/// Applications visible to the viewer: of one candidate, or one application by public id.
+pub async fn visible_applications(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Option<Uuid>,
+    application_public_id: Option<&str>,
+    viewer: Option<Uuid>,
+) -> Result<Vec<ApplicationRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ApplicationRow,
+        r#"SELECT a.id, a.public_id, a.candidate_id, c.public_id AS candidate_public_id,
+                  r.public_id AS recruitment_public_id, r.title AS recruitment_title, a.stage,
+                  a.decision_reason, d.display_name AS "decided_by_name?", a.decided_at
+           FROM applications a
+           JOIN candidates c ON c.id = a.candidate_id
+           JOIN recruitments r ON r.id = a.recruitment_id
+           LEFT JOIN users d ON d.id = a.decided_by
+           WHERE a.org_id = $1
+             AND ($2::uuid IS NULL OR a.candidate_id = $2)
+             AND ($3::text IS NULL OR a.public_id = $3)
+             AND ($4::uuid IS NULL OR r.owner_id = $4 OR EXISTS (
+                   SELECT 1 FROM recruitment_members m
+                   WHERE m.recruitment_id = r.id AND m.user_id = $4))
+           ORDER BY a.created_at
+           LIMIT 200"#,
+        org_id,
+        candidate_id,
+        application_public_id,
+        viewer
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub async fn set_stage(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+    stage: &str,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE applications SET stage = $3, updated_at = $4 WHERE org_id = $1 AND id = $2",
+        org_id,
+        application_id,
+        stage,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_decision(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+    stage: &str,
+    reason: &str,
+    decided_by: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE applications
+           SET stage = $3, decision_reason = $4, decided_by = $5, decided_at = $6, updated_at = $6
+           WHERE org_id = $1 AND id = $2"#,
+        org_id,
+        application_id,
+        stage,
+        reason,
+        decided_by,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_note(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+    author_id: Uuid,
+    body_html: &str,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO application_notes (id, org_id, application_id, author_id, body_html, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6)"#,
+        Uuid::new_v4(),
+        org_id,
+        application_id,
+        author_id,
+        body_html,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub struct NoteRow {
+    pub application_id: Uuid,
+    pub author_name: String,
+    pub body_html: String,
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn notes(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_ids: &[Uuid],
+) -> Result<Vec<NoteRow>, sqlx::Error> {
+    sqlx::query_as!(
+        NoteRow,
+        r#"SELECT n.application_id, u.display_name AS author_name, n.body_html, n.created_at
+           FROM application_notes n JOIN users u ON u.id = n.author_id
+           WHERE n.org_id = $1 AND n.application_id = ANY($2)
+           ORDER BY n.created_at DESC
+           LIMIT 500"#,
+        org_id,
+        application_ids
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub struct EventRow {
+    pub application_id: Uuid,
+    pub kind: String,
+    pub stage: Option<String>,
+    pub actor_name: Option<String>,
+    pub occurred_at: OffsetDateTime,
+}
+
+pub async fn events(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_ids: &[Uuid],
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as!(
+        EventRow,
+        r#"SELECT e.application_id, e.kind, e.stage, u.display_name AS "actor_name?", e.occurred_at
+           FROM application_events e LEFT JOIN users u ON u.id = e.actor_id
+           WHERE e.org_id = $1 AND e.application_id = ANY($2)
+           ORDER BY e.id DESC
+           LIMIT 500"#,
+        org_id,
+        application_ids
+    )
+    .fetch_all(&mut **tx)
+    .await
+}

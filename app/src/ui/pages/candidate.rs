@@ -1,0 +1,197 @@
+//! The candidate page: applications with their stage and decision, notes and the timeline.
+
+use crate::api::candidates::{
+    candidate, AddApplicationNote, ApplicationView, MoveApplication, RecordDecision,
+};
+use crate::domain::pipeline::Stage;
+use crate::ui::components::form::{form_problem, ProblemBanner};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn CandidatePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let move_action = ServerAction::<MoveApplication>::new();
+    let decide = ServerAction::<RecordDecision>::new();
+    let note = ServerAction::<AddApplicationNote>::new();
+    let move_problem = form_problem(move_action);
+    let decide_problem = form_problem(decide);
+    let note_problem = form_problem(note);
+    let data = Resource::new(
+        move || {
+            (
+                id(),
+                move_action.version().get(),
+                decide.version().get(),
+                note.version().get(),
+            )
+        },
+        |(id, ..)| candidate(id),
+    );
+    view! {
+        // leptos_meta writes <title> unescaped, so the candidate's name never goes there.
+        <Title text="Candidate"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let c = match data.await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        return view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }
+                            .into_any()
+                    }
+                };
+                let cid = c.id.clone();
+                let applications = c.applications.iter().map(|a| {
+                    application_panel(
+                        a.clone(),
+                        cid.clone(),
+                        c.can_manage,
+                        c.can_evaluate,
+                        &c.notes,
+                        move_action,
+                        decide,
+                        note,
+                    )
+                }).collect_view();
+                let timeline = c.timeline.iter().map(|e| {
+                    let what = match (e.kind.as_str(), e.stage) {
+                        ("applied", _) => "Applied".to_owned(),
+                        ("stage_changed", Some(s)) => format!("Moved to {}", s.label()),
+                        ("decision", Some(s)) => format!("Decision recorded: {}", s.label()),
+                        ("note_added", _) => "Note added".to_owned(),
+                        (other, _) => other.to_owned(),
+                    };
+                    let title = c.applications.iter()
+                        .find(|a| a.id == e.application_id)
+                        .map(|a| a.recruitment_title.clone())
+                        .unwrap_or_default();
+                    view! {
+                        <li>
+                            <span class="when">{e.at.clone()}</span>
+                            " — " {what} " · " {title}
+                            {e.actor.clone().map(|a| view! { " · by " {a} })}
+                        </li>
+                    }
+                }).collect_view();
+                view! {
+                    <h1>{c.full_name.clone()}</h1>
+                    <dl class="facts panel">
+                        <dt>"E-mail"</dt><dd>{c.email.clone()}</dd>
+                        <dt>"Phone"</dt><dd>{if c.phone.is_empty() { "—".to_owned() } else { c.phone.clone() }}</dd>
+                    </dl>
+                    <ProblemBanner problem=move_problem/>
+                    <ProblemBanner problem=decide_problem/>
+                    <ProblemBanner problem=note_problem/>
+                    {applications}
+                    <section class="panel" aria-labelledby="timeline-title">
+                        <h2 id="timeline-title">"Timeline"</h2>
+                        <ul class="timeline">{timeline}</ul>
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; the actions are shared by all panels"
+)]
+fn application_panel(
+    a: ApplicationView,
+    candidate_id: String,
+    can_manage: bool,
+    can_evaluate: bool,
+    notes: &[crate::api::candidates::NoteView],
+    move_action: ServerAction<MoveApplication>,
+    decide: ServerAction<RecordDecision>,
+    note: ServerAction<AddApplicationNote>,
+) -> impl IntoView {
+    let decided = a.stage.is_decided();
+    let notes = notes
+        .iter()
+        .filter(|n| n.application_id == a.id)
+        .map(|n| {
+            view! {
+                <li class="note">
+                    <div class="rich-text" inner_html=n.body_html.clone()></div>
+                    <p class="small">{format!("{} · {}", n.author, n.at)}</p>
+                </li>
+            }
+        })
+        .collect_view();
+    let heading_id = format!("app-{}", a.id);
+    let (aid_move, aid_decide, aid_note) = (a.id.clone(), a.id.clone(), a.id.clone());
+    let (cid_move, cid_decide, cid_note) =
+        (candidate_id.clone(), candidate_id.clone(), candidate_id);
+    let current = a.stage;
+    let (stage_field, reason_field, note_field) = (
+        format!("stage-{}", a.id),
+        format!("reason-{}", a.id),
+        format!("note-{}", a.id),
+    );
+    view! {
+        <section class="panel" aria-labelledby=heading_id.clone()>
+            <h2 id=heading_id.clone()>
+                <a href=format!("/app/recruitments/{}", a.recruitment_id)>{a.recruitment_title.clone()}</a>
+            </h2>
+            <p>
+                "Stage: " <span class=format!("stage stage-{}", a.stage.as_str())>{a.stage.label()}</span>
+            </p>
+            {a.decided_by.clone().map(|by| view! {
+                <p class="decision">
+                    {format!("Decision by {by} on {}: ", a.decided_at.clone().unwrap_or_default())}
+                    {a.decision_reason.clone().unwrap_or_default()}
+                </p>
+            })}
+            {(can_manage && !decided).then_some(view! {
+                <ActionForm action=move_action attr:class="inline-form">
+                    <input type="hidden" name="application" value=aid_move/>
+                    <input type="hidden" name="candidate" value=cid_move/>
+                    <label for=stage_field.clone()>"Move to"</label>
+                    <select id=stage_field name="stage">
+                        {Stage::IN_PROGRESS.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=s == current>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <button type="submit" class="button button-secondary">"Move"</button>
+                </ActionForm>
+            })}
+            {(can_evaluate && !decided).then_some(view! {
+                <details class="decide">
+                    <summary>"Record the hiring decision"</summary>
+                    <ActionForm action=decide attr:class="stack">
+                        <input type="hidden" name="application" value=aid_decide/>
+                        <input type="hidden" name="candidate" value=cid_decide/>
+                        <fieldset>
+                            <legend>"Decision"</legend>
+                            <label><input type="radio" name="decision" value="hired"/>" Hired"</label>
+                            <label><input type="radio" name="decision" value="rejected"/>" Rejected"</label>
+                        </fieldset>
+                        <div class="field">
+                            <label for=reason_field.clone()>"Reason (kept with the decision)"</label>
+                            <textarea id=reason_field name="reason" rows="3"></textarea>
+                        </div>
+                        <button type="submit" class="button">"Record decision"</button>
+                    </ActionForm>
+                </details>
+            })}
+            <h3>"Notes"</h3>
+            <ul class="notes">{notes}</ul>
+            {can_evaluate.then_some(view! {
+                <ActionForm action=note attr:class="stack">
+                    <input type="hidden" name="application" value=aid_note/>
+                    <input type="hidden" name="candidate" value=cid_note/>
+                    <div class="field">
+                        <label for=note_field.clone()>"Add a note"</label>
+                        <textarea id=note_field name="note" rows="3"></textarea>
+                    </div>
+                    <button type="submit" class="button button-secondary">"Add note"</button>
+                </ActionForm>
+            })}
+        </section>
+    }
+}

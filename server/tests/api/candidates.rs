@@ -1,0 +1,423 @@
+//! Candidates and applications (F6): adding, the pipeline, human decisions, notes, the timeline,
+//! visibility per role (R2, R3) and audited reads (F12).
+
+use crate::helpers::{TestApp, PASSWORD};
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+async fn team(app: &TestApp) {
+    app.verified_admin("Acme", "ada@acme.example").await;
+    for (email, role) in [
+        ("rita@acme.example", "recruiter"),
+        ("hank@acme.example", "hiring_manager"),
+        ("ivan@acme.example", "interviewer"),
+        ("audrey@acme.example", "auditor"),
+    ] {
+        app.add_member("ada@acme.example", email, role).await;
+    }
+    app.verified_admin("Rival", "rex@rival.example").await;
+}
+
+async fn recruitment(app: &TestApp, client: &Client, title: &str, owner: Option<&str>) -> String {
+    let mut form = vec![("title", title)];
+    if let Some(o) = owner {
+        form.push(("owner", o));
+    }
+    let res = app.call(client, "create_recruitment", &form).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/app/recruitments/")
+        .to_owned()
+}
+
+async fn add(
+    app: &TestApp,
+    client: &Client,
+    rec: &str,
+    name: &str,
+    email: &str,
+) -> reqwest::Response {
+    app.call(
+        client,
+        "add_candidate",
+        &[
+            ("recruitment", rec),
+            ("full_name", name),
+            ("email", email),
+            ("phone", "+31 20 123 4567"),
+        ],
+    )
+    .await
+}
+
+async fn added(app: &TestApp, client: &Client, rec: &str, name: &str, email: &str) -> String {
+    let res = add(app, client, rec, name, email).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/app/candidates/")
+        .to_owned()
+}
+
+async fn candidate(app: &TestApp, client: &Client, id: &str) -> reqwest::Response {
+    app.call(client, "candidate", &[("id", id)]).await
+}
+
+async fn user_public_id(app: &TestApp, email: &str) -> String {
+    sqlx::query_scalar("SELECT public_id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_candidate_applies_to_several_recruitments_as_one_person(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    team(&app).await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let backend = recruitment(&app, &rita, "Backend", None).await;
+    let frontend = recruitment(&app, &rita, "Frontend", None).await;
+    let first = added(&app, &rita, &backend, "Grace Hopper", "Grace@Example.org").await;
+    let second = added(&app, &rita, &frontend, "Grace Hopper", "grace@example.org").await;
+    assert_eq!(first, second, "one candidate per person and organisation");
+    assert!(first.starts_with("cand_"));
+    let c: Value = candidate(&app, &rita, &first).await.json().await.unwrap();
+    assert_eq!(c["email"], "grace@example.org");
+    assert_eq!(c["applications"].as_array().unwrap().len(), 2);
+    // Applying twice to the same recruitment is refused and writes nothing.
+    let again = add(&app, &rita, &backend, "Grace Hopper", "grace@example.org").await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("SELECT count(*) FROM applications").await, 2);
+    let board: Value = app
+        .call(&rita, "recruitment_pipeline", &[("recruitment", &backend)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(board[0]["name"], "Grace Hopper");
+    assert_eq!(board[0]["stage"], "applied");
+    // Bad input names its fields.
+    let bad = app
+        .call(
+            &rita,
+            "add_candidate",
+            &[
+                ("recruitment", &backend),
+                ("full_name", ""),
+                ("email", "nope"),
+                ("phone", "<b>"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = bad.json().await.unwrap();
+    let fields: Vec<&str> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["full_name", "email", "phone"]);
+    // A closed recruitment takes no new candidates.
+    app.call(
+        &rita,
+        "set_recruitment_status",
+        &[("id", &backend), ("status", "closed")],
+    )
+    .await;
+    let closed = add(&app, &rita, &backend, "Alan Turing", "alan@example.org").await;
+    assert_eq!(closed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("SELECT count(*) FROM candidates").await, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn stages_move_and_a_person_records_the_decision_with_its_reason(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    team(&app).await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let rec = recruitment(&app, &rita, "Backend", None).await;
+    let cand = added(&app, &rita, &rec, "Grace Hopper", "grace@example.org").await;
+    let c: Value = candidate(&app, &rita, &cand).await.json().await.unwrap();
+    let application = c["applications"][0]["id"].as_str().unwrap().to_owned();
+    assert!(application.starts_with("app_"));
+    let mv = |stage: &'static str| {
+        let application = application.clone();
+        let cand = cand.clone();
+        let rita = rita.clone();
+        let app = &app;
+        async move {
+            app.call(
+                &rita,
+                "move_application",
+                &[
+                    ("application", application.as_str()),
+                    ("stage", stage),
+                    ("candidate", cand.as_str()),
+                ],
+            )
+            .await
+        }
+    };
+    for stage in ["screening", "interview", "offer"] {
+        assert_eq!(mv(stage).await.status(), StatusCode::OK, "{stage}");
+    }
+    // Hired comes only from a decision.
+    assert_eq!(mv("hired").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let no_reason = app
+        .call(
+            &rita,
+            "record_decision",
+            &[
+                ("application", &application),
+                ("decision", "hired"),
+                ("reason", "  "),
+                ("candidate", &cand),
+            ],
+        )
+        .await;
+    assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = app
+        .call(
+            &rita,
+            "record_decision",
+            &[
+                ("application", &application),
+                ("decision", "hired"),
+                ("reason", "Strongest systems design"),
+                ("candidate", &cand),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let c: Value = candidate(&app, &rita, &cand).await.json().await.unwrap();
+    let a = &c["applications"][0];
+    assert_eq!(a["stage"], "hired");
+    assert_eq!(a["decision_reason"], "Strongest systems design");
+    assert_eq!(a["decided_by"], "Member recruiter");
+    assert!(a["decided_at"].as_str().unwrap().ends_with("UTC"));
+    // Decided: nothing moves, nothing is decided twice.
+    assert_eq!(
+        mv("screening").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let twice = app
+        .call(
+            &rita,
+            "record_decision",
+            &[
+                ("application", &application),
+                ("decision", "rejected"),
+                ("reason", "changed mind"),
+                ("candidate", &cand),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let kinds: Vec<String> = c["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "decision",
+            "stage_changed",
+            "stage_changed",
+            "stage_changed",
+            "applied"
+        ]
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'application.decision_recorded'"
+        )
+        .await,
+        1
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn notes_are_sanitised_and_every_view_of_a_candidate_is_audited(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    team(&app).await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let rec = recruitment(&app, &rita, "Backend", None).await;
+    let cand = added(&app, &rita, &rec, "Grace Hopper", "grace@example.org").await;
+    let c: Value = candidate(&app, &rita, &cand).await.json().await.unwrap();
+    let application = c["applications"][0]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .call(
+            &rita,
+            "add_application_note",
+            &[
+                ("application", &application),
+                (
+                    "note",
+                    "<p>Great <em>call</em></p><img src=x onerror=alert(1)><script>x()</script>",
+                ),
+                ("candidate", &cand),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let empty = app
+        .call(
+            &rita,
+            "add_application_note",
+            &[
+                ("application", &application),
+                ("note", "<script>only()</script>"),
+                ("candidate", &cand),
+            ],
+        )
+        .await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let c: Value = candidate(&app, &rita, &cand).await.json().await.unwrap();
+    assert_eq!(c["notes"][0]["body_html"], "<p>Great <em>call</em></p>");
+    let rita_id = user_public_id(&app, "rita@acme.example").await;
+    let views = app
+        .count(&format!("SELECT count(*) FROM audit_events WHERE action = 'candidate.viewed' AND actor = '{rita_id}' AND target = '{cand}'"))
+        .await;
+    assert_eq!(views, 2);
+    // The page itself, rendered for a browser, is a view too.
+    let html = rita
+        .get(app.url(&format!("/app/candidates/{cand}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Grace Hopper")
+            && html.contains("<em>call</em>")
+            && !html.contains("onerror")
+    );
+    assert!(!html.contains("<title>Grace"), "names stay out of <title>");
+    let views = app
+        .count("SELECT count(*) FROM audit_events WHERE action = 'candidate.viewed'")
+        .await;
+    assert_eq!(views, 3);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn hiring_managers_see_only_candidates_of_their_recruitments_and_others_nothing(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    team(&app).await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let hank_id = user_public_id(&app, "hank@acme.example").await;
+    let hanks = recruitment(&app, &rita, "Hank's team", Some(&hank_id)).await;
+    let other = recruitment(&app, &rita, "Other team", None).await;
+    let grace = added(&app, &rita, &hanks, "Grace Hopper", "grace@example.org").await;
+    added(&app, &rita, &other, "Grace Hopper", "grace@example.org").await;
+    let alan = added(&app, &rita, &other, "Alan Turing", "alan@example.org").await;
+
+    let hank = app.signed_in("hank@acme.example", PASSWORD).await;
+    let c: Value = candidate(&app, &hank, &grace).await.json().await.unwrap();
+    let titles: Vec<&str> = c["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["recruitment_title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Hank's team"],
+        "only the application in Hank's recruitment"
+    );
+    assert_eq!(c["can_manage"], false);
+    assert_eq!(c["can_evaluate"], true);
+    let hidden = candidate(&app, &hank, &alan).await;
+    assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+    let missing = candidate(&app, &hank, "cand_0000000000000000000000000z").await;
+    assert_eq!(hidden.text().await.unwrap(), missing.text().await.unwrap());
+    assert_eq!(
+        app.call(&hank, "recruitment_pipeline", &[("recruitment", &other)])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // Hank evaluates his own candidate, but does not move applications.
+    let application = c["applications"][0]["id"].as_str().unwrap().to_owned();
+    let note = app
+        .call(
+            &hank,
+            "add_application_note",
+            &[
+                ("application", &application),
+                ("note", "Solid"),
+                ("candidate", &grace),
+            ],
+        )
+        .await;
+    assert_eq!(note.status(), StatusCode::OK);
+    let moved = app
+        .call(
+            &hank,
+            "move_application",
+            &[
+                ("application", &application),
+                ("stage", "offer"),
+                ("candidate", &grace),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status(), StatusCode::FORBIDDEN);
+
+    for email in ["ivan@acme.example", "audrey@acme.example"] {
+        let client = app.signed_in(email, PASSWORD).await;
+        assert_eq!(
+            candidate(&app, &client, &grace).await.status(),
+            StatusCode::FORBIDDEN,
+            "{email}"
+        );
+    }
+    let rex = app.signed_in("rex@rival.example", PASSWORD).await;
+    assert_eq!(
+        candidate(&app, &rex, &grace).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = app
+        .call(
+            &rex,
+            "move_application",
+            &[
+                ("application", &application),
+                ("stage", "offer"),
+                ("candidate", &grace),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = add(&app, &rex, &hanks, "Mallory", "mallory@example.org").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.count("SELECT count(*) FROM applications WHERE stage = 'applied'")
+            .await,
+        3
+    );
+}
