@@ -82,6 +82,30 @@ pub async fn record_own_action(
     .await
 }
 
+/// A signed-in staff member's successful action on `target`.
+pub async fn record_by(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    now: OffsetDateTime,
+    caller: &super::guard::Caller,
+    action: AuditAction,
+    target: &str,
+) -> Result<(), sqlx::Error> {
+    record(
+        tx,
+        meta,
+        now,
+        Entry {
+            org_id: Some(caller.org_id),
+            actor: Some(&caller.user_public_id),
+            action,
+            target: Some(target),
+            outcome: Outcome::Success,
+        },
+    )
+    .await
+}
+
 fn micros(t: OffsetDateTime) -> i128 {
     t.unix_timestamp_nanos() / 1000
 }

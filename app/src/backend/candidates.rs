@@ -2,7 +2,7 @@
 //! application through the pipeline, the human hiring decision, notes, and the candidate page
 //! (whose every view is audited, F12). Visibility follows the recruitment (R2, R3).
 
-use super::audit::{self, Entry, Outcome};
+use super::audit;
 use super::auth::tokens::random_16;
 use super::db::{candidates as store, Tx};
 use super::errors::is_unique_violation;
@@ -25,20 +25,8 @@ async fn record(
     action: AuditAction,
     target: &str,
 ) -> Result<(), AppError> {
-    audit::record(
-        tx,
-        &ctx.meta,
-        ctx.state.clock.now(),
-        Entry {
-            org_id: Some(caller.org_id),
-            actor: Some(&caller.user_public_id),
-            action,
-            target: Some(target),
-            outcome: Outcome::Success,
-        },
-    )
-    .await?;
-    Ok(())
+    let now = ctx.state.clock.now();
+    Ok(audit::record_by(tx, &ctx.meta, now, caller, action, target).await?)
 }
 
 pub struct CandidateForm {

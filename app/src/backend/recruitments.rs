@@ -1,7 +1,7 @@
 //! Recruitment use cases (F5) with data-level visibility (R2): admins and recruiters see every
 //! recruitment, hiring managers those they own or belong to; anything else is "not found" (R3).
 
-use super::audit::{self, Entry, Outcome};
+use super::audit;
 use super::auth::tokens::random_16;
 use super::db::{self, recruitments as store, Tx};
 use super::guard::{Caller, Ctx};
@@ -40,20 +40,8 @@ async fn record(
     action: AuditAction,
     target: &str,
 ) -> Result<(), AppError> {
-    audit::record(
-        tx,
-        &ctx.meta,
-        ctx.state.clock.now(),
-        Entry {
-            org_id: Some(caller.org_id),
-            actor: Some(&caller.user_public_id),
-            action,
-            target: Some(target),
-            outcome: Outcome::Success,
-        },
-    )
-    .await?;
-    Ok(())
+    let now = ctx.state.clock.now();
+    Ok(audit::record_by(tx, &ctx.meta, now, caller, action, target).await?)
 }
 
 pub struct Page {
