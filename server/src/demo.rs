@@ -55,8 +55,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<DemoUser>> {
     )
     .await?;
     let now = state.clock.now();
+    let mut ids = Vec::new();
     for user in &users {
         let user_id = Uuid::new_v4();
+        ids.push((user.role, user_id));
         let public = PublicId::from_random(IdKind::User, random_16());
         let checked = password::parse_new_password(user.password.clone(), &[])
             .map_err(|e| anyhow::anyhow!("demo password for {}: {e}", user.role))?;
@@ -79,8 +81,200 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<DemoUser>> {
             db::orgs::record_dpa_acceptance(&mut tx, org_id, user_id, CURRENT_DPA_VERSION).await?;
         }
     }
+    let id_of = |role: Role| ids.iter().find(|(r, _)| *r == role).map(|(_, id)| *id);
+    let (Some(recruiter), Some(hiring_manager)) =
+        (id_of(Role::Recruiter), id_of(Role::HiringManager))
+    else {
+        anyhow::bail!("demo users missing");
+    };
+    seed_recruiting(&mut tx, org_id, recruiter, hiring_manager, now).await?;
     tx.commit().await?;
     Ok(users)
+}
+
+const FIRST_NAMES: [&str; 16] = [
+    "Amara", "Bram", "Chiara", "Dawid", "Elin", "Farah", "Gustav", "Hana", "Ismael", "Jolien",
+    "Kasia", "Lars", "Maja", "Noor", "Oskar", "Priya",
+];
+const LAST_NAMES: [&str; 12] = [
+    "Jansen",
+    "Kowalski",
+    "Lindqvist",
+    "Müller",
+    "Okafor",
+    "Peeters",
+    "Rossi",
+    "Sato",
+    "Svensson",
+    "de Vries",
+    "Nowak",
+    "Schmidt",
+];
+
+/// Three recruitments with criteria and about fifty candidates spread over the pipeline.
+async fn seed_recruiting(
+    tx: &mut candor_app::backend::db::Tx,
+    org_id: Uuid,
+    recruiter: Uuid,
+    hiring_manager: Uuid,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<()> {
+    use candor_app::backend::db::{candidates, recruitments};
+    use candor_app::domain::pipeline::Stage;
+    let openings = [
+        (
+            "Senior backend engineer",
+            hiring_manager,
+            "<p>Build the services behind Candor in <strong>Rust</strong> and PostgreSQL.</p>",
+        ),
+        (
+            "Product designer",
+            recruiter,
+            "<p>Shape calm, accessible interfaces for recruiters and candidates.</p>",
+        ),
+        (
+            "Data protection officer",
+            recruiter,
+            "<p>Own our GDPR programme: DPIAs, DSARs, retention.</p>",
+        ),
+    ];
+    let criteria = [
+        (
+            "Technical depth",
+            "Explains trade-offs with concrete evidence",
+            5,
+        ),
+        ("Communication", "Clear, structured, listens", 3),
+        ("Collaboration", "Examples of working across teams", 3),
+    ];
+    let stages = [
+        Stage::Applied,
+        Stage::Applied,
+        Stage::Applied,
+        Stage::Screening,
+        Stage::Screening,
+        Stage::Interview,
+        Stage::Interview,
+        Stage::Offer,
+        Stage::Hired,
+        Stage::Rejected,
+    ];
+    let mut person = 0usize;
+    for (title, owner, description) in openings {
+        let recruitment_id = Uuid::new_v4();
+        let public = PublicId::from_random(IdKind::Recruitment, random_16());
+        recruitments::insert(
+            tx,
+            &recruitments::NewRecruitment {
+                id: recruitment_id,
+                public_id: public.as_str(),
+                org_id,
+                title,
+                description_html: description,
+                owner_id: owner,
+            },
+        )
+        .await?;
+        for (name, what, weight) in criteria {
+            let id = PublicId::from_random(IdKind::Criterion, random_16());
+            recruitments::add_criterion(
+                tx,
+                org_id,
+                recruitment_id,
+                &recruitments::NewCriterion {
+                    public_id: id.as_str(),
+                    name,
+                    description: what,
+                    weight,
+                },
+            )
+            .await?;
+        }
+        for i in 0..16 {
+            let first = FIRST_NAMES[person % FIRST_NAMES.len()];
+            let last = LAST_NAMES[(person * 7 + 3) % LAST_NAMES.len()];
+            person += 1;
+            let email = format!(
+                "{}.{}{}@candidates.example",
+                first.to_lowercase(),
+                last.to_lowercase().replace(' ', ""),
+                person
+            );
+            let public = PublicId::from_random(IdKind::Candidate, random_16());
+            let (candidate_id, _) = candidates::upsert(
+                tx,
+                org_id,
+                Uuid::new_v4(),
+                public.as_str(),
+                &format!("{first} {last}"),
+                &email,
+                "",
+            )
+            .await?;
+            let application_id = Uuid::new_v4();
+            let app_public = PublicId::from_random(IdKind::Application, random_16());
+            candidates::insert_application(
+                tx,
+                org_id,
+                application_id,
+                app_public.as_str(),
+                candidate_id,
+                recruitment_id,
+            )
+            .await?;
+            candidates::append_event(
+                tx,
+                org_id,
+                application_id,
+                "applied",
+                Some("applied"),
+                recruiter,
+                now,
+            )
+            .await?;
+            let stage = stages[i % stages.len()];
+            if stage.is_decided() {
+                let reason = if stage == Stage::Hired {
+                    "Strongest match on every criterion"
+                } else {
+                    "Other candidates matched the criteria better"
+                };
+                candidates::record_decision(
+                    tx,
+                    org_id,
+                    application_id,
+                    stage.as_str(),
+                    reason,
+                    hiring_manager,
+                    now,
+                )
+                .await?;
+                candidates::append_event(
+                    tx,
+                    org_id,
+                    application_id,
+                    "decision",
+                    Some(stage.as_str()),
+                    hiring_manager,
+                    now,
+                )
+                .await?;
+            } else if stage != Stage::Applied {
+                candidates::set_stage(tx, org_id, application_id, stage.as_str(), now).await?;
+                candidates::append_event(
+                    tx,
+                    org_id,
+                    application_id,
+                    "stage_changed",
+                    Some(stage.as_str()),
+                    recruiter,
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 pub fn print(users: &[DemoUser], base_url: &str) {

@@ -114,7 +114,23 @@ pub struct TeamMember {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwaitingDecision {
+    pub candidate_id: String,
+    pub name: String,
+    pub recruitment: String,
+}
+
+/// The pipeline at a glance, for roles that may see candidates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineOverview {
+    pub open_recruitments: i64,
+    pub per_stage: Vec<(crate::domain::pipeline::Stage, i64)>,
+    pub awaiting_decision: Vec<AwaitingDecision>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DashboardData {
+    pub pipeline: Option<PipelineOverview>,
     pub org_name: String,
     /// The caller is an admin and the organisation must accept a new DPA version.
     pub dpa_action_needed: bool,
@@ -129,7 +145,23 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
         |ctx| async move {
             let caller = ctx.caller()?.clone();
             let team = accounts::team(&ctx, &caller).await?;
+            let pipeline = crate::backend::candidates::summary(&ctx, &caller)
+                .await?
+                .map(|s| PipelineOverview {
+                    open_recruitments: s.open_recruitments,
+                    per_stage: s.per_stage,
+                    awaiting_decision: s
+                        .awaiting_decision
+                        .into_iter()
+                        .map(|a| AwaitingDecision {
+                            candidate_id: a.candidate_public_id,
+                            name: a.full_name,
+                            recruitment: a.recruitment_title,
+                        })
+                        .collect(),
+                });
             Ok(DashboardData {
+                pipeline,
                 org_name: caller.org_name.clone(),
                 dpa_action_needed: !caller.dpa_current
                     && crate::domain::role::allows(caller.role, Permission::AcceptDpa),

@@ -349,3 +349,38 @@ pub async fn add_note(
     tx.commit().await?;
     Ok(app.candidate_public_id)
 }
+
+pub struct PipelineSummary {
+    pub open_recruitments: i64,
+    pub per_stage: Vec<(Stage, i64)>,
+    pub awaiting_decision: Vec<store::AwaitingRow>,
+}
+
+/// The dashboard's view of the pipeline, for roles that may see candidates; `None` otherwise.
+pub async fn summary(ctx: &Ctx, caller: &Caller) -> Result<Option<PipelineSummary>, AppError> {
+    if caller.require(Permission::ViewCandidates).is_err() {
+        return Ok(None);
+    }
+    let scope = viewer(caller)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let open_recruitments =
+        super::db::recruitments::count_open(&mut tx, caller.org_id, scope).await?;
+    let counts = store::stage_counts(&mut tx, caller.org_id, scope).await?;
+    let awaiting_decision = store::awaiting_decision(&mut tx, caller.org_id, scope, 10).await?;
+    tx.commit().await?;
+    let per_stage = Stage::ALL
+        .into_iter()
+        .map(|s| {
+            let n = counts
+                .iter()
+                .find(|c| c.stage == s.as_str())
+                .map_or(0, |c| c.n);
+            (s, n)
+        })
+        .collect();
+    Ok(Some(PipelineSummary {
+        open_recruitments,
+        per_stage,
+        awaiting_decision,
+    }))
+}

@@ -421,3 +421,126 @@ async fn hiring_managers_see_only_candidates_of_their_recruitments_and_others_no
         3
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_dashboard_counts_each_stage_within_what_the_role_may_see(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    team(&app).await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let hank_id = user_public_id(&app, "hank@acme.example").await;
+    let hanks = recruitment(&app, &rita, "Hank's team", Some(&hank_id)).await;
+    let other = recruitment(&app, &rita, "Other team", None).await;
+    let grace = added(&app, &rita, &hanks, "Grace Hopper", "grace@example.org").await;
+    added(&app, &rita, &other, "Alan Turing", "alan@example.org").await;
+    added(&app, &rita, &other, "Ada Lovelace", "ada.l@example.org").await;
+    let c: Value = candidate(&app, &rita, &grace).await.json().await.unwrap();
+    let application = c["applications"][0]["id"].as_str().unwrap().to_owned();
+    app.call(
+        &rita,
+        "move_application",
+        &[
+            ("application", &application),
+            ("stage", "offer"),
+            ("candidate", &grace),
+        ],
+    )
+    .await;
+
+    let stages = |d: &Value| -> Vec<(String, i64)> {
+        d["pipeline"]["per_stage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_i64().unwrap()))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    };
+    let d: Value = app
+        .call(&rita, "dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        stages(&d),
+        [("applied".to_owned(), 2), ("offer".to_owned(), 1)]
+    );
+    assert_eq!(d["pipeline"]["open_recruitments"], 2);
+    assert_eq!(
+        d["pipeline"]["awaiting_decision"][0]["name"],
+        "Grace Hopper"
+    );
+
+    let hank = app.signed_in("hank@acme.example", PASSWORD).await;
+    let d: Value = app
+        .call(&hank, "dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stages(&d), [("offer".to_owned(), 1)]);
+    assert_eq!(d["pipeline"]["open_recruitments"], 1);
+
+    let audrey = app.signed_in("audrey@acme.example", PASSWORD).await;
+    let d: Value = app
+        .call(&audrey, "dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(d["pipeline"].is_null(), "auditors see no candidate content");
+
+    let html = rita
+        .get(app.url("/app"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Candidates per stage: Applied: 2, Screening: 0, Interview: 0, Offer: 1"),
+        "the funnel is drawn on the server"
+    );
+    assert!(html.contains("<svg"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_demo_organisation_is_seeded_once_with_a_realistic_pipeline(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let users = candor_server::demo::seed(&app.state).await.unwrap();
+    assert_eq!(users.len(), 5, "one user per role");
+    candor_server::demo::seed(&app.state).await.unwrap();
+    assert_eq!(
+        app.count("SELECT count(*) FROM orgs").await,
+        1,
+        "seeding twice creates nothing new"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM recruitments").await, 3);
+    assert_eq!(app.count("SELECT count(*) FROM candidates").await, 48);
+    assert_eq!(
+        app.count("SELECT count(DISTINCT stage) FROM applications")
+            .await,
+        6
+    );
+    let hiring_manager = &users
+        .iter()
+        .find(|u| u.role == candor_app::domain::role::Role::HiringManager)
+        .unwrap();
+    let client = app
+        .signed_in(&hiring_manager.email, &hiring_manager.password)
+        .await;
+    let page: Value = app
+        .call(&client, "list_recruitments", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 1, "the hiring manager owns one of the three");
+}

@@ -306,3 +306,63 @@ pub async fn events(
     .fetch_all(&mut **tx)
     .await
 }
+
+pub struct StageCount {
+    pub stage: String,
+    pub n: i64,
+}
+
+/// Applications per stage across the recruitments the viewer may see.
+pub async fn stage_counts(
+    tx: &mut Tx,
+    org_id: Uuid,
+    viewer: Option<Uuid>,
+) -> Result<Vec<StageCount>, sqlx::Error> {
+    sqlx::query_as!(
+        StageCount,
+        r#"SELECT a.stage, count(*) AS "n!"
+           FROM applications a JOIN recruitments r ON r.id = a.recruitment_id
+           WHERE a.org_id = $1
+             AND ($2::uuid IS NULL OR r.owner_id = $2 OR EXISTS (
+                   SELECT 1 FROM recruitment_members m
+                   WHERE m.recruitment_id = r.id AND m.user_id = $2))
+           GROUP BY a.stage"#,
+        org_id,
+        viewer
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub struct AwaitingRow {
+    pub candidate_public_id: String,
+    pub full_name: String,
+    pub recruitment_title: String,
+}
+
+/// Offers still waiting for a person's decision, oldest first.
+pub async fn awaiting_decision(
+    tx: &mut Tx,
+    org_id: Uuid,
+    viewer: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<AwaitingRow>, sqlx::Error> {
+    sqlx::query_as!(
+        AwaitingRow,
+        r#"SELECT c.public_id AS candidate_public_id, c.full_name, r.title AS recruitment_title
+           FROM applications a
+           JOIN candidates c ON c.id = a.candidate_id
+           JOIN recruitments r ON r.id = a.recruitment_id
+           WHERE a.org_id = $1 AND a.stage = 'offer'
+             AND ($2::uuid IS NULL OR r.owner_id = $2 OR EXISTS (
+                   SELECT 1 FROM recruitment_members m
+                   WHERE m.recruitment_id = r.id AND m.user_id = $2))
+           ORDER BY a.updated_at
+           LIMIT $3"#,
+        org_id,
+        viewer,
+        limit
+    )
+    .fetch_all(&mut **tx)
+    .await
+}

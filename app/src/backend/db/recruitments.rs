@@ -306,6 +306,25 @@ pub async fn remove_criterion(
     Ok(removed.rows_affected() == 1)
 }
 
+/// Open recruitments the viewer may see.
+pub async fn count_open(
+    tx: &mut Tx,
+    org_id: Uuid,
+    viewer: Option<Uuid>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM recruitments r
+           WHERE r.org_id = $1 AND r.status = 'open'
+             AND ($2::uuid IS NULL OR r.owner_id = $2 OR EXISTS (
+                   SELECT 1 FROM recruitment_members m
+                   WHERE m.recruitment_id = r.id AND m.user_id = $2))"#,
+        org_id,
+        viewer
+    )
+    .fetch_one(&mut **tx)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::like_literal;

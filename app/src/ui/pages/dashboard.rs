@@ -1,4 +1,4 @@
-use crate::api::account::dashboard;
+use crate::api::account::{dashboard, PipelineOverview};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -32,8 +32,10 @@ pub fn DashboardPage() -> impl IntoView {
                                 }
                             })
                             .collect_view();
+                        let pipeline = d.pipeline.map(|p| view! { <PipelinePanels p/> });
                         view! {
                             {dpa_banner}
+                            {pipeline}
                             <section class="panel" aria-labelledby="team-title">
                                 <h2 id="team-title">{format!("Team of {}", d.org_name)}</h2>
                                 <p class="small">{format!("{active} active member(s)")}</p>
@@ -51,5 +53,78 @@ pub fn DashboardPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Open recruitments, the funnel (an SVG drawn on the server) and the offers awaiting a decision.
+#[component]
+fn PipelinePanels(p: PipelineOverview) -> impl IntoView {
+    let max = p
+        .per_stage
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let total: i64 = p.per_stage.iter().map(|(_, n)| *n).sum();
+    let row_height = 34;
+    let height = row_height * p.per_stage.len() as i64 + 8;
+    let bars = p
+        .per_stage
+        .iter()
+        .enumerate()
+        .map(|(i, (stage, n))| {
+            let y = i as i64 * row_height + 4;
+            let width = (*n as f64 / max as f64 * 420.0).round() as i64;
+            view! {
+                <g>
+                    <text x="0" y=y + 21 font-size="14" fill="#1d2330">{stage.label()}</text>
+                    <rect x="110" y=y width=width.max(2) height="26" rx="4" fill="#1f4fd1"></rect>
+                    <text x=120 + width y=y + 19 font-size="14" fill="#1d2330">{n.to_string()}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    let summary = p
+        .per_stage
+        .iter()
+        .map(|(s, n)| format!("{}: {n}", s.label()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let awaiting = p
+        .awaiting_decision
+        .into_iter()
+        .map(|a| {
+            view! {
+                <li>
+                    <a href=format!("/app/candidates/{}", a.candidate_id)>{a.name}</a>
+                    " · " {a.recruitment}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="cards">
+            <section class="panel stat">
+                <h2>"Open recruitments"</h2>
+                <p class="big"><a href="/app/recruitments?status=open">{p.open_recruitments.to_string()}</a></p>
+            </section>
+            <section class="panel stat">
+                <h2>"Applications"</h2>
+                <p class="big">{total.to_string()}</p>
+            </section>
+        </div>
+        <section class="panel" aria-labelledby="funnel-title">
+            <h2 id="funnel-title">"Candidates per stage"</h2>
+            <svg class="funnel" role="img" aria-label=format!("Candidates per stage: {summary}")
+                viewBox=format!("0 0 600 {height}") width="600" height=height.to_string()>
+                {bars}
+            </svg>
+        </section>
+        <section class="panel" aria-labelledby="action-title">
+            <h2 id="action-title">"Needs your decision"</h2>
+            <p class="small">"Offers waiting for a hiring decision, oldest first."</p>
+            <ul>{awaiting}</ul>
+        </section>
     }
 }
