@@ -7,6 +7,7 @@ use crate::ui::pages::{
     dashboard::DashboardPage,
     dpa::DpaPage,
     home::HomePage,
+    interviews::{InterviewPage, InterviewsPage},
     login::LoginPage,
     recruitments::{EditRecruitmentPage, NewRecruitmentPage, RecruitmentPage, RecruitmentsPage},
     reset::{ResetPage, ResetWithTokenPage},
@@ -70,6 +71,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("recruitments/:id") view=RecruitmentPage/>
                     <Route path=path!("recruitments/:id/edit") view=EditRecruitmentPage/>
                     <Route path=path!("candidates/:id") view=CandidatePage/>
+                    <Route path=path!("interviews") view=InterviewsPage/>
+                    <Route path=path!("interviews/:id") view=InterviewPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -71,6 +71,14 @@ pub const PAGES: &[Page] = &[
         access: Access::Requires(Permission::ViewCandidates),
     },
     Page {
+        path: "/app/interviews",
+        access: Access::Requires(Permission::ConductInterviews),
+    },
+    Page {
+        path: "/app/interviews/{id}",
+        access: Access::Requires(Permission::ConductInterviews),
+    },
+    Page {
         path: "/app/dpa",
         access: Access::Requires(Permission::AcceptDpa),
     },
@@ -111,6 +119,11 @@ pub const STAFF_NAV: &[(&str, &str, Permission)] = &[
         "/app/recruitments",
         "Recruitments",
         Permission::ViewRecruitments,
+    ),
+    (
+        "/app/interviews",
+        "Interviews",
+        Permission::ConductInterviews,
     ),
     ("/app/account", "My account", Permission::ManageOwnAccount),
     ("/app/dpa", "Agreement", Permission::AcceptDpa),

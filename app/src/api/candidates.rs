@@ -62,6 +62,8 @@ pub struct CandidateDetail {
     pub applications: Vec<ApplicationView>,
     pub notes: Vec<NoteView>,
     pub timeline: Vec<TimelineEntry>,
+    /// (application id, interview) pairs.
+    pub interviews: Vec<(String, crate::api::interviews::InterviewSummary)>,
     pub can_manage: bool,
     pub can_evaluate: bool,
 }
@@ -142,6 +144,12 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
         |ctx| async move {
             let caller = ctx.caller()?.clone();
             let v = candidates::view(&ctx, &caller, &id).await?;
+            let mut interviews = Vec::new();
+            for a in &v.applications {
+                for i in crate::backend::interviews::for_application(&ctx, &caller, a.id).await? {
+                    interviews.push((a.public_id.clone(), crate::api::interviews::summary(&i)));
+                }
+            }
             let public_of = |internal: uuid::Uuid| {
                 v.applications
                     .iter()
@@ -190,6 +198,7 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
                         })
                     })
                     .collect(),
+                interviews,
                 can_manage: v.can_manage,
                 can_evaluate: v.can_evaluate,
             })

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod auth;
 pub mod candidates;
+pub mod interviews;
 pub mod organisation;
 pub mod recruitments;
 
@@ -97,6 +98,30 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         (
             "/fn/add_application_note",
             Access::Requires(Permission::EvaluateCandidates),
+        ),
+        (
+            "/fn/schedule_interview",
+            Access::Requires(Permission::ManageCandidates),
+        ),
+        (
+            "/fn/assign_interviewer",
+            Access::Requires(Permission::ManageCandidates),
+        ),
+        (
+            "/fn/my_interviews",
+            Access::Requires(Permission::ConductInterviews),
+        ),
+        (
+            "/fn/interview",
+            Access::Requires(Permission::ConductInterviews),
+        ),
+        (
+            "/fn/save_score",
+            Access::Requires(Permission::ConductInterviews),
+        ),
+        (
+            "/fn/compare_candidates",
+            Access::Requires(Permission::ViewCandidates),
         ),
     ]
 };

@@ -202,7 +202,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
     })
 }
 
-async fn visible_application(
+pub(super) async fn visible_application(
     tx: &mut Tx,
     caller: &Caller,
     public_id: &str,

@@ -10,6 +10,7 @@ pub mod db;
 pub mod errors;
 pub mod guard;
 pub mod html;
+pub mod interviews;
 pub mod mail;
 pub mod rate_limit;
 pub mod recruitments;

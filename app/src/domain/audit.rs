@@ -35,6 +35,9 @@ pub enum AuditAction {
     ApplicationStageChanged,
     HiringDecisionRecorded,
     NoteAdded,
+    InterviewScheduled,
+    InterviewerAssigned,
+    ScorecardUpdated,
 }
 
 impl AuditAction {
@@ -67,6 +70,9 @@ impl AuditAction {
             AuditAction::ApplicationStageChanged => "application.stage_changed",
             AuditAction::HiringDecisionRecorded => "application.decision_recorded",
             AuditAction::NoteAdded => "application.note_added",
+            AuditAction::InterviewScheduled => "interview.scheduled",
+            AuditAction::InterviewerAssigned => "interview.interviewer_assigned",
+            AuditAction::ScorecardUpdated => "interview.scorecard_updated",
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod dpa;
 pub mod email_address;
 pub mod ids;
+pub mod interview;
 pub mod password;
 pub mod pipeline;
 pub mod rate_limit;

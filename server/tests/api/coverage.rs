@@ -71,6 +71,21 @@ fn sample_args(path: &str) -> Vec<(&'static str, &'static str)> {
             ("reason", ""),
             ("candidate", "cand_x"),
         ],
+        "/fn/schedule_interview" => vec![
+            ("application", "app_x"),
+            ("candidate", "cand_x"),
+            ("starts_at", "x"),
+            ("duration", "x"),
+        ],
+        "/fn/assign_interviewer" => vec![("interview", "int_x"), ("interviewer", "usr_x")],
+        "/fn/interview" => vec![("id", "int_x")],
+        "/fn/save_score" => vec![
+            ("interview", "int_x"),
+            ("criterion", "crit_x"),
+            ("score", "0"),
+            ("evidence", ""),
+        ],
+        "/fn/compare_candidates" => vec![("recruitment", "rec_x")],
         "/fn/add_application_note" => vec![
             ("application", "app_x"),
             ("note", ""),

@@ -9,6 +9,7 @@ mod candidates;
 mod coverage;
 mod email;
 mod helpers;
+mod interviews;
 mod recruitments;
 mod security;
 mod tenancy;

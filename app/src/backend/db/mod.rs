@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod candidates;
+pub mod interviews;
 pub mod orgs;
 pub mod outbox;
 pub mod rate_limits;

@@ -3,6 +3,7 @@
 use crate::api::candidates::{
     candidate, AddApplicationNote, ApplicationView, MoveApplication, RecordDecision,
 };
+use crate::api::interviews::{InterviewSummary, ScheduleInterview};
 use crate::domain::pipeline::Stage;
 use crate::ui::components::form::{form_problem, ProblemBanner};
 use leptos::form::ActionForm;
@@ -17,6 +18,8 @@ pub fn CandidatePage() -> impl IntoView {
     let move_action = ServerAction::<MoveApplication>::new();
     let decide = ServerAction::<RecordDecision>::new();
     let note = ServerAction::<AddApplicationNote>::new();
+    let schedule = ServerAction::<ScheduleInterview>::new();
+    let schedule_problem = form_problem(schedule);
     let move_problem = form_problem(move_action);
     let decide_problem = form_problem(decide);
     let note_problem = form_problem(note);
@@ -45,7 +48,14 @@ pub fn CandidatePage() -> impl IntoView {
                 };
                 let cid = c.id.clone();
                 let applications = c.applications.iter().map(|a| {
-                    application_panel(
+                    let interviews: Vec<InterviewSummary> = c.interviews.iter()
+                        .filter(|(app, _)| *app == a.id)
+                        .map(|(_, i)| i.clone())
+                        .collect();
+                    let scheduling = c.can_manage.then_some(view! {
+                        <ScheduleForm application=a.id.clone() candidate=cid.clone() action=schedule/>
+                    });
+                    let panel = application_panel(
                         a.clone(),
                         cid.clone(),
                         c.can_manage,
@@ -54,7 +64,20 @@ pub fn CandidatePage() -> impl IntoView {
                         move_action,
                         decide,
                         note,
-                    )
+                    );
+                    view! {
+                        {panel}
+                        <section class="panel" aria-label=format!("Interviews for {}", a.recruitment_title)>
+                            <h3>{format!("Interviews — {}", a.recruitment_title)}</h3>
+                            <ul>
+                                {interviews.into_iter().map(|i| view! {
+                                    <li><a href=format!("/app/interviews/{}", i.id)>{i.starts}</a>
+                                    {format!(" · {} minutes", i.duration_minutes)}</li>
+                                }).collect_view()}
+                            </ul>
+                            {scheduling}
+                        </section>
+                    }
                 }).collect_view();
                 let timeline = c.timeline.iter().map(|e| {
                     let what = match (e.kind.as_str(), e.stage) {
@@ -85,6 +108,7 @@ pub fn CandidatePage() -> impl IntoView {
                     <ProblemBanner problem=move_problem/>
                     <ProblemBanner problem=decide_problem/>
                     <ProblemBanner problem=note_problem/>
+                    <ProblemBanner problem=schedule_problem/>
                     {applications}
                     <section class="panel" aria-labelledby="timeline-title">
                         <h2 id="timeline-title">"Timeline"</h2>
@@ -193,5 +217,29 @@ fn application_panel(
                 </ActionForm>
             })}
         </section>
+    }
+}
+
+#[component]
+fn ScheduleForm(
+    application: String,
+    candidate: String,
+    action: ServerAction<ScheduleInterview>,
+) -> impl IntoView {
+    let field = format!("starts-{application}");
+    let duration = format!("duration-{application}");
+    let location = format!("location-{application}");
+    view! {
+        <ActionForm action attr:class="inline-form schedule">
+            <input type="hidden" name="application" value=application/>
+            <input type="hidden" name="candidate" value=candidate/>
+            <label for=field.clone()>"Starts (UTC)"</label>
+            <input id=field type="datetime-local" name="starts_at" required=true/>
+            <label for=duration.clone()>"Minutes"</label>
+            <input id=duration type="number" name="duration" value="45" min="15" max="480"/>
+            <label for=location.clone()>"Where"</label>
+            <input id=location type="text" name="location" maxlength="200"/>
+            <button type="submit" class="button button-secondary">"Schedule interview"</button>
+        </ActionForm>
     }
 }

@@ -3,6 +3,7 @@ pub mod candidate;
 pub mod dashboard;
 pub mod dpa;
 pub mod home;
+pub mod interviews;
 pub mod login;
 pub mod recruitments;
 pub mod reset;

@@ -2,6 +2,8 @@
 //! criteria and members; editing.
 
 use crate::api::candidates::{recruitment_pipeline, AddCandidate};
+use crate::api::interviews::compare_candidates;
+use crate::api::recruitments::Criterion;
 use crate::api::recruitments::{
     list_recruitments, recruitment, recruitment_staff, AddCriterion, AddRecruitmentMember,
     CreateRecruitment, RemoveCriterion, RemoveRecruitmentMember, SetRecruitmentStatus,
@@ -254,6 +256,7 @@ pub fn RecruitmentPage() -> impl IntoView {
                         <div class="rich-text" inner_html=r.description_html.clone()></div>
                     </section>
                     <CandidatesPanel recruitment=rid.clone() can_add=manage && r.status == RecruitmentStatus::Open/>
+                    <ComparisonPanel recruitment=rid.clone() criteria=r.criteria.clone()/>
                     <section class="panel" aria-labelledby="criteria-title">
                         <h2 id="criteria-title">"Evaluation criteria"</h2>
                         <table>
@@ -407,6 +410,55 @@ fn CandidatesPanel(recruitment: String, can_add: bool) -> impl IntoView {
                     <button type="submit" class="button">"Add candidate"</button>
                 </ActionForm>
             })}
+        </section>
+    }
+}
+
+/// Side by side: each candidate's average score per criterion and the weighted mean. A reading
+/// aid for the people who decide; nothing here accepts or rejects anyone.
+#[component]
+fn ComparisonPanel(recruitment: String, criteria: Vec<Criterion>) -> impl IntoView {
+    let rows = Resource::new(move || recruitment.clone(), compare_candidates);
+    view! {
+        <section class="panel" aria-labelledby="compare-title">
+            <h2 id="compare-title">"Comparison"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || {
+                    let criteria = criteria.clone();
+                    Suspend::new(async move {
+                        match rows.await {
+                            Ok(rows) if rows.is_empty() => view! { <p class="small">"No scorecards yet."</p> }.into_any(),
+                            Ok(rows) => view! {
+                                <table class="comparison">
+                                    <thead><tr>
+                                        <th scope="col">"Candidate"</th>
+                                        {criteria.iter().map(|c| view! { <th scope="col">{format!("{} (×{})", c.name, c.weight)}</th> }).collect_view()}
+                                        <th scope="col">"Weighted"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {rows.into_iter().map(|r| {
+                                            let cells = criteria.iter().map(|c| {
+                                                let cell = r.per_criterion.iter().find(|(id, _, _)| *id == c.id)
+                                                    .map(|(_, avg, n)| format!("{avg:.1} ({n})"))
+                                                    .unwrap_or_else(|| "—".into());
+                                                view! { <td>{cell}</td> }
+                                            }).collect_view();
+                                            view! {
+                                                <tr>
+                                                    <th scope="row"><a href=format!("/app/candidates/{}", r.candidate_id)>{r.name}</a></th>
+                                                    {cells}
+                                                    <td>{r.weighted.map(|w| format!("{w:.2}")).unwrap_or_else(|| "—".into())}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any(),
+                            Err(e) => error_view(e),
+                        }
+                    })
+                }}
+            </Suspense>
         </section>
     }
 }

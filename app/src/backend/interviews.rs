@@ -1,0 +1,317 @@
+//! Interview use cases (F8): scheduling, assigning interviewers, scorecards against the
+//! recruitment's criteria, and the side-by-side comparison. Interviewers see only interviews
+//! assigned to them, with the minimum candidate data they need (R2). Nothing decides for a person.
+
+use super::audit;
+use super::auth::tokens::random_16;
+use super::candidates::visible_application;
+use super::db::{self, interviews as store, Tx};
+use super::guard::{Caller, Ctx};
+use super::recruitments::load_visible;
+use crate::domain::audit::AuditAction;
+use crate::domain::ids::{IdKind, PublicId};
+use crate::domain::interview::{parse_duration, parse_score, parse_start, weighted_mean};
+use crate::domain::recruitment::multi_line;
+use crate::domain::role::{recruitment_scope, Permission, RecruitmentScope, Role};
+use crate::error::{AppError, FieldError};
+use uuid::Uuid;
+
+/// (recruitment viewer, assigned-to) narrowing for the caller's role.
+fn scope(caller: &Caller) -> Result<(Option<Uuid>, Option<Uuid>), AppError> {
+    match recruitment_scope(caller.role) {
+        RecruitmentScope::All => Ok((None, None)),
+        RecruitmentScope::OwnedOrMember => Ok((Some(caller.user_id), None)),
+        RecruitmentScope::AssignedInterviews => Ok((None, Some(caller.user_id))),
+        RecruitmentScope::None => Err(AppError::Forbidden),
+    }
+}
+
+async fn record(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    caller: &Caller,
+    action: AuditAction,
+    target: &str,
+) -> Result<(), AppError> {
+    let now = ctx.state.clock.now();
+    Ok(audit::record_by(tx, &ctx.meta, now, caller, action, target).await?)
+}
+
+pub struct ScheduleForm {
+    pub starts_at: String,
+    pub duration: String,
+    pub location: String,
+}
+
+pub async fn schedule(
+    ctx: &Ctx,
+    caller: &Caller,
+    application_public_id: &str,
+    form: ScheduleForm,
+) -> Result<String, AppError> {
+    caller.require(Permission::ManageCandidates)?;
+    let mut fields = Vec::new();
+    let mut err = |f: &str, m: String| {
+        fields.push(FieldError {
+            field: f.into(),
+            message: m,
+        })
+    };
+    let starts = parse_start(&form.starts_at).map_err(|m| err("starts_at", m));
+    let duration = parse_duration(&form.duration).map_err(|m| err("duration", m));
+    let location = multi_line(&form.location, 200).map_err(|m| err("location", m));
+    let (Ok(starts), Ok(duration), Ok(location)) = (starts, duration, location) else {
+        return Err(AppError::Invalid { fields });
+    };
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let app = visible_application(&mut tx, caller, application_public_id).await?;
+    let public = PublicId::from_random(IdKind::Interview, random_16());
+    store::insert(
+        &mut tx,
+        &store::NewInterview {
+            id: Uuid::new_v4(),
+            public_id: public.as_str(),
+            org_id: caller.org_id,
+            application_id: app.id,
+            scheduled_at: starts,
+            duration_minutes: duration,
+            location: &location,
+            created_by: caller.user_id,
+        },
+    )
+    .await?;
+    record(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::InterviewScheduled,
+        public.as_str(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(public.to_string())
+}
+
+async fn load(
+    tx: &mut Tx,
+    caller: &Caller,
+    public_id: &str,
+) -> Result<store::InterviewRow, AppError> {
+    let id = PublicId::parse(IdKind::Interview, public_id).ok_or(AppError::NotFound)?;
+    let (viewer, assigned) = scope(caller)?;
+    store::visible(tx, caller.org_id, Some(id.as_str()), None, viewer, assigned)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn assign(
+    ctx: &Ctx,
+    caller: &Caller,
+    interview_public_id: &str,
+    user_public_id: &str,
+) -> Result<(), AppError> {
+    caller.require(Permission::ManageCandidates)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let interview = load(&mut tx, caller, interview_public_id).await?;
+    let user = db::users::staff_by_public_id(&mut tx, caller.org_id, user_public_id)
+        .await?
+        .filter(|u| {
+            u.active
+                && Role::parse(&u.role)
+                    .is_some_and(|r| crate::domain::role::allows(r, Permission::ConductInterviews))
+        })
+        .ok_or_else(|| {
+            AppError::invalid("interviewer", "Choose an active colleague who interviews.")
+        })?;
+    if store::assign(&mut tx, caller.org_id, interview.id, user.id).await? {
+        record(
+            ctx,
+            &mut tx,
+            caller,
+            AuditAction::InterviewerAssigned,
+            &interview.public_id,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn list(ctx: &Ctx, caller: &Caller) -> Result<Vec<store::InterviewRow>, AppError> {
+    caller.require(Permission::ConductInterviews)?;
+    let (viewer, assigned) = scope(caller)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let rows = store::visible(&mut tx, caller.org_id, None, None, viewer, assigned).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+pub async fn for_application(
+    ctx: &Ctx,
+    caller: &Caller,
+    application_id: Uuid,
+) -> Result<Vec<store::InterviewRow>, AppError> {
+    let (viewer, assigned) = scope(caller)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let rows = store::visible(
+        &mut tx,
+        caller.org_id,
+        None,
+        Some(application_id),
+        viewer,
+        assigned,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+pub struct InterviewView {
+    pub interview: store::InterviewRow,
+    pub interviewers: Vec<store::InterviewerRow>,
+    pub criteria: Vec<db::recruitments::CriterionRow>,
+    pub scores: Vec<store::ScoreRow>,
+    pub caller_assigned: bool,
+    pub can_manage: bool,
+}
+
+/// An interview as the caller may see it. Interviewers see their own scorecard only, so that
+/// one interviewer's scores cannot anchor another's.
+pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<InterviewView, AppError> {
+    caller.require(Permission::ConductInterviews)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let interview = load(&mut tx, caller, public_id).await?;
+    let interviewers = store::interviewers(&mut tx, caller.org_id, interview.id).await?;
+    let criteria =
+        db::recruitments::criteria(&mut tx, caller.org_id, interview.recruitment_id).await?;
+    let only_own = (caller.role == Role::Interviewer).then_some(caller.user_id);
+    let scores = store::scores(&mut tx, caller.org_id, interview.id, only_own).await?;
+    tx.commit().await?;
+    Ok(InterviewView {
+        caller_assigned: interviewers.iter().any(|i| i.id == caller.user_id),
+        can_manage: caller.require(Permission::ManageCandidates).is_ok(),
+        interview,
+        interviewers,
+        criteria,
+        scores,
+    })
+}
+
+pub async fn score(
+    ctx: &Ctx,
+    caller: &Caller,
+    interview_public_id: &str,
+    criterion_public_id: &str,
+    raw_score: &str,
+    evidence: &str,
+) -> Result<(), AppError> {
+    caller.require(Permission::ConductInterviews)?;
+    let mut fields = Vec::new();
+    let score = parse_score(raw_score).map_err(|m| {
+        fields.push(FieldError {
+            field: "score".into(),
+            message: m,
+        })
+    });
+    let evidence = multi_line(evidence, 2000)
+        .and_then(|e| {
+            if e.is_empty() {
+                Err("Quote the evidence behind the score.".into())
+            } else {
+                Ok(e)
+            }
+        })
+        .map_err(|m| {
+            fields.push(FieldError {
+                field: "evidence".into(),
+                message: m,
+            })
+        });
+    let (Ok(score), Ok(evidence)) = (score, evidence) else {
+        return Err(AppError::Invalid { fields });
+    };
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let interview = load(&mut tx, caller, interview_public_id).await?;
+    let assigned = store::interviewers(&mut tx, caller.org_id, interview.id)
+        .await?
+        .iter()
+        .any(|i| i.id == caller.user_id);
+    if !assigned {
+        return Err(AppError::Forbidden);
+    }
+    let criterion = store::criterion_id(
+        &mut tx,
+        caller.org_id,
+        interview.recruitment_id,
+        criterion_public_id,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    store::upsert_score(
+        &mut tx,
+        caller.org_id,
+        interview.id,
+        caller.user_id,
+        criterion,
+        score,
+        &evidence,
+        ctx.state.clock.now(),
+    )
+    .await?;
+    record(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::ScorecardUpdated,
+        &interview.public_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub struct ComparedCandidate {
+    pub candidate_public_id: String,
+    pub name: String,
+    /// (criterion public id, average score, number of scores)
+    pub per_criterion: Vec<(String, f64, i64)>,
+    pub weighted: Option<f64>,
+}
+
+/// Side by side: each candidate's average per criterion and the weighted mean. A reading aid for
+/// the people who decide; it decides nothing.
+pub async fn comparison(
+    ctx: &Ctx,
+    caller: &Caller,
+    recruitment_public_id: &str,
+) -> Result<Vec<ComparedCandidate>, AppError> {
+    caller.require(Permission::ViewCandidates)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let recruitment = load_visible(&mut tx, caller, recruitment_public_id).await?;
+    let rows = store::comparison(&mut tx, caller.org_id, recruitment.id).await?;
+    tx.commit().await?;
+    let mut out: Vec<ComparedCandidate> = Vec::new();
+    let mut weights: Vec<Vec<(i32, f64)>> = Vec::new();
+    for r in rows {
+        if out.last().map(|c| &c.candidate_public_id) != Some(&r.candidate_public_id) {
+            out.push(ComparedCandidate {
+                candidate_public_id: r.candidate_public_id.clone(),
+                name: r.candidate_name.clone(),
+                per_criterion: Vec::new(),
+                weighted: None,
+            });
+            weights.push(Vec::new());
+        }
+        if let (Some(c), Some(w)) = (out.last_mut(), weights.last_mut()) {
+            c.per_criterion
+                .push((r.criterion_public_id, r.average, r.scores));
+            w.push((r.weight, r.average));
+        }
+    }
+    for (c, w) in out.iter_mut().zip(&weights) {
+        c.weighted = weighted_mean(w);
+    }
+    Ok(out)
+}

@@ -1,0 +1,149 @@
+//! Interview pages: the list (interviewers see only theirs) and one interview with its scorecard.
+
+use crate::api::interviews::{interview, my_interviews, AssignInterviewer, SaveScore};
+use crate::api::recruitments::recruitment_staff;
+use crate::domain::role::{allows, Permission};
+use crate::ui::components::form::{form_problem, ProblemBanner};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+fn error_view(e: impl ToString) -> AnyView {
+    view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any()
+}
+
+#[component]
+pub fn InterviewsPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| my_interviews());
+    view! {
+        <Title text="Interviews"/>
+        <h1>"Interviews"</h1>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(rows) if rows.is_empty() => view! { <p>"No interviews for you yet."</p> }.into_any(),
+                    Ok(rows) => view! {
+                        <table>
+                            <thead><tr>
+                                <th scope="col">"When"</th><th scope="col">"Candidate"</th>
+                                <th scope="col">"Recruitment"</th><th scope="col">"Where"</th>
+                            </tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|i| view! {
+                                    <tr>
+                                        <td><a href=format!("/app/interviews/{}", i.id)>{i.starts}</a></td>
+                                        <td>{i.candidate_name}</td>
+                                        <td>{i.recruitment_title}</td>
+                                        <td>{i.location}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(e) => error_view(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn InterviewPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let save = ServerAction::<SaveScore>::new();
+    let assign = ServerAction::<AssignInterviewer>::new();
+    let save_problem = form_problem(save);
+    let assign_problem = form_problem(assign);
+    let data = Resource::new(
+        move || (id(), save.version().get(), assign.version().get()),
+        |(id, ..)| interview(id),
+    );
+    view! {
+        <Title text="Interview"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let d = match data.await {
+                    Ok(d) => d,
+                    Err(e) => return error_view(e),
+                };
+                let iid = d.summary.id.clone();
+                let rows = d.criteria.iter().map(|c| {
+                    let scores: Vec<_> = d.scores.iter().filter(|s| s.criterion_id == c.id).cloned().collect();
+                    let mine = d.caller_assigned;
+                    let (iid, cid) = (iid.clone(), c.id.clone());
+                    view! {
+                        <tr>
+                            <th scope="row">{c.name.clone()}<p class="small">{c.description.clone()}</p></th>
+                            <td>{c.weight}</td>
+                            <td>
+                                <ul class="scores">
+                                    {scores.into_iter().map(|s| view! {
+                                        <li><strong>{format!("{}/5", s.score)}</strong>" “" {s.evidence} "” — " {s.interviewer}</li>
+                                    }).collect_view()}
+                                </ul>
+                                {mine.then_some(view! {
+                                    <ActionForm action=save attr:class="inline-form score-form">
+                                        <input type="hidden" name="interview" value=iid/>
+                                        <input type="hidden" name="criterion" value=cid.clone()/>
+                                        <label for=format!("score-{cid}")>"Score"</label>
+                                        <select id=format!("score-{cid}") name="score">
+                                            {(1..=5).map(|n| view! { <option value=n.to_string()>{n.to_string()}</option> }).collect_view()}
+                                        </select>
+                                        <label for=format!("evidence-{cid}")>"Evidence"</label>
+                                        <input id=format!("evidence-{cid}") name="evidence" type="text" maxlength="2000"/>
+                                        <button type="submit" class="button button-secondary">"Save"</button>
+                                    </ActionForm>
+                                })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view();
+                let manage = d.can_manage;
+                view! {
+                    <h1>{format!("Interview: {}", d.summary.candidate_name)}</h1>
+                    <p>
+                        {d.summary.starts.clone()} " · " {format!("{} minutes", d.summary.duration_minutes)}
+                        " · " {d.summary.recruitment_title.clone()}
+                        {(!d.summary.location.is_empty()).then(|| format!(" · {}", d.summary.location))}
+                    </p>
+                    <p>"Interviewers: " {if d.interviewers.is_empty() { "none yet".to_owned() } else { d.interviewers.join(", ") }}</p>
+                    <ProblemBanner problem=assign_problem/>
+                    {manage.then_some(view! { <AssignForm interview=iid.clone() action=assign/> })}
+                    <section class="panel" aria-labelledby="scorecard-title">
+                        <h2 id="scorecard-title">"Scorecard"</h2>
+                        <p class="small">"Score each criterion from 1 to 5 and quote the evidence. Scores inform the people who decide; they decide nothing."</p>
+                        <ProblemBanner problem=save_problem/>
+                        <table>
+                            <thead><tr><th scope="col">"Criterion"</th><th scope="col">"Weight"</th><th scope="col">"Scores"</th></tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AssignForm(interview: String, action: ServerAction<AssignInterviewer>) -> impl IntoView {
+    let staff = Resource::new(|| (), |_| recruitment_staff());
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <input type="hidden" name="interview" value=interview/>
+            <label for="interviewer">"Assign an interviewer"</label>
+            <select id="interviewer" name="interviewer">
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        staff.await.unwrap_or_default().into_iter()
+                            .filter(|p| allows(p.role, Permission::ConductInterviews))
+                            .map(|p| view! { <option value=p.id>{format!("{} ({})", p.name, p.role.label())}</option> })
+                            .collect_view()
+                    })}
+                </Suspense>
+            </select>
+            <button type="submit" class="button button-secondary">"Assign"</button>
+        </ActionForm>
+    }
+}
