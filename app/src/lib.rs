@@ -2,6 +2,7 @@
 //!
 //! Layers: `domain` (pure rules), `api` (server functions, thin), `ui` (pages and components) and,
 //! on the server only, `backend` (state, authorisation guard, SQL, use cases, e-mail).
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod app;
