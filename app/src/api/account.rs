@@ -131,6 +131,8 @@ pub struct PipelineOverview {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DashboardData {
     pub pipeline: Option<PipelineOverview>,
+    /// Interviews starting in the next seven days, for roles that interview.
+    pub interviews_this_week: Option<i64>,
     pub org_name: String,
     /// The caller is an admin and the organisation must accept a new DPA version.
     pub dpa_action_needed: bool,
@@ -160,8 +162,11 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
                         })
                         .collect(),
                 });
+            let interviews_this_week =
+                crate::backend::interviews::upcoming_week(&ctx, &caller).await?;
             Ok(DashboardData {
                 pipeline,
+                interviews_this_week,
                 org_name: caller.org_name.clone(),
                 dpa_action_needed: !caller.dpa_current
                     && crate::domain::role::allows(caller.role, Permission::AcceptDpa),

@@ -315,3 +315,25 @@ pub async fn comparison(
     }
     Ok(out)
 }
+
+/// Interviews the caller may see that start within the next seven days; `None` for roles that
+/// do not interview.
+pub async fn upcoming_week(ctx: &Ctx, caller: &Caller) -> Result<Option<i64>, AppError> {
+    if caller.require(Permission::ConductInterviews).is_err() {
+        return Ok(None);
+    }
+    let (viewer, assigned) = scope(caller)?;
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let n = store::count_between(
+        &mut tx,
+        caller.org_id,
+        viewer,
+        assigned,
+        now,
+        now + time::Duration::days(7),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(n))
+}

@@ -402,3 +402,70 @@ async fn the_comparison_averages_each_criterion_and_weighs_them(
         0
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_dashboard_counts_each_roles_interviews_of_the_coming_week(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let s = setup(&app).await;
+    let now = app.state.clock.now();
+    let in_two_days = now + time::Duration::days(2);
+    let next_month = now + time::Duration::days(30);
+    let fmt = |t: time::OffsetDateTime| format!("{}T{:02}:{:02}", t.date(), t.hour(), t.minute());
+    let soon = schedule(&app, &s, &fmt(in_two_days)).await;
+    let soon = soon.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/app/interviews/")
+        .to_owned();
+    schedule(&app, &s, &fmt(next_month)).await;
+    let ivan_id = user_id(&app, "ivan@acme.example").await;
+    app.call(
+        &s.rita,
+        "assign_interviewer",
+        &[("interview", &soon), ("interviewer", &ivan_id)],
+    )
+    .await;
+
+    let week = |d: Value| d["interviews_this_week"].clone();
+    let d: Value = app
+        .call(&s.rita, "dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(week(d), 1);
+    let ivan = app.signed_in("ivan@acme.example", PASSWORD).await;
+    assert_eq!(
+        week(
+            app.call(&ivan, "dashboard", &[])
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        1
+    );
+    let iris = app.signed_in("iris@acme.example", PASSWORD).await;
+    assert_eq!(
+        week(
+            app.call(&iris, "dashboard", &[])
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        0
+    );
+    let audrey = app.signed_in("audrey@acme.example", PASSWORD).await;
+    assert!(week(
+        app.call(&audrey, "dashboard", &[])
+            .await
+            .json()
+            .await
+            .unwrap()
+    )
+    .is_null());
+}

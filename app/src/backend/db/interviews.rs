@@ -249,3 +249,34 @@ pub async fn comparison(
     .fetch_all(&mut **tx)
     .await
 }
+
+/// Visible interviews starting in `[from, to)`.
+pub async fn count_between(
+    tx: &mut Tx,
+    org_id: Uuid,
+    recruitment_viewer: Option<Uuid>,
+    assigned_to: Option<Uuid>,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!"
+           FROM interviews i
+           JOIN applications a ON a.id = i.application_id
+           JOIN recruitments r ON r.id = a.recruitment_id
+           WHERE i.org_id = $1 AND i.scheduled_at >= $4 AND i.scheduled_at < $5
+             AND ($2::uuid IS NULL OR r.owner_id = $2 OR EXISTS (
+                   SELECT 1 FROM recruitment_members m
+                   WHERE m.recruitment_id = r.id AND m.user_id = $2))
+             AND ($3::uuid IS NULL OR EXISTS (
+                   SELECT 1 FROM interview_assignments s
+                   WHERE s.interview_id = i.id AND s.user_id = $3))"#,
+        org_id,
+        recruitment_viewer,
+        assigned_to,
+        from,
+        to
+    )
+    .fetch_one(&mut **tx)
+    .await
+}

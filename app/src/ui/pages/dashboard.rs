@@ -33,8 +33,15 @@ pub fn DashboardPage() -> impl IntoView {
                             })
                             .collect_view();
                         let pipeline = d.pipeline.map(|p| view! { <PipelinePanels p/> });
+                        let interviews = d.interviews_this_week.map(|n| view! {
+                            <section class="panel stat">
+                                <h2>"Interviews in the next 7 days"</h2>
+                                <p class="big"><a href="/app/interviews">{n.to_string()}</a></p>
+                            </section>
+                        });
                         view! {
                             {dpa_banner}
+                            <div class="cards">{interviews}</div>
                             {pipeline}
                             <section class="panel" aria-labelledby="team-title">
                                 <h2 id="team-title">{format!("Team of {}", d.org_name)}</h2>
