@@ -13,3 +13,4 @@ mod interviews;
 mod recruitments;
 mod security;
 mod tenancy;
+mod visibility;

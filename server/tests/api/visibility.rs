@@ -1,0 +1,249 @@
+//! The visibility matrix of the recruiting core (R2, R3): every reading and deciding server
+//! function, called as each role of the organisation and as an admin of another, against one table
+//! of expectations. A new function cannot join the core without its row here.
+
+use crate::helpers::{TestApp, PASSWORD};
+use reqwest::StatusCode;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Seen {
+    /// 200, and the record is in the answer.
+    Ok,
+    /// 200, but the record is not in the answer (lists).
+    Hidden,
+    /// 404, exactly like a record that does not exist.
+    NotFound,
+    /// 403: the role may not do this at all.
+    Forbidden,
+}
+use Seen::*;
+
+/// (server function, arguments, record that must appear, expectation per caller in CALLERS order)
+type Row<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, [Seen; 8]);
+
+const CALLERS: [&str; 8] = [
+    "ada@acme.example",    // admin
+    "rita@acme.example",   // recruiter
+    "hank@acme.example",   // hiring manager, owns the recruitment
+    "hilda@acme.example",  // hiring manager, not on it
+    "ivan@acme.example",   // interviewer, assigned to the interview
+    "iris@acme.example",   // interviewer, not assigned
+    "audrey@acme.example", // auditor
+    "rex@rival.example",   // admin of another organisation
+];
+
+async fn public_id(app: &TestApp, table: &str, column: &str, value: &str) -> String {
+    sqlx::query_scalar(&format!(
+        "SELECT public_id FROM {table} WHERE {column} = $1"
+    ))
+    .bind(value)
+    .fetch_one(&app.owner)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_role_of_every_org_sees_exactly_what_r2_allows(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    for (email, role) in [
+        ("rita@acme.example", "recruiter"),
+        ("hank@acme.example", "hiring_manager"),
+        ("hilda@acme.example", "hiring_manager"),
+        ("ivan@acme.example", "interviewer"),
+        ("iris@acme.example", "interviewer"),
+        ("audrey@acme.example", "auditor"),
+    ] {
+        app.add_member("ada@acme.example", email, role).await;
+    }
+    app.verified_admin("Rival", "rex@rival.example").await;
+
+    // One recruitment owned by Hank, with a criterion, a candidate and an interview for Ivan.
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let hank_id = public_id(&app, "users", "email", "hank@acme.example").await;
+    let ivan_id = public_id(&app, "users", "email", "ivan@acme.example").await;
+    app.call(
+        &rita,
+        "create_recruitment",
+        &[("title", "Backend"), ("owner", &hank_id)],
+    )
+    .await;
+    let rec = public_id(&app, "recruitments", "title", "Backend").await;
+    app.call(
+        &rita,
+        "add_criterion",
+        &[("id", &rec), ("name", "Rust"), ("weight", "3")],
+    )
+    .await;
+    let crit = public_id(&app, "evaluation_criteria", "name", "Rust").await;
+    app.call(
+        &rita,
+        "add_candidate",
+        &[
+            ("recruitment", &rec),
+            ("full_name", "Grace"),
+            ("email", "grace@example.org"),
+        ],
+    )
+    .await;
+    let cand = public_id(&app, "candidates", "email", "grace@example.org").await;
+    let application: String = sqlx::query_scalar("SELECT public_id FROM applications")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    app.call(
+        &rita,
+        "schedule_interview",
+        &[
+            ("application", &application),
+            ("candidate", &cand),
+            ("starts_at", "2026-12-01T09:00"),
+            ("duration", "45"),
+        ],
+    )
+    .await;
+    let int: String = sqlx::query_scalar("SELECT public_id FROM interviews")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    app.call(
+        &rita,
+        "assign_interviewer",
+        &[("interview", &int), ("interviewer", &ivan_id)],
+    )
+    .await;
+
+    let matrix: Vec<Row> = vec![
+        (
+            "recruitment",
+            vec![("id", &rec)],
+            &rec,
+            [
+                Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "list_recruitments",
+            vec![],
+            &rec,
+            [Ok, Ok, Ok, Hidden, Forbidden, Forbidden, Forbidden, Hidden],
+        ),
+        (
+            "recruitment_pipeline",
+            vec![("recruitment", &rec)],
+            &cand,
+            [
+                Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "candidate",
+            vec![("id", &cand)],
+            &cand,
+            [
+                Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "compare_candidates",
+            vec![("recruitment", &rec)],
+            "[",
+            [
+                Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "interview",
+            vec![("id", &int)],
+            &int,
+            [Ok, Ok, Ok, NotFound, Ok, NotFound, Forbidden, NotFound],
+        ),
+        (
+            "my_interviews",
+            vec![],
+            &int,
+            [Ok, Ok, Ok, Hidden, Ok, Hidden, Forbidden, Hidden],
+        ),
+        (
+            "set_recruitment_status",
+            vec![("id", &rec), ("status", "open")],
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "move_application",
+            vec![
+                ("application", &application),
+                ("stage", "applied"),
+                ("candidate", &cand),
+            ],
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "save_score",
+            vec![
+                ("interview", &int),
+                ("criterion", &crit),
+                ("score", "3"),
+                ("evidence", "x"),
+            ],
+            "",
+            [
+                Forbidden, Forbidden, Forbidden, NotFound, Ok, NotFound, Forbidden, NotFound,
+            ],
+        ),
+    ];
+
+    let mut clients = Vec::new();
+    for email in CALLERS {
+        clients.push(app.signed_in(email, PASSWORD).await);
+    }
+    let mut failures = Vec::new();
+    for (name, args, record, expected) in &matrix {
+        for ((email, client), want) in CALLERS.iter().zip(&clients).zip(expected) {
+            let res = app.call(client, name, args).await;
+            let status = res.status();
+            let body = res.text().await.unwrap();
+            let seen = match status {
+                StatusCode::OK if body.contains(record) => Ok,
+                StatusCode::OK => Hidden,
+                StatusCode::NOT_FOUND => NotFound,
+                StatusCode::FORBIDDEN => Forbidden,
+                other => panic!("{name} as {email}: unexpected {other}: {body}"),
+            };
+            if seen != *want {
+                failures.push(format!(
+                    "{name} as {email}: expected {want:?}, got {seen:?}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Hidden and missing records answer alike.
+    let hidden = app
+        .call(&clients[3], "candidate", &[("id", &cand)])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let missing = app
+        .call(
+            &clients[3],
+            "candidate",
+            &[("id", "cand_0000000000000000000000000z")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(hidden, missing);
+}
