@@ -129,21 +129,26 @@ pub fn InterviewPage() -> impl IntoView {
 #[component]
 fn AssignForm(interview: String, action: ServerAction<AssignInterviewer>) -> impl IntoView {
     let staff = Resource::new(|| (), |_| recruitment_staff());
+    // The whole form waits for the list: a <select> cannot hold a Suspense boundary.
     view! {
-        <ActionForm action attr:class="inline-form">
-            <input type="hidden" name="interview" value=interview/>
-            <label for="interviewer">"Assign an interviewer"</label>
-            <select id="interviewer" name="interviewer">
-                <Suspense>
-                    {move || Suspend::new(async move {
-                        staff.await.unwrap_or_default().into_iter()
-                            .filter(|p| allows(p.role, Permission::ConductInterviews))
-                            .map(|p| view! { <option value=p.id>{format!("{} ({})", p.name, p.role.label())}</option> })
-                            .collect_view()
-                    })}
-                </Suspense>
-            </select>
-            <button type="submit" class="button button-secondary">"Assign"</button>
-        </ActionForm>
+        <Suspense>
+            {move || {
+                let interview = interview.clone();
+                Suspend::new(async move {
+                    let options = staff.await.unwrap_or_default().into_iter()
+                        .filter(|p| allows(p.role, Permission::ConductInterviews))
+                        .map(|p| view! { <option value=p.id>{format!("{} ({})", p.name, p.role.label())}</option> })
+                        .collect_view();
+                    view! {
+                        <ActionForm action attr:class="inline-form">
+                            <input type="hidden" name="interview" value=interview/>
+                            <label for="interviewer">"Interviewer"</label>
+                            <select id="interviewer" name="interviewer">{options}</select>
+                            <button type="submit" class="button button-secondary">"Assign"</button>
+                        </ActionForm>
+                    }
+                })
+            }}
+        </Suspense>
     }
 }

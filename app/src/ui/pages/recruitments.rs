@@ -139,17 +139,21 @@ pub fn NewRecruitmentPage() -> impl IntoView {
                 </div>
                 <div class="field" class:field-invalid=move || owner_error().is_some()>
                     <label for="owner">"Owner"</label>
-                    <select id="owner" name="owner">
-                        <option value="">"Me"</option>
-                        <Suspense>
-                            {move || Suspend::new(async move {
-                                staff.await.unwrap_or_default().into_iter()
-                                    .filter(|p| matches!(p.role, Role::Admin | Role::Recruiter | Role::HiringManager))
-                                    .map(|p| view! { <option value=p.id>{format!("{} ({})", p.name, p.role.label())}</option> })
-                                    .collect_view()
-                            })}
-                        </Suspense>
-                    </select>
+                    // A <select> cannot hold a Suspense boundary: the whole control waits.
+                    <Suspense fallback=|| view! { <select id="owner" name="owner"><option value="">"Me"</option></select> }>
+                        {move || Suspend::new(async move {
+                            let options = staff.await.unwrap_or_default().into_iter()
+                                .filter(|p| matches!(p.role, Role::Admin | Role::Recruiter | Role::HiringManager))
+                                .map(|p| view! { <option value=p.id>{format!("{} ({})", p.name, p.role.label())}</option> })
+                                .collect_view();
+                            view! {
+                                <select id="owner" name="owner">
+                                    <option value="">"Me"</option>
+                                    {options}
+                                </select>
+                            }
+                        })}
+                    </Suspense>
                     {move || owner_error().map(|e| view! { <p class="field-error">{e}</p> })}
                 </div>
                 <button type="submit" class="button">"Create recruitment"</button>
@@ -294,22 +298,22 @@ pub fn RecruitmentPage() -> impl IntoView {
                             <ActionForm action=add_member attr:class="inline-form">
                                 <input type="hidden" name="id" value=rid_members/>
                                 <label for="member">"Add a colleague"</label>
-                                <select id="member" name="member">
-                                    <Suspense>
-                                        {
+                                // A <select> cannot hold a Suspense boundary: the whole control waits.
+                                <Suspense>
+                                    {
+                                        let member_ids = member_ids.clone();
+                                        move || {
                                             let member_ids = member_ids.clone();
-                                            move || {
-                                                let member_ids = member_ids.clone();
-                                                Suspend::new(async move {
-                                                    staff.await.unwrap_or_default().into_iter()
-                                                        .filter(|p| p.role != Role::Auditor && !member_ids.contains(&p.id))
-                                                        .map(|p| view! { <option value=p.id>{format!("{} ({})", p.name, p.role.label())}</option> })
-                                                        .collect_view()
-                                                })
-                                            }
+                                            Suspend::new(async move {
+                                                let options = staff.await.unwrap_or_default().into_iter()
+                                                    .filter(|p| p.role != Role::Auditor && !member_ids.contains(&p.id))
+                                                    .map(|p| view! { <option value=p.id>{format!("{} ({})", p.name, p.role.label())}</option> })
+                                                    .collect_view();
+                                                view! { <select id="member" name="member">{options}</select> }
+                                            })
                                         }
-                                    </Suspense>
-                                </select>
+                                    }
+                                </Suspense>
                                 <button type="submit" class="button button-secondary">"Add"</button>
                             </ActionForm>
                         })}

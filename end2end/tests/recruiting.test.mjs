@@ -1,0 +1,88 @@
+// Issue 3's journey with the demo organisation's people, each in their own browser: a recruiter
+// adds a candidate and schedules an interview, the interviewer (signed in separately) fills the
+// scorecard, the recruiter records the decision; the interviewer and the hiring manager see only
+// what R2 allows.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, launch, openPage, cspViolations, uniqueEmail } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function signIn(role) {
+  const session = await openPage(browser);
+  const { page } = session;
+  await page.goto(`${BASE}/login`);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
+  const who = role.replace(' ', '-');
+  await page.fill('#email', `${who}@demo.candor.test`);
+  await page.fill('#password', `demo ${role} passphrase 2026`);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${BASE}/app`);
+  return session;
+}
+
+test('recruiter, interviewer and hiring manager work one candidate through an interview', async () => {
+  const recruiter = await signIn('recruiter');
+  const r = recruiter.page;
+  const email = uniqueEmail('lin');
+
+  await r.click('nav >> text=Recruitments');
+  await r.click('text=Senior backend engineer');
+  await r.waitForSelector('.board');
+  await r.fill('#full_name', 'Lin Journey');
+  await r.fill('#email', email);
+  await r.click('text=Add candidate');
+  await r.waitForURL(/\/app\/candidates\/cand_/);
+  const candidateUrl = r.url();
+  await r.fill('input[name=starts_at]', '2026-12-01T10:00');
+  await r.fill('input[name=location]', 'Room 2');
+  await r.click('text=Schedule interview');
+  await r.waitForURL(/\/app\/interviews\/int_/);
+  const interviewUrl = r.url();
+  await r.waitForSelector('body[data-hydrated="true"]');
+  await r.selectOption('#interviewer', { label: 'Demo Interviewer (Interviewer)' });
+  await r.click('button:has-text("Assign")');
+  await r.waitForSelector('text=Interviewers: Demo Interviewer');
+
+  const interviewer = await signIn('interviewer');
+  const i = interviewer.page;
+  assert.doesNotMatch(await i.textContent('nav[aria-label=Main]'), /Recruitments/);
+  await i.click('nav >> text=Interviews');
+  await i.waitForSelector('td:has-text("Lin Journey")');
+  await i.goto(interviewUrl);
+  await i.waitForSelector('.score-form');
+  await i.waitForSelector('body[data-hydrated="true"]');
+  const form = i.locator('.score-form').first();
+  await form.locator('select[name=score]').selectOption('4');
+  await form.locator('input[name=evidence]').fill('Designed a sharded queue on the whiteboard');
+  await form.locator('button[type=submit]').click();
+  await i.waitForSelector('text=Designed a sharded queue');
+  // The candidate record itself stays out of the interviewer's reach.
+  const denied = await i.goto(candidateUrl);
+  assert.equal(denied.status(), 403);
+
+  await r.goto(candidateUrl);
+  await r.waitForSelector('body[data-hydrated="true"]');
+  await r.click('text=Record the hiring decision');
+  await r.check('input[name=decision][value=hired]');
+  await r.fill('textarea[name=reason]', 'Scored highest on technical depth');
+  await r.click('text=Record decision');
+  await r.waitForSelector('.stage:has-text("Hired")');
+
+  const manager = await signIn('hiring manager');
+  const h = manager.page;
+  await h.click('nav >> text=Recruitments');
+  await h.waitForSelector('td >> text=Senior backend engineer');
+  assert.doesNotMatch(await h.textContent('main'), /Product designer|Data protection officer/);
+  await h.goto(candidateUrl);
+  await h.waitForSelector('text=Scored highest on technical depth');
+  await h.goto(interviewUrl);
+  await h.waitForSelector('text=Designed a sharded queue');
+
+  for (const s of [recruiter, interviewer, manager]) {
+    assert.deepEqual(await cspViolations(s.page), []);
+    assert.deepEqual(s.problems, []);
+  }
+});
