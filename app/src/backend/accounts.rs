@@ -104,6 +104,8 @@ pub async fn sign_up(ctx: &Ctx, form: SignUpForm) -> Result<(), AppError> {
     .await?;
     let valid = validate_sign_up(form)?;
     let now = state.clock.now();
+    // Hashed whether or not the address is known, so the answer's timing says nothing either.
+    let password_hash = password::hash(&valid.password).await?;
 
     let mut probe = state.db.begin_unscoped().await?;
     let existing = db::users::locate_by_email(&mut probe, valid.email.as_str()).await?;
@@ -112,7 +114,6 @@ pub async fn sign_up(ctx: &Ctx, form: SignUpForm) -> Result<(), AppError> {
         return notify_existing_account(ctx, org_id, &valid.email).await;
     }
 
-    let password_hash = password::hash(&valid.password).await?;
     let org_id = Uuid::new_v4();
     let user_id = Uuid::new_v4();
     let org_public = new_public_id(IdKind::Org);
