@@ -8,14 +8,16 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 async fn team(app: &TestApp) {
     app.verified_admin("Acme", "ada@acme.example").await;
-    for (email, role) in [
-        ("rita@acme.example", "recruiter"),
-        ("hank@acme.example", "hiring_manager"),
-        ("ivan@acme.example", "interviewer"),
-        ("audrey@acme.example", "auditor"),
-    ] {
-        app.add_member("ada@acme.example", email, role).await;
-    }
+    app.add_members(
+        "ada@acme.example",
+        &[
+            ("rita@acme.example", "recruiter"),
+            ("hank@acme.example", "hiring_manager"),
+            ("ivan@acme.example", "interviewer"),
+            ("audrey@acme.example", "auditor"),
+        ],
+    )
+    .await;
     app.verified_admin("Rival", "rex@rival.example").await;
 }
 

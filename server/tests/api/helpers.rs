@@ -245,6 +245,13 @@ impl TestApp {
         .unwrap();
     }
 
+    /// Adds several verified colleagues, `(email, role)`, to the organisation of `admin_email`.
+    pub async fn add_members(&self, admin_email: &str, members: &[(&str, &str)]) {
+        for (email, role) in members {
+            self.add_member(admin_email, email, role).await;
+        }
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&self.owner)

@@ -16,14 +16,16 @@ struct Setup {
 
 async fn setup(app: &TestApp) -> Setup {
     app.verified_admin("Acme", "ada@acme.example").await;
-    for (email, role) in [
-        ("rita@acme.example", "recruiter"),
-        ("ivan@acme.example", "interviewer"),
-        ("iris@acme.example", "interviewer"),
-        ("audrey@acme.example", "auditor"),
-    ] {
-        app.add_member("ada@acme.example", email, role).await;
-    }
+    app.add_members(
+        "ada@acme.example",
+        &[
+            ("rita@acme.example", "recruiter"),
+            ("ivan@acme.example", "interviewer"),
+            ("iris@acme.example", "interviewer"),
+            ("audrey@acme.example", "auditor"),
+        ],
+    )
+    .await;
     let rita = app.signed_in("rita@acme.example", PASSWORD).await;
     let res = app
         .call(&rita, "create_recruitment", &[("title", "Backend")])

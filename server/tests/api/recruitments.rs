@@ -10,15 +10,17 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 /// rival organisation with its own admin.
 async fn acme(app: &TestApp) {
     app.verified_admin("Acme", "ada@acme.example").await;
-    for (email, role) in [
-        ("rita@acme.example", "recruiter"),
-        ("hank@acme.example", "hiring_manager"),
-        ("hilda@acme.example", "hiring_manager"),
-        ("ivan@acme.example", "interviewer"),
-        ("audrey@acme.example", "auditor"),
-    ] {
-        app.add_member("ada@acme.example", email, role).await;
-    }
+    app.add_members(
+        "ada@acme.example",
+        &[
+            ("rita@acme.example", "recruiter"),
+            ("hank@acme.example", "hiring_manager"),
+            ("hilda@acme.example", "hiring_manager"),
+            ("ivan@acme.example", "interviewer"),
+            ("audrey@acme.example", "auditor"),
+        ],
+    )
+    .await;
     app.verified_admin("Rival", "rex@rival.example").await;
 }
 

@@ -50,16 +50,18 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
 ) {
     let app = TestApp::spawn(opts).await;
     app.verified_admin("Acme", "ada@acme.example").await;
-    for (email, role) in [
-        ("rita@acme.example", "recruiter"),
-        ("hank@acme.example", "hiring_manager"),
-        ("hilda@acme.example", "hiring_manager"),
-        ("ivan@acme.example", "interviewer"),
-        ("iris@acme.example", "interviewer"),
-        ("audrey@acme.example", "auditor"),
-    ] {
-        app.add_member("ada@acme.example", email, role).await;
-    }
+    app.add_members(
+        "ada@acme.example",
+        &[
+            ("rita@acme.example", "recruiter"),
+            ("hank@acme.example", "hiring_manager"),
+            ("hilda@acme.example", "hiring_manager"),
+            ("ivan@acme.example", "interviewer"),
+            ("iris@acme.example", "interviewer"),
+            ("audrey@acme.example", "auditor"),
+        ],
+    )
+    .await;
     app.verified_admin("Rival", "rex@rival.example").await;
 
     // One recruitment owned by Hank, with a criterion, a candidate and an interview for Ivan.
