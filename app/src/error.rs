@@ -39,6 +39,10 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("Your organisation must accept the current data processing agreement first.")]
     DpaAcceptanceRequired,
+    #[error(
+        "Your organisation's file storage is full. Remove files or ask an admin for more space."
+    )]
+    StorageQuotaExceeded,
     #[error("The service is temporarily unavailable. Please try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side. Reference: {request_id}.")]
@@ -58,6 +62,7 @@ impl AppError {
             AppError::Invalid { .. } => 422,
             AppError::BadRequest { .. } => 400,
             AppError::RateLimited { .. } => 429,
+            AppError::StorageQuotaExceeded => 409,
             AppError::Unavailable => 503,
             AppError::Internal { .. } => 500,
         }
@@ -76,6 +81,7 @@ impl AppError {
             AppError::InvalidToken => "invalid_token",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::DpaAcceptanceRequired => "dpa_acceptance_required",
+            AppError::StorageQuotaExceeded => "storage_quota_exceeded",
             AppError::Unavailable => "unavailable",
             AppError::Internal { .. } => "internal",
         }
@@ -138,6 +144,7 @@ impl AppError {
                 retry_after_secs: retry_after_secs.unwrap_or(60),
             },
             "dpa_acceptance_required" => AppError::DpaAcceptanceRequired,
+            "storage_quota_exceeded" => AppError::StorageQuotaExceeded,
             "unavailable" => AppError::Unavailable,
             "internal" => AppError::Internal {
                 request_id: "see server logs".into(),

@@ -10,6 +10,12 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
+async function readAll(stream) {
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
 async function signIn(role) {
   const session = await openPage(browser);
   const { page } = session;
@@ -33,9 +39,20 @@ test('recruiter, interviewer and hiring manager work one candidate through an in
   await r.waitForSelector('.board');
   await r.fill('#full_name', 'Lin Journey');
   await r.fill('#email', email);
+  const cv = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% Lin Journey, Rust\n%%EOF\n');
+  await r.setInputFiles('#cv', { name: 'lin-cv.pdf', mimeType: 'application/pdf', buffer: cv });
   await r.click('text=Add candidate');
   await r.waitForURL(/\/app\/candidates\/cand_/);
   const candidateUrl = r.url();
+  await r.waitForSelector('#documents >> text=lin-cv.pdf');
+  const cvHref = await r.getAttribute('#documents a[download]', 'href');
+  // A file the sniffer refuses comes back to the form with a message, and nothing is kept.
+  await r.setInputFiles('#documents input[name=file]', {
+    name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('<script>alert(1)</script>'),
+  });
+  await r.click('#documents button:has-text("Upload")');
+  await r.waitForSelector('#documents .field-error');
+  assert.equal(await r.locator('#documents a[download]').count(), 1);
   await r.fill('input[name=starts_at]', '2026-12-01T10:00');
   await r.fill('input[name=location]', 'Room 2');
   await r.click('text=Schedule interview');
@@ -59,9 +76,19 @@ test('recruiter, interviewer and hiring manager work one candidate through an in
   await form.locator('input[name=evidence]').fill('Designed a sharded queue on the whiteboard');
   await form.locator('button[type=submit]').click();
   await i.waitForSelector('text=Designed a sharded queue');
-  // The candidate record itself stays out of the interviewer's reach.
+  // The interviewer attaches the transcript the evidence came from.
+  await i.selectOption('#files-kind', 'transcript');
+  await i.setInputFiles('#files input[name=file]', {
+    name: 'lin-interview.vtt', mimeType: 'text/vtt',
+    buffer: Buffer.from('WEBVTT\n\n00:00.000 --> 00:04.000\nI would shard the queue by tenant.\n'),
+  });
+  await i.click('#files button:has-text("Attach")');
+  await i.waitForSelector('#files >> text=lin-interview.vtt');
+  // The candidate record and the CV stay out of the interviewer's reach.
   const denied = await i.goto(candidateUrl);
   assert.equal(denied.status(), 403);
+  const cvDenied = await i.goto(`${BASE}${cvHref}`);
+  assert.equal(cvDenied.status(), 404);
 
   await r.goto(candidateUrl);
   await r.waitForSelector('body[data-hydrated="true"]');
@@ -78,6 +105,12 @@ test('recruiter, interviewer and hiring manager work one candidate through an in
   assert.doesNotMatch(await h.textContent('main'), /Product designer|Data protection officer/);
   await h.goto(candidateUrl);
   await h.waitForSelector('text=Scored highest on technical depth');
+  const [download] = await Promise.all([
+    h.waitForEvent('download'),
+    h.click('#documents >> text=lin-cv.pdf'),
+  ]);
+  assert.equal(download.suggestedFilename(), 'lin-cv.pdf');
+  assert.equal((await readAll(await download.createReadStream())).toString(), cv.toString());
   await h.goto(interviewUrl);
   await h.waitForSelector('text=Designed a sharded queue');
 

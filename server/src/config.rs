@@ -117,6 +117,14 @@ impl Config {
                 self.mail_from.clone(),
             ));
         }
+        // Stored files are served only through the guarded route, never as static files.
+        let absolute = |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.into());
+        if absolute(&self.files_dir()).starts_with(absolute(&self.site_root)) {
+            return Err(ConfigError::Invalid(
+                "CANDOR_DATA_DIR",
+                "must not lie inside the site root (LEPTOS_SITE_ROOT), which is served".into(),
+            ));
+        }
         let host = self.base_url.host_str().unwrap_or_default();
         let local = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
         match self.mode {
@@ -161,6 +169,11 @@ impl Config {
 
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
+    }
+
+    /// Sealed files: inside the data directory, never under the site root that is served.
+    pub fn files_dir(&self) -> PathBuf {
+        self.data_dir.join("files")
     }
 
     pub fn base_origin(&self) -> String {
@@ -214,6 +227,16 @@ mod tests {
     fn production_with_every_secret_starts_with_secure_cookies() {
         let config = load(SECURE).unwrap();
         assert!(config.secure_cookies());
+    }
+
+    #[test]
+    fn stored_files_never_lie_under_the_served_site_root() {
+        let err = load(&[("CANDOR_DATA_DIR", "target/site/data")]).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Invalid("CANDOR_DATA_DIR", _)),
+            "{err}"
+        );
+        assert!(load(&[("CANDOR_DATA_DIR", "data")]).is_ok());
     }
 
     #[test]

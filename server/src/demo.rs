@@ -4,12 +4,14 @@
 use candor_app::backend::{
     auth::{password, tokens::random_16},
     db::{self, orgs::NewOrg, users::NewUser},
+    documents,
     guard::CURRENT_DPA_VERSION,
     state::AppState,
 };
 use candor_app::domain::{
     ids::{IdKind, PublicId},
     role::Role,
+    upload::FileKind,
 };
 use uuid::Uuid;
 
@@ -82,12 +84,19 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<DemoUser>> {
         }
     }
     let id_of = |role: Role| ids.iter().find(|(r, _)| *r == role).map(|(_, id)| *id);
-    let (Some(recruiter), Some(hiring_manager)) =
-        (id_of(Role::Recruiter), id_of(Role::HiringManager))
-    else {
+    let (Some(recruiter), Some(hiring_manager), Some(interviewer)) = (
+        id_of(Role::Recruiter),
+        id_of(Role::HiringManager),
+        id_of(Role::Interviewer),
+    ) else {
         anyhow::bail!("demo users missing");
     };
-    seed_recruiting(&mut tx, org_id, recruiter, hiring_manager, now).await?;
+    let people = Staff {
+        recruiter,
+        hiring_manager,
+        interviewer,
+    };
+    seed_recruiting(state, &mut tx, org_id, &people, now).await?;
     tx.commit().await?;
     Ok(users)
 }
@@ -111,14 +120,73 @@ const LAST_NAMES: [&str; 12] = [
     "Schmidt",
 ];
 
-/// Three recruitments with criteria and about fifty candidates spread over the pipeline.
-async fn seed_recruiting(
-    tx: &mut candor_app::backend::db::Tx,
-    org_id: Uuid,
+struct Staff {
     recruiter: Uuid,
     hiring_manager: Uuid,
+    interviewer: Uuid,
+}
+
+const EVIDENCE: [&str; 6] = [
+    "Walked through a queue design and named its failure modes unprompted",
+    "Summarised the trade-off in two sentences, then checked I had followed",
+    "Described settling a disagreement between design and engineering",
+    "Answered the scaling question with numbers from a past project",
+    "Asked sharp questions about how the team reviews work",
+    "Gave a vague answer on testing and could not name an example",
+];
+
+/// A short plain-text CV, sealed like any upload.
+fn demo_cv(name: &str, title: &str) -> Vec<u8> {
+    format!(
+        "{name}\n\nApplying for: {title}\n\nExperience\n- 2021-now: senior role, Rotterdam\n\
+         - 2017-2021: engineer, Kraków\n\nLanguages: English, Dutch, Polish\n"
+    )
+    .into_bytes()
+}
+
+/// A WebVTT transcript of a demo interview.
+fn demo_transcript(name: &str) -> Vec<u8> {
+    format!(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:06.000\nInterviewer: Thanks for joining, {name}. \
+         Tell me about a system you designed.\n\n00:00:06.500 --> 00:00:15.000\n{name}: A job \
+         queue for invoices; I sharded it by tenant so one customer could not starve the rest.\n"
+    )
+    .into_bytes()
+}
+
+/// Seals a demo file for a candidate (and interview) as the recruiter or interviewer who brought it.
+async fn seed_file(
+    state: &AppState,
+    tx: &mut candor_app::backend::db::Tx,
+    owner: &documents::FileOwner,
+    kind: FileKind,
+    file_name: &str,
+    bytes: Vec<u8>,
     now: time::OffsetDateTime,
 ) -> anyhow::Result<()> {
+    let upload = documents::Upload {
+        file_name: file_name.into(),
+        bytes,
+    };
+    let checked = documents::check(kind, "file", upload)
+        .map_err(|e| anyhow::anyhow!("demo {}: {}", kind.as_str(), e.message))?;
+    documents::seal_into(&state.files, tx, owner, checked, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("sealing a demo file: {e}"))?;
+    Ok(())
+}
+
+/// Three recruitments with criteria and about fifty candidates spread over the pipeline, each with
+/// a CV; those past the screening have an interview, and the interviews held have a transcript and
+/// the interviewer's scorecard.
+async fn seed_recruiting(
+    state: &AppState,
+    tx: &mut candor_app::backend::db::Tx,
+    org_id: Uuid,
+    people: &Staff,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<()> {
+    let (recruiter, hiring_manager) = (people.recruiter, people.hiring_manager);
     use candor_app::backend::db::{candidates, recruitments};
     use candor_app::domain::pipeline::Stage;
     let openings = [
@@ -175,6 +243,7 @@ async fn seed_recruiting(
             },
         )
         .await?;
+        let mut criterion_ids = Vec::new();
         for (name, what, weight) in criteria {
             let id = PublicId::from_random(IdKind::Criterion, random_16());
             recruitments::add_criterion(
@@ -189,6 +258,11 @@ async fn seed_recruiting(
                 },
             )
             .await?;
+            if let Some(internal) =
+                db::interviews::criterion_id(tx, org_id, recruitment_id, id.as_str()).await?
+            {
+                criterion_ids.push(internal);
+            }
         }
         for i in 0..16 {
             let first = FIRST_NAMES[person % FIRST_NAMES.len()];
@@ -209,6 +283,23 @@ async fn seed_recruiting(
                 &format!("{first} {last}"),
                 &email,
                 "",
+            )
+            .await?;
+            let full_name = format!("{first} {last}");
+            let candidate_files = documents::FileOwner {
+                org_id,
+                candidate_id,
+                interview_id: None,
+                uploaded_by: recruiter,
+            };
+            seed_file(
+                state,
+                tx,
+                &candidate_files,
+                FileKind::Cv,
+                &format!("{first} {last} CV.txt"),
+                demo_cv(&full_name, title),
+                now,
             )
             .await?;
             let application_id = Uuid::new_v4();
@@ -272,6 +363,72 @@ async fn seed_recruiting(
                 )
                 .await?;
             }
+            if matches!(stage, Stage::Applied | Stage::Screening) {
+                continue;
+            }
+            // Interviews still to come for the interview stage; held ones for the others.
+            let held = stage != Stage::Interview;
+            let day = i64::try_from(i).unwrap_or(0);
+            let at = if held {
+                now - time::Duration::days(7 + day)
+            } else {
+                now + time::Duration::days(1 + day % 5)
+            };
+            let at = at.replace_time(time::Time::from_hms(10, 0, 0)?);
+            let interview_id = Uuid::new_v4();
+            let interview_public = PublicId::from_random(IdKind::Interview, random_16());
+            db::interviews::insert(
+                tx,
+                &db::interviews::NewInterview {
+                    id: interview_id,
+                    public_id: interview_public.as_str(),
+                    org_id,
+                    application_id,
+                    scheduled_at: at,
+                    duration_minutes: 45,
+                    location: "Video call",
+                    created_by: recruiter,
+                },
+            )
+            .await?;
+            db::interviews::assign(tx, org_id, interview_id, people.interviewer).await?;
+            if !held {
+                continue;
+            }
+            let base = match stage {
+                Stage::Hired => 4,
+                Stage::Offer => 3,
+                _ => 2,
+            };
+            for (n, criterion) in criterion_ids.iter().enumerate() {
+                let score = (base + i32::try_from((i + n) % 2).unwrap_or(0)).min(5);
+                db::interviews::upsert_score(
+                    tx,
+                    org_id,
+                    interview_id,
+                    people.interviewer,
+                    *criterion,
+                    score,
+                    EVIDENCE[(i + n) % EVIDENCE.len()],
+                    at,
+                )
+                .await?;
+            }
+            let interview_files = documents::FileOwner {
+                interview_id: Some(interview_id),
+                uploaded_by: people.interviewer,
+                ..candidate_files
+            };
+            seed_file(
+                state,
+                tx,
+                &interview_files,
+                FileKind::Transcript,
+                "interview.vtt",
+                demo_transcript(&full_name),
+                at,
+            )
+            .await?;
         }
     }
     Ok(())

@@ -5,13 +5,13 @@ use crate::{
     config::{Config, Mode},
     demo, embedded_pg,
     middleware::{fn_errors, headers, page_access, request_meta},
-    routes::{health, logout},
+    routes::{files, health, logout},
     workers,
 };
 use anyhow::{bail, Context};
 use axum::{
     body::Body,
-    extract::{FromRef, Request, State},
+    extract::{DefaultBodyLimit, FromRef, Request, State},
     middleware::{from_fn, from_fn_with_state},
     response::IntoResponse,
     routing::{get, post},
@@ -21,9 +21,13 @@ use candor_app::backend::{
     audit,
     clock::Clock,
     db::Db,
+    files::{crypto::MasterKey, store::LocalDir, FileVault},
     mail::Mailer,
     request::CspNonce,
     state::{AppState, Settings},
+};
+use candor_app::routes::{
+    ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, UPLOAD_CANDIDATE_DOCUMENT, UPLOAD_INTERVIEW_FILE,
 };
 use candor_app::{shell, App};
 use leptos::prelude::*;
@@ -122,6 +126,13 @@ pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
     }
 }
 
+/// The file vault: the master key from configuration and the local file store.
+pub fn file_vault(config: &Config) -> anyhow::Result<FileVault> {
+    let master = MasterKey::from_base64(&config.master_key).context("CANDOR_MASTER_KEY")?;
+    let store = LocalDir::new(config.files_dir()).context("creating the files folder")?;
+    Ok(FileVault::new(master, store))
+}
+
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("candor")
@@ -177,10 +188,28 @@ pub fn router(state: AppState, config: &Config, app_pool: PgPool) -> anyhow::Res
 
     let pkg_dir = config.site_root.join("pkg");
     let shell_options = leptos.clone();
+    // Uploads are the only routes allowed a large body; axum's own multipart cap is lifted so the
+    // one limit that applies is this one (per file kind, the use case's).
+    let uploads = Router::new()
+        .route(
+            ADD_CANDIDATE_WITH_CV.path,
+            post(files::add_candidate_with_cv),
+        )
+        .route(
+            UPLOAD_CANDIDATE_DOCUMENT.path,
+            post(files::upload_candidate_document),
+        )
+        .route(
+            UPLOAD_INTERVIEW_FILE.path,
+            post(files::upload_interview_file),
+        )
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(files::UPLOAD_BODY_LIMIT));
     let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/logout", post(logout::logout))
+        .route(DOWNLOAD_DOCUMENT.path, get(files::download_document))
         // Registered server functions get their own routes from `leptos_routes_with_context`;
         // this one answers for every other path under /fn/.
         .route(
@@ -195,12 +224,13 @@ pub fn router(state: AppState, config: &Config, app_pool: PgPool) -> anyhow::Res
             ServerState,
             _,
         >(page_context, shell))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(uploads)
         .with_state(server_state)
         .layer(from_fn(fn_errors::map_status))
         .layer(from_fn_with_state(state.clone(), page_access::guard))
         .layer(sessions)
         .layer(csrf)
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_| {
             (http::StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
         }))
@@ -230,6 +260,7 @@ pub async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<()> {
         settings: Arc::new(settings(&config)),
         clock: Clock::default(),
         mailer: mailer(&config)?,
+        files: file_vault(&config)?,
     };
     if demo_requested {
         let credentials = demo::seed(&state).await?;

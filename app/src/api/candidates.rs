@@ -64,6 +64,8 @@ pub struct CandidateDetail {
     pub timeline: Vec<TimelineEntry>,
     /// (application id, interview) pairs.
     pub interviews: Vec<(String, crate::api::interviews::InterviewSummary)>,
+    /// CVs and other documents (interview files are on the interview's page).
+    pub documents: Vec<crate::api::documents::DocumentSummary>,
     pub can_manage: bool,
     pub can_evaluate: bool,
 }
@@ -158,6 +160,11 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
                     .unwrap_or_default()
             };
             Ok(CandidateDetail {
+                documents: v
+                    .documents
+                    .iter()
+                    .filter_map(crate::api::documents::summary)
+                    .collect(),
                 id: v.candidate.public_id.clone(),
                 full_name: v.candidate.full_name.clone(),
                 email: v.candidate.email.clone(),

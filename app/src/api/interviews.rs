@@ -37,6 +37,8 @@ pub struct InterviewDetail {
     pub interviewers: Vec<String>,
     pub criteria: Vec<crate::api::recruitments::Criterion>,
     pub scores: Vec<ScoreView>,
+    /// The recording and the transcript, when attached.
+    pub files: Vec<crate::api::documents::DocumentSummary>,
     pub caller_assigned: bool,
     pub can_manage: bool,
 }
@@ -161,6 +163,11 @@ pub async fn interview(id: String) -> Result<InterviewDetail, AppError> {
                         score: s.score,
                         evidence: s.evidence,
                     })
+                    .collect(),
+                files: v
+                    .files
+                    .iter()
+                    .filter_map(crate::api::documents::summary)
                     .collect(),
                 caller_assigned: v.caller_assigned,
                 can_manage: v.can_manage,

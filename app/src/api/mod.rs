@@ -4,6 +4,7 @@
 pub mod account;
 pub mod auth;
 pub mod candidates;
+pub mod documents;
 pub mod interviews;
 pub mod organisation;
 pub mod recruitments;

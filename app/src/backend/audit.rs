@@ -82,6 +82,18 @@ pub async fn record_own_action(
     .await
 }
 
+/// The caller's successful action on `target`, now, from inside a use case.
+pub async fn record_caller_action(
+    ctx: &super::guard::Ctx,
+    tx: &mut Tx,
+    caller: &super::guard::Caller,
+    action: AuditAction,
+    target: &str,
+) -> Result<(), crate::error::AppError> {
+    let now = ctx.state.clock.now();
+    Ok(record_by(tx, &ctx.meta, now, caller, action, target).await?)
+}
+
 /// A signed-in staff member's successful action on `target`.
 pub async fn record_by(
     tx: &mut Tx,

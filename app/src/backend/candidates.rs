@@ -2,7 +2,7 @@
 //! application through the pipeline, the human hiring decision, notes, and the candidate page
 //! (whose every view is audited, F12). Visibility follows the recruitment (R2, R3).
 
-use super::audit;
+use super::audit::record_caller_action as record;
 use super::auth::tokens::random_16;
 use super::db::{candidates as store, Tx};
 use super::errors::is_unique_violation;
@@ -18,30 +18,20 @@ use crate::domain::role::Permission;
 use crate::error::{AppError, FieldError};
 use uuid::Uuid;
 
-async fn record(
-    ctx: &Ctx,
-    tx: &mut Tx,
-    caller: &Caller,
-    action: AuditAction,
-    target: &str,
-) -> Result<(), AppError> {
-    let now = ctx.state.clock.now();
-    Ok(audit::record_by(tx, &ctx.meta, now, caller, action, target).await?)
-}
-
 pub struct CandidateForm {
     pub full_name: String,
     pub email: String,
     pub phone: String,
 }
 
-struct ValidCandidate {
+pub(super) struct ValidCandidate {
     full_name: String,
     email: EmailAddress,
     phone: String,
 }
 
-fn validate(form: &CandidateForm) -> Result<ValidCandidate, AppError> {
+/// The form's values, or every field that is wrong.
+pub(super) fn validate(form: &CandidateForm) -> Result<ValidCandidate, Vec<FieldError>> {
     let mut fields = Vec::new();
     let mut field = |name: &str, message: String| {
         fields.push(FieldError {
@@ -68,7 +58,7 @@ fn validate(form: &CandidateForm) -> Result<ValidCandidate, AppError> {
             email,
             phone,
         }),
-        _ => Err(AppError::Invalid { fields }),
+        _ => Err(fields),
     }
 }
 
@@ -81,10 +71,23 @@ pub async fn add_to_recruitment(
     form: CandidateForm,
 ) -> Result<String, AppError> {
     caller.require(Permission::ManageCandidates)?;
-    let valid = validate(&form)?;
-    let now = ctx.state.clock.now();
+    let valid = validate(&form).map_err(|fields| AppError::Invalid { fields })?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let recruitment = load_visible(&mut tx, caller, recruitment_public_id).await?;
+    let (_, candidate_public) = add_in(ctx, &mut tx, caller, recruitment_public_id, &valid).await?;
+    tx.commit().await?;
+    Ok(candidate_public)
+}
+
+/// The adding itself, inside the caller's transaction; returns the candidate's (id, public id).
+pub(super) async fn add_in(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    caller: &Caller,
+    recruitment_public_id: &str,
+    valid: &ValidCandidate,
+) -> Result<(Uuid, String), AppError> {
+    let now = ctx.state.clock.now();
+    let recruitment = load_visible(tx, caller, recruitment_public_id).await?;
     if recruitment.status != "open" {
         return Err(AppError::invalid(
             "full_name",
@@ -93,7 +96,7 @@ pub async fn add_to_recruitment(
     }
     let new_public = PublicId::from_random(IdKind::Candidate, random_16());
     let (candidate_id, candidate_public) = store::upsert(
-        &mut tx,
+        tx,
         caller.org_id,
         Uuid::new_v4(),
         new_public.as_str(),
@@ -105,7 +108,7 @@ pub async fn add_to_recruitment(
     let application_id = Uuid::new_v4();
     let application_public = PublicId::from_random(IdKind::Application, random_16());
     let inserted = store::insert_application(
-        &mut tx,
+        tx,
         caller.org_id,
         application_id,
         application_public.as_str(),
@@ -124,7 +127,7 @@ pub async fn add_to_recruitment(
         });
     }
     store::append_event(
-        &mut tx,
+        tx,
         caller.org_id,
         application_id,
         "applied",
@@ -135,14 +138,13 @@ pub async fn add_to_recruitment(
     .await?;
     record(
         ctx,
-        &mut tx,
+        tx,
         caller,
         AuditAction::CandidateAdded,
         &candidate_public,
     )
     .await?;
-    tx.commit().await?;
-    Ok(candidate_public)
+    Ok((candidate_id, candidate_public))
 }
 
 pub async fn pipeline(
@@ -163,6 +165,7 @@ pub struct CandidateView {
     pub applications: Vec<store::ApplicationRow>,
     pub notes: Vec<store::NoteRow>,
     pub events: Vec<store::EventRow>,
+    pub documents: Vec<super::db::documents::DocumentRow>,
     pub can_manage: bool,
     pub can_evaluate: bool,
 }
@@ -183,6 +186,8 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
     let ids: Vec<Uuid> = applications.iter().map(|a| a.id).collect();
     let notes = store::notes(&mut tx, caller.org_id, &ids).await?;
     let events = store::events(&mut tx, caller.org_id, &ids).await?;
+    let documents =
+        super::db::documents::find(&mut tx, caller.org_id, None, Some(candidate.id), None).await?;
     record(
         ctx,
         &mut tx,
@@ -197,6 +202,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
         applications,
         notes,
         events,
+        documents,
         can_manage: caller.require(Permission::ManageCandidates).is_ok(),
         can_evaluate: caller.require(Permission::EvaluateCandidates).is_ok(),
     })

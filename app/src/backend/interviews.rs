@@ -2,7 +2,7 @@
 //! recruitment's criteria, and the side-by-side comparison. Interviewers see only interviews
 //! assigned to them, with the minimum candidate data they need (R2). Nothing decides for a person.
 
-use super::audit;
+use super::audit::record_caller_action as record;
 use super::auth::tokens::random_16;
 use super::candidates::visible_application;
 use super::db::{self, interviews as store, Tx};
@@ -24,17 +24,6 @@ fn scope(caller: &Caller) -> Result<(Option<Uuid>, Option<Uuid>), AppError> {
         RecruitmentScope::AssignedInterviews => Ok((None, Some(caller.user_id))),
         RecruitmentScope::None => Err(AppError::Forbidden),
     }
-}
-
-async fn record(
-    ctx: &Ctx,
-    tx: &mut Tx,
-    caller: &Caller,
-    action: AuditAction,
-    target: &str,
-) -> Result<(), AppError> {
-    let now = ctx.state.clock.now();
-    Ok(audit::record_by(tx, &ctx.meta, now, caller, action, target).await?)
 }
 
 pub struct ScheduleForm {
@@ -92,7 +81,7 @@ pub async fn schedule(
     Ok(public.to_string())
 }
 
-async fn load(
+pub(super) async fn load(
     tx: &mut Tx,
     caller: &Caller,
     public_id: &str,
@@ -173,6 +162,7 @@ pub struct InterviewView {
     pub interviewers: Vec<store::InterviewerRow>,
     pub criteria: Vec<db::recruitments::CriterionRow>,
     pub scores: Vec<store::ScoreRow>,
+    pub files: Vec<db::documents::DocumentRow>,
     pub caller_assigned: bool,
     pub can_manage: bool,
 }
@@ -188,6 +178,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Intervi
         db::recruitments::criteria(&mut tx, caller.org_id, interview.recruitment_id).await?;
     let only_own = (caller.role == Role::Interviewer).then_some(caller.user_id);
     let scores = store::scores(&mut tx, caller.org_id, interview.id, only_own).await?;
+    let files = db::documents::find(&mut tx, caller.org_id, None, None, Some(interview.id)).await?;
     tx.commit().await?;
     Ok(InterviewView {
         caller_assigned: interviewers.iter().any(|i| i.id == caller.user_id),
@@ -196,6 +187,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Intervi
         interviewers,
         criteria,
         scores,
+        files,
     })
 }
 

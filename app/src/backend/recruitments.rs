@@ -1,7 +1,7 @@
 //! Recruitment use cases (F5) with data-level visibility (R2): admins and recruiters see every
 //! recruitment, hiring managers those they own or belong to; anything else is "not found" (R3).
 
-use super::audit;
+use super::audit::record_caller_action as record;
 use super::auth::tokens::random_16;
 use super::db::{self, recruitments as store, Tx};
 use super::guard::{Caller, Ctx};
@@ -31,17 +31,6 @@ pub(super) async fn load_visible(
     store::find_visible(tx, caller.org_id, id.as_str(), viewer(caller)?)
         .await?
         .ok_or(AppError::NotFound)
-}
-
-async fn record(
-    ctx: &Ctx,
-    tx: &mut Tx,
-    caller: &Caller,
-    action: AuditAction,
-    target: &str,
-) -> Result<(), AppError> {
-    let now = ctx.state.clock.now();
-    Ok(audit::record_by(tx, &ctx.meta, now, caller, action, target).await?)
 }
 
 pub struct Page {

@@ -1,6 +1,6 @@
 //! Application state shared by every request and background task.
 
-use super::{clock::Clock, db::Db, mail::Mailer};
+use super::{clock::Clock, db::Db, files::FileVault, mail::Mailer};
 use std::sync::Arc;
 
 /// Settings the application needs at run time, validated by the server's configuration loader.
@@ -36,4 +36,5 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub clock: Clock,
     pub mailer: Mailer,
+    pub files: FileVault,
 }

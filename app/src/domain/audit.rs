@@ -38,6 +38,9 @@ pub enum AuditAction {
     InterviewScheduled,
     InterviewerAssigned,
     ScorecardUpdated,
+    DocumentUploaded,
+    DocumentReplaced,
+    DocumentDownloaded,
 }
 
 impl AuditAction {
@@ -73,6 +76,9 @@ impl AuditAction {
             AuditAction::InterviewScheduled => "interview.scheduled",
             AuditAction::InterviewerAssigned => "interview.interviewer_assigned",
             AuditAction::ScorecardUpdated => "interview.scorecard_updated",
+            AuditAction::DocumentUploaded => "document.uploaded",
+            AuditAction::DocumentReplaced => "document.replaced",
+            AuditAction::DocumentDownloaded => "document.downloaded",
         }
     }
 }

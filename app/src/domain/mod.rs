@@ -11,3 +11,4 @@ pub mod rate_limit;
 pub mod recruitment;
 pub mod role;
 pub mod token;
+pub mod upload;

@@ -65,6 +65,8 @@ pub enum Permission {
     /// Notes and hiring decisions on applications the user may see.
     EvaluateCandidates,
     ConductInterviews,
+    /// Opening stored files; which ones depends on what the file belongs to (R2).
+    ViewFiles,
     ManageDataRequests,
     ViewPrivacyReports,
     ViewAuditLog,
@@ -85,6 +87,7 @@ impl Permission {
             Permission::ManageCandidates => "manage_candidates",
             Permission::EvaluateCandidates => "evaluate_candidates",
             Permission::ConductInterviews => "conduct_interviews",
+            Permission::ViewFiles => "view_files",
             Permission::ManageDataRequests => "manage_data_requests",
             Permission::ViewPrivacyReports => "view_privacy_reports",
             Permission::ViewAuditLog => "view_audit_log",
@@ -119,6 +122,7 @@ pub const fn allows(role: Role, permission: Permission) -> bool {
                 | ManageCandidates
                 | EvaluateCandidates
                 | ConductInterviews
+                | ViewFiles
                 | ManageDataRequests
         ),
         Role::HiringManager => matches!(
@@ -129,11 +133,12 @@ pub const fn allows(role: Role, permission: Permission) -> bool {
                 | ViewCandidates
                 | EvaluateCandidates
                 | ConductInterviews
+                | ViewFiles
         ),
         Role::Interviewer => {
             matches!(
                 permission,
-                ViewDashboard | ManageOwnAccount | ConductInterviews
+                ViewDashboard | ManageOwnAccount | ConductInterviews | ViewFiles
             )
         }
         Role::Auditor => matches!(

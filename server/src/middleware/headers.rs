@@ -30,11 +30,14 @@ pub async fn apply(mut request: Request, next: Next) -> Response {
             h.insert(name, v);
         }
     };
-    set(
-        h,
-        header::CONTENT_SECURITY_POLICY,
-        &content_security_policy(&nonce),
-    );
+    // A handler that set a stricter policy (file downloads: sandbox) keeps it.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        set(
+            h,
+            header::CONTENT_SECURITY_POLICY,
+            &content_security_policy(&nonce),
+        );
+    }
     set(
         h,
         header::STRICT_TRANSPORT_SECURITY,

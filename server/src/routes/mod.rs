@@ -1,2 +1,3 @@
+pub mod files;
 pub mod health;
 pub mod logout;

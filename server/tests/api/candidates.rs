@@ -531,6 +531,31 @@ async fn the_demo_organisation_is_seeded_once_with_a_realistic_pipeline(
             .await,
         6
     );
+    // Every candidate has a CV; interviews past the screening, the held ones with a transcript
+    // and the interviewer's scorecard on every criterion.
+    assert_eq!(
+        app.count("SELECT count(*) FROM documents WHERE kind = 'cv'")
+            .await,
+        48
+    );
+    let interviews = app.count("SELECT count(*) FROM interviews").await;
+    let held = app
+        .count("SELECT count(*) FROM interviews WHERE scheduled_at < now()")
+        .await;
+    assert!(
+        interviews > held && held > 0,
+        "{interviews} interviews, {held} held"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM documents WHERE kind = 'transcript'")
+            .await,
+        held
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM scorecard_entries").await,
+        held * 3
+    );
+    assert_eq!(app.stored_files().len(), 48 + held as usize);
     let hiring_manager = &users
         .iter()
         .find(|u| u.role == candor_app::domain::role::Role::HiringManager)

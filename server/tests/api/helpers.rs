@@ -17,6 +17,8 @@ pub struct TestApp {
     pub app_pool: PgPool,
     pub state: AppState,
     pub outbox_dir: PathBuf,
+    /// Where the portal keeps its sealed files.
+    pub files_dir: PathBuf,
     _data: tempfile::TempDir,
     server: tokio::task::JoinHandle<()>,
 }
@@ -74,6 +76,7 @@ impl TestApp {
             settings: Arc::new(startup::settings(&config)),
             clock,
             mailer: startup::mailer(&config).unwrap(),
+            files: startup::file_vault(&config).unwrap(),
         };
         let router = startup::router(state.clone(), &config, app_pool.clone()).unwrap();
         let server = tokio::spawn(async move {
@@ -86,6 +89,7 @@ impl TestApp {
         });
         TestApp {
             outbox_dir: config.outbox_dir(),
+            files_dir: config.files_dir(),
             base,
             owner,
             app_pool,
@@ -119,6 +123,68 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Posts a multipart form to a file route the way the page's form does, asking for JSON.
+    /// `file` is (field, file name, bytes).
+    pub async fn upload(
+        &self,
+        client: &Client,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, Vec<u8>)>,
+    ) -> Response {
+        self.upload_as(client, path, fields, file, "application/json")
+            .await
+    }
+
+    /// The same post with the `Accept` header of a browser (`text/html`) or of a client.
+    pub async fn upload_as(
+        &self,
+        client: &Client,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, Vec<u8>)>,
+        accept: &str,
+    ) -> Response {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        if let Some((field, name, bytes)) = file {
+            form = form.part(
+                field.to_string(),
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+            );
+        }
+        client
+            .post(self.url(path))
+            .header(header::ACCEPT, accept)
+            .header(header::ORIGIN, &self.base)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Every file in the store, as (path, bytes).
+    pub fn stored_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push((path.clone(), std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.files_dir, &mut out);
+        out
     }
 
     /// Delivers every queued e-mail now and returns the `.eml` files written so far.

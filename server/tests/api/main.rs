@@ -8,6 +8,7 @@ mod auth;
 mod candidates;
 mod coverage;
 mod email;
+mod files;
 mod helpers;
 mod interviews;
 mod recruitments;

@@ -3,6 +3,9 @@
 //! of expectations. A new function cannot join the core without its row here.
 
 use crate::helpers::{TestApp, PASSWORD};
+use candor_app::routes::{
+    ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, UPLOAD_CANDIDATE_DOCUMENT, UPLOAD_INTERVIEW_FILE,
+};
 use reqwest::StatusCode;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -225,6 +228,139 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
             if seen != *want {
                 failures.push(format!(
                     "{name} as {email}: expected {want:?}, got {seen:?}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // The file routes of the same records: Grace's CV, and the interview's transcript.
+    let cv = crate::files::pdf(crate::files::MARKER);
+    app.upload(
+        &rita,
+        &UPLOAD_CANDIDATE_DOCUMENT.at(&cand),
+        &[("kind", "cv")],
+        Some(("file", "cv.pdf", cv.clone())),
+    )
+    .await;
+    let transcript = crate::files::vtt("Tell me about Rust.");
+    app.upload(
+        &rita,
+        &UPLOAD_INTERVIEW_FILE.at(&int),
+        &[("kind", "transcript")],
+        Some(("file", "t.vtt", transcript.clone())),
+    )
+    .await;
+    let href = |kind: &'static str| {
+        let app = &app;
+        async move {
+            let id: String = sqlx::query_scalar("SELECT public_id FROM documents WHERE kind = $1")
+                .bind(kind)
+                .fetch_one(&app.owner)
+                .await
+                .unwrap();
+            DOWNLOAD_DOCUMENT.at(&id)
+        }
+    };
+    let (cv_href, transcript_href) = (href("cv").await, href("transcript").await);
+    enum Call {
+        Download(String, Vec<u8>),
+        Upload(String, &'static str, &'static str, Vec<u8>),
+        AddWithCv,
+    }
+    let file_matrix: Vec<(&str, Call, [Seen; 8])> = vec![
+        (
+            "download a CV",
+            Call::Download(cv_href, cv.clone()),
+            [
+                Ok, Ok, Ok, NotFound, NotFound, NotFound, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "download a transcript",
+            Call::Download(transcript_href, transcript.clone()),
+            [Ok, Ok, Ok, NotFound, Ok, NotFound, Forbidden, NotFound],
+        ),
+        (
+            "upload a candidate's document",
+            Call::Upload(
+                UPLOAD_CANDIDATE_DOCUMENT.at(&cand),
+                "document",
+                "d.pdf",
+                cv.clone(),
+            ),
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "attach an interview's transcript",
+            Call::Upload(
+                UPLOAD_INTERVIEW_FILE.at(&int),
+                "transcript",
+                "t.vtt",
+                transcript,
+            ),
+            [Ok, Ok, Ok, NotFound, Ok, NotFound, Forbidden, NotFound],
+        ),
+        (
+            "add a candidate with a CV",
+            Call::AddWithCv,
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+    ];
+    for (what, call, expected) in &file_matrix {
+        for (i, ((email, client), want)) in CALLERS.iter().zip(&clients).zip(expected).enumerate() {
+            let (status, matches) = match call {
+                Call::Download(href, bytes) => {
+                    let res = client
+                        .get(app.url(href))
+                        .header("accept", "application/json")
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = res.status();
+                    (
+                        status,
+                        res.bytes().await.unwrap().as_ref() == bytes.as_slice(),
+                    )
+                }
+                Call::Upload(path, kind, name, bytes) => {
+                    let res = app
+                        .upload(
+                            client,
+                            path,
+                            &[("kind", kind)],
+                            Some(("file", name, bytes.clone())),
+                        )
+                        .await;
+                    (res.status(), true)
+                }
+                Call::AddWithCv => {
+                    let email = format!("new-{i}@example.org");
+                    let res = app
+                        .upload(
+                            client,
+                            &ADD_CANDIDATE_WITH_CV.at(&rec),
+                            &[("full_name", "New"), ("email", &email)],
+                            Some(("cv", "cv.pdf", cv.clone())),
+                        )
+                        .await;
+                    (res.status(), true)
+                }
+            };
+            let seen = match status {
+                StatusCode::OK if matches => Ok,
+                StatusCode::OK => Hidden,
+                StatusCode::NOT_FOUND => NotFound,
+                StatusCode::FORBIDDEN => Forbidden,
+                other => panic!("{what} as {email}: unexpected {other}"),
+            };
+            if seen != *want {
+                failures.push(format!(
+                    "{what} as {email}: expected {want:?}, got {seen:?}"
                 ));
             }
         }

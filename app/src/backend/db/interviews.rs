@@ -61,6 +61,7 @@ pub struct InterviewRow {
     pub duration_minutes: i32,
     pub location: String,
     pub application_public_id: String,
+    pub candidate_id: Uuid,
     pub candidate_public_id: String,
     pub candidate_name: String,
     pub recruitment_id: Uuid,
@@ -80,7 +81,8 @@ pub async fn visible(
     sqlx::query_as!(
         InterviewRow,
         r#"SELECT i.id, i.public_id, i.scheduled_at, i.duration_minutes, i.location,
-                  a.public_id AS application_public_id, c.public_id AS candidate_public_id,
+                  a.public_id AS application_public_id, c.id AS candidate_id,
+                  c.public_id AS candidate_public_id,
                   c.full_name AS candidate_name, r.id AS recruitment_id,
                   r.public_id AS recruitment_public_id, r.title AS recruitment_title
            FROM interviews i

@@ -29,6 +29,10 @@ fn field_hint(field: &str) -> &'static str {
         }
         "current_password" => "This is not your current password.",
         "accept_dpa" => "Accept the data processing agreement to continue.",
+        "cv" | "file" => {
+            "This file was not accepted: check its type and size against the formats listed."
+        }
+        "kind" => "Choose what kind of file this is.",
         _ => "This field is required (at most 200 characters).",
     }
 }
@@ -47,6 +51,26 @@ fn from_error(err: &AppError) -> Problem {
     }
 }
 
+/// The error a browser without JavaScript was redirected with, for the form called `form`
+/// (`None`: the page's server-function forms, which do not name themselves).
+fn problem_in_url(query: &leptos_router::params::ParamsMap, form: Option<&str>) -> Option<Problem> {
+    if query.get("form").as_deref() != form {
+        return None;
+    }
+    let code = query.get("error")?;
+    let retry = query.get("retry_after").and_then(|r| r.parse().ok());
+    let err = AppError::from_code(&code, retry)?;
+    let mut problem = from_error(&err);
+    if let Some(fields) = query.get("fields") {
+        problem.fields = fields
+            .split(',')
+            .filter(|f| !f.is_empty())
+            .map(|f| (f.to_owned(), field_hint(f).to_owned()))
+            .collect();
+    }
+    Some(problem)
+}
+
 /// The problem to show for a form: the latest action error, else the one in the URL.
 pub fn form_problem<T>(action: ServerAction<T>) -> Memo<Option<Problem>>
 where
@@ -61,21 +85,14 @@ where
         if action.value().with(|v| v.is_some()) {
             return None;
         }
-        query.with(|q| {
-            let code = q.get("error")?;
-            let retry = q.get("retry_after").and_then(|r| r.parse().ok());
-            let err = AppError::from_code(&code, retry)?;
-            let mut problem = from_error(&err);
-            if let Some(fields) = q.get("fields") {
-                problem.fields = fields
-                    .split(',')
-                    .filter(|f| !f.is_empty())
-                    .map(|f| (f.to_owned(), field_hint(f).to_owned()))
-                    .collect();
-            }
-            Some(problem)
-        })
+        query.with(|q| problem_in_url(q, None))
     })
+}
+
+/// The problem of a plain HTML form (file uploads) that names itself in its error redirect.
+pub fn named_form_problem(form: &'static str) -> Memo<Option<Problem>> {
+    let query = use_query_map();
+    Memo::new(move |_| query.with(|q| problem_in_url(q, Some(form))))
 }
 
 #[component]

@@ -5,6 +5,9 @@ use crate::api::candidates::{
 };
 use crate::api::interviews::{InterviewSummary, ScheduleInterview};
 use crate::domain::pipeline::Stage;
+use crate::domain::upload::FileKind;
+use crate::routes::UPLOAD_CANDIDATE_DOCUMENT;
+use crate::ui::components::files::{FileList, UploadForm};
 use crate::ui::components::form::{form_problem, ProblemBanner};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -109,6 +112,18 @@ pub fn CandidatePage() -> impl IntoView {
                     <ProblemBanner problem=decide_problem/>
                     <ProblemBanner problem=note_problem/>
                     <ProblemBanner problem=schedule_problem/>
+                    <section class="panel" id="documents" aria-labelledby="documents-title">
+                        <h2 id="documents-title">"CV and documents"</h2>
+                        <FileList files=c.documents.clone() empty="No documents yet."/>
+                        {c.can_manage.then(|| view! {
+                            <UploadForm
+                                form="documents"
+                                action=UPLOAD_CANDIDATE_DOCUMENT.at(&c.id)
+                                kinds=vec![FileKind::Cv, FileKind::Document]
+                                submit="Upload"
+                            />
+                        })}
+                    </section>
                     {applications}
                     <section class="panel" aria-labelledby="timeline-title">
                         <h2 id="timeline-title">"Timeline"</h2>

@@ -3,6 +3,9 @@
 use crate::api::interviews::{interview, my_interviews, AssignInterviewer, SaveScore};
 use crate::api::recruitments::recruitment_staff;
 use crate::domain::role::{allows, Permission};
+use crate::domain::upload::FileKind;
+use crate::routes::UPLOAD_INTERVIEW_FILE;
+use crate::ui::components::files::{FileList, UploadForm};
 use crate::ui::components::form::{form_problem, ProblemBanner};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -111,6 +114,16 @@ pub fn InterviewPage() -> impl IntoView {
                     <p>"Interviewers: " {if d.interviewers.is_empty() { "none yet".to_owned() } else { d.interviewers.join(", ") }}</p>
                     <ProblemBanner problem=assign_problem/>
                     {manage.then_some(view! { <AssignForm interview=iid.clone() action=assign/> })}
+                    <section class="panel" id="files" aria-labelledby="files-title">
+                        <h2 id="files-title">"Recording and transcript"</h2>
+                        <FileList files=d.files.clone() empty="No recording or transcript yet."/>
+                        <UploadForm
+                            form="files"
+                            action=UPLOAD_INTERVIEW_FILE.at(&iid)
+                            kinds=vec![FileKind::Recording, FileKind::Transcript]
+                            submit="Attach"
+                        />
+                    </section>
                     <section class="panel" aria-labelledby="scorecard-title">
                         <h2 id="scorecard-title">"Scorecard"</h2>
                         <p class="small">"Score each criterion from 1 to 5 and quote the evidence. Scores inform the people who decide; they decide nothing."</p>

@@ -1,7 +1,7 @@
 //! Recruitment pages: the list with search, filter and pages; creation; the detail page with
 //! criteria and members; editing.
 
-use crate::api::candidates::{recruitment_pipeline, AddCandidate};
+use crate::api::candidates::recruitment_pipeline;
 use crate::api::interviews::compare_candidates;
 use crate::api::recruitments::Criterion;
 use crate::api::recruitments::{
@@ -12,7 +12,10 @@ use crate::api::recruitments::{
 use crate::domain::pipeline::Stage;
 use crate::domain::recruitment::RecruitmentStatus;
 use crate::domain::role::Role;
-use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use crate::domain::upload::FileKind;
+use crate::routes::ADD_CANDIDATE_WITH_CV;
+use crate::ui::components::files::FileField;
+use crate::ui::components::form::{form_problem, named_form_problem, Field, ProblemBanner};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -372,8 +375,7 @@ pub fn EditRecruitmentPage() -> impl IntoView {
 /// The pipeline of one recruitment as a board, and the form that adds a candidate to it.
 #[component]
 fn CandidatesPanel(recruitment: String, can_add: bool) -> impl IntoView {
-    let add = ServerAction::<AddCandidate>::new();
-    let problem = form_problem(add);
+    let problem = named_form_problem("add-candidate");
     let rid = recruitment.clone();
     let cards = Resource::new(move || rid.clone(), recruitment_pipeline);
     view! {
@@ -404,15 +406,21 @@ fn CandidatesPanel(recruitment: String, can_add: bool) -> impl IntoView {
                 })}
             </Suspense>
             {can_add.then_some(view! {
-                <h3>"Add a candidate"</h3>
+                <h3 id="add-candidate">"Add a candidate"</h3>
                 <ProblemBanner problem/>
-                <ActionForm action=add attr:class="stack" attr:novalidate=true>
-                    <input type="hidden" name="recruitment" value=recruitment.clone()/>
+                <form
+                    method="post"
+                    action=ADD_CANDIDATE_WITH_CV.at(&recruitment)
+                    enctype="multipart/form-data"
+                    class="stack"
+                    novalidate=true
+                >
                     <Field name="full_name" label="Full name" autocomplete="off" problem/>
                     <Field name="email" label="E-mail address" kind="email" autocomplete="off" problem/>
                     <Field name="phone" label="Phone (optional)" kind="tel" autocomplete="off" required=false problem/>
+                    <FileField name="cv" label="CV (optional)" kinds=vec![FileKind::Cv] required=false problem/>
                     <button type="submit" class="button">"Add candidate"</button>
-                </ActionForm>
+                </form>
             })}
         </section>
     }
