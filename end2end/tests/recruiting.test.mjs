@@ -37,14 +37,30 @@ test('recruiter, interviewer and hiring manager work one candidate through an in
   await r.click('nav >> text=Recruitments');
   await r.click('text=Senior backend engineer');
   await r.waitForSelector('.board');
-  await r.fill('#full_name', 'Lin Journey');
-  await r.fill('#email', email);
+  await r.waitForSelector('body[data-hydrated="true"]');
+  const recruitmentUrl = r.url();
   const cv = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% Lin Journey, Rust\n%%EOF\n');
   await r.setInputFiles('#cv', { name: 'lin-cv.pdf', mimeType: 'application/pdf', buffer: cv });
+  await r.fill('#full_name', 'Lin Journey');
+  await r.fill('#email', 'not-an-address');
+  await r.click('text=Add candidate');
+  // A wrong field is reported beside it; what was typed and the chosen CV stay.
+  await r.waitForSelector('#email-error');
+  assert.equal(await r.inputValue('#full_name'), 'Lin Journey');
+  await r.fill('#email', email);
   await r.click('text=Add candidate');
   await r.waitForURL(/\/app\/candidates\/cand_/);
   const candidateUrl = r.url();
   await r.waitForSelector('#documents >> text=lin-cv.pdf');
+
+  // Moved on from the board.
+  await r.goto(recruitmentUrl);
+  await r.waitForSelector('body[data-hydrated="true"]');
+  const card = r.locator('.board li', { hasText: 'Lin Journey' });
+  await card.locator('select').selectOption('screening');
+  await card.locator('button:has-text("Move")').click();
+  await r.waitForSelector('.board .column:has(h3:has-text("Screening")) >> text=Lin Journey');
+  await r.goto(candidateUrl);
   const cvHref = await r.getAttribute('#documents a[download]', 'href');
   // A file the sniffer refuses comes back to the form with a message, and nothing is kept.
   await r.setInputFiles('#documents input[name=file]', {

@@ -219,8 +219,13 @@ pub async fn move_application(
     application: String,
     stage: String,
     candidate: String,
+    /// A recruitment id when the move was made on its board: the board is where to come back.
+    #[server(default)]
+    return_to: String,
 ) -> Result<(), AppError> {
-    let page = candidate_page(&candidate);
+    let board = PublicId::parse(IdKind::Recruitment, &return_to)
+        .map(|id| format!("/app/recruitments/{id}"));
+    let page = board.clone().unwrap_or_else(|| candidate_page(&candidate));
     serve(
         Access::Requires(Permission::ManageCandidates),
         Some(&page),
@@ -229,7 +234,7 @@ pub async fn move_application(
             let stage = Stage::parse(&stage)
                 .ok_or_else(|| AppError::invalid("stage", "Choose a stage."))?;
             let id = candidates::move_stage(&ctx, &caller, &application, stage).await?;
-            leptos_axum::redirect(&candidate_page(&id));
+            leptos_axum::redirect(&board.unwrap_or_else(|| candidate_page(&id)));
             Ok(())
         },
     )

@@ -177,7 +177,39 @@ async fn stages_move_and_a_person_records_the_decision_with_its_reason(
         }
     };
     for stage in ["screening", "interview", "offer"] {
-        assert_eq!(mv(stage).await.status(), StatusCode::OK, "{stage}");
+        let res = mv(stage).await;
+        assert_eq!(res.status(), StatusCode::OK, "{stage}");
+        assert_eq!(
+            res.headers()["location"],
+            format!("/app/candidates/{cand}").as_str()
+        );
+    }
+    // From the board, the move comes back to the board; only a recruitment id is a way back.
+    for (return_to, back) in [
+        (rec.clone(), format!("/app/recruitments/{rec}")),
+        (
+            "https://evil.example".to_owned(),
+            format!("/app/candidates/{cand}"),
+        ),
+        (
+            "//evil.example".to_owned(),
+            format!("/app/candidates/{cand}"),
+        ),
+    ] {
+        let res = app
+            .call(
+                &rita,
+                "move_application",
+                &[
+                    ("application", application.as_str()),
+                    ("stage", "offer"),
+                    ("candidate", cand.as_str()),
+                    ("return_to", return_to.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["location"], back.as_str(), "{return_to}");
     }
     // Hired comes only from a decision.
     assert_eq!(mv("hired").await.status(), StatusCode::UNPROCESSABLE_ENTITY);

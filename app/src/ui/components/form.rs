@@ -37,7 +37,7 @@ fn field_hint(field: &str) -> &'static str {
     }
 }
 
-fn from_error(err: &AppError) -> Problem {
+pub(crate) fn from_error(err: &AppError) -> Problem {
     let fields = match err {
         AppError::Invalid { fields } => fields
             .iter()

@@ -7,7 +7,7 @@ use crate::api::interviews::{InterviewSummary, ScheduleInterview};
 use crate::domain::pipeline::Stage;
 use crate::domain::upload::FileKind;
 use crate::routes::UPLOAD_CANDIDATE_DOCUMENT;
-use crate::ui::components::files::{FileList, UploadForm};
+use crate::ui::components::files::{FileList, FileUpload};
 use crate::ui::components::form::{form_problem, ProblemBanner};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -116,7 +116,7 @@ pub fn CandidatePage() -> impl IntoView {
                         <h2 id="documents-title">"CV and documents"</h2>
                         <FileList files=c.documents.clone() empty="No documents yet."/>
                         {c.can_manage.then(|| view! {
-                            <UploadForm
+                            <FileUpload
                                 form="documents"
                                 action=UPLOAD_CANDIDATE_DOCUMENT.at(&c.id)
                                 kinds=vec![FileKind::Cv, FileKind::Document]

@@ -5,7 +5,7 @@ use crate::api::recruitments::recruitment_staff;
 use crate::domain::role::{allows, Permission};
 use crate::domain::upload::FileKind;
 use crate::routes::UPLOAD_INTERVIEW_FILE;
-use crate::ui::components::files::{FileList, UploadForm};
+use crate::ui::components::files::{FileList, FileUpload};
 use crate::ui::components::form::{form_problem, ProblemBanner};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -117,7 +117,7 @@ pub fn InterviewPage() -> impl IntoView {
                     <section class="panel" id="files" aria-labelledby="files-title">
                         <h2 id="files-title">"Recording and transcript"</h2>
                         <FileList files=d.files.clone() empty="No recording or transcript yet."/>
-                        <UploadForm
+                        <FileUpload
                             form="files"
                             action=UPLOAD_INTERVIEW_FILE.at(&iid)
                             kinds=vec![FileKind::Recording, FileKind::Transcript]

@@ -1,7 +1,7 @@
 //! Recruitment pages: the list with search, filter and pages; creation; the detail page with
 //! criteria and members; editing.
 
-use crate::api::candidates::recruitment_pipeline;
+use crate::api::candidates::{recruitment_pipeline, MoveApplication};
 use crate::api::interviews::compare_candidates;
 use crate::api::recruitments::Criterion;
 use crate::api::recruitments::{
@@ -14,8 +14,8 @@ use crate::domain::recruitment::RecruitmentStatus;
 use crate::domain::role::Role;
 use crate::domain::upload::FileKind;
 use crate::routes::ADD_CANDIDATE_WITH_CV;
-use crate::ui::components::files::FileField;
-use crate::ui::components::form::{form_problem, named_form_problem, Field, ProblemBanner};
+use crate::ui::components::files::{FileField, SubmitButton, UploadForm};
+use crate::ui::components::form::{form_problem, Field, ProblemBanner};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -262,7 +262,7 @@ pub fn RecruitmentPage() -> impl IntoView {
                         <h2 id="description-title">"Description"</h2>
                         <div class="rich-text" inner_html=r.description_html.clone()></div>
                     </section>
-                    <CandidatesPanel recruitment=rid.clone() can_add=manage && r.status == RecruitmentStatus::Open/>
+                    <CandidatesPanel recruitment=rid.clone() can_add=manage && r.status == RecruitmentStatus::Open can_move=manage/>
                     <ComparisonPanel recruitment=rid.clone() criteria=r.criteria.clone()/>
                     <section class="panel" aria-labelledby="criteria-title">
                         <h2 id="criteria-title">"Evaluation criteria"</h2>
@@ -374,15 +374,23 @@ pub fn EditRecruitmentPage() -> impl IntoView {
 
 /// The pipeline of one recruitment as a board, and the form that adds a candidate to it.
 #[component]
-fn CandidatesPanel(recruitment: String, can_add: bool) -> impl IntoView {
-    let problem = named_form_problem("add-candidate");
+fn CandidatesPanel(recruitment: String, can_add: bool, can_move: bool) -> impl IntoView {
+    let adding = UploadForm::new("add-candidate");
+    let problem = adding.problem;
+    let move_action = ServerAction::<MoveApplication>::new();
+    let move_problem = form_problem(move_action);
     let rid = recruitment.clone();
-    let cards = Resource::new(move || rid.clone(), recruitment_pipeline);
+    let cards = Resource::new(
+        move || (rid.clone(), move_action.version().get()),
+        |(rid, _)| recruitment_pipeline(rid),
+    );
+    let board_of = recruitment.clone();
     view! {
         <section class="panel" aria-labelledby="candidates-title">
             <h2 id="candidates-title">"Candidates"</h2>
+            <ProblemBanner problem=move_problem/>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || { let board_of = board_of.clone(); Suspend::new(async move {
                     match cards.await {
                         Ok(cards) => view! {
                             <div class="board">
@@ -392,8 +400,29 @@ fn CandidatesPanel(recruitment: String, can_add: bool) -> impl IntoView {
                                         <div class="column">
                                             <h3>{format!("{} ({})", stage.label(), in_stage.len())}</h3>
                                             <ul>
-                                                {in_stage.into_iter().map(|c| view! {
-                                                    <li><a href=format!("/app/candidates/{}", c.candidate_id)>{c.name}</a></li>
+                                                {in_stage.into_iter().map(|c| {
+                                                    let movable = can_move && !c.stage.is_decided();
+                                                    let select_id = format!("move-{}", c.application_id);
+                                                    let board = board_of.clone();
+                                                    view! {
+                                                        <li>
+                                                            <a href=format!("/app/candidates/{}", c.candidate_id)>{c.name.clone()}</a>
+                                                            {movable.then(|| view! {
+                                                                <ActionForm action=move_action attr:class="card-move">
+                                                                    <input type="hidden" name="application" value=c.application_id.clone()/>
+                                                                    <input type="hidden" name="candidate" value=c.candidate_id.clone()/>
+                                                                    <input type="hidden" name="return_to" value=board/>
+                                                                    <label class="visually-hidden" for=select_id.clone()>{format!("Move {} to", c.name)}</label>
+                                                                    <select id=select_id name="stage">
+                                                                        {Stage::IN_PROGRESS.into_iter().map(|s| view! {
+                                                                            <option value=s.as_str() selected=s == c.stage>{s.label()}</option>
+                                                                        }).collect_view()}
+                                                                    </select>
+                                                                    <button type="submit" class="button-small">"Move"</button>
+                                                                </ActionForm>
+                                                            })}
+                                                        </li>
+                                                    }
                                                 }).collect_view()}
                                             </ul>
                                         </div>
@@ -403,7 +432,7 @@ fn CandidatesPanel(recruitment: String, can_add: bool) -> impl IntoView {
                         }.into_any(),
                         Err(e) => error_view(e),
                     }
-                })}
+                })}}
             </Suspense>
             {can_add.then_some(view! {
                 <h3 id="add-candidate">"Add a candidate"</h3>
@@ -414,12 +443,13 @@ fn CandidatesPanel(recruitment: String, can_add: bool) -> impl IntoView {
                     enctype="multipart/form-data"
                     class="stack"
                     novalidate=true
+                    on:submit=move |ev| adding.submit(ev)
                 >
                     <Field name="full_name" label="Full name" autocomplete="off" problem/>
                     <Field name="email" label="E-mail address" kind="email" autocomplete="off" problem/>
                     <Field name="phone" label="Phone (optional)" kind="tel" autocomplete="off" required=false problem/>
                     <FileField name="cv" label="CV (optional)" kinds=vec![FileKind::Cv] required=false problem/>
-                    <button type="submit" class="button">"Add candidate"</button>
+                    <SubmitButton label="Add candidate" pending=adding.pending class="button"/>
                 </form>
             })}
         </section>
