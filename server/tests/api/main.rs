@@ -15,3 +15,4 @@ mod recruitments;
 mod security;
 mod tenancy;
 mod visibility;
+mod xss;

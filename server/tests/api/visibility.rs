@@ -1,8 +1,10 @@
-//! The visibility matrix of the recruiting core (R2, R3): every reading and deciding server
-//! function, called as each role of the organisation and as an admin of another, against one table
-//! of expectations. A new function cannot join the core without its row here.
+//! The visibility matrix of the recruiting core (R2, R3): every server function that demands a
+//! core permission, and every file route, called as each role of the organisation and as an admin
+//! of another, against one table of expectations. The test fails when a core function or a file
+//! route has no row, so none can join the core without one.
 
 use crate::helpers::{TestApp, PASSWORD};
+use candor_app::domain::role::{Access, Permission};
 use candor_app::routes::{
     ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, UPLOAD_CANDIDATE_DOCUMENT, UPLOAD_INTERVIEW_FILE,
 };
@@ -22,8 +24,30 @@ enum Seen {
 }
 use Seen::*;
 
+/// The arguments for the caller at an index of CALLERS: the same for all, or fresh per caller
+/// for calls that use something up (a decision, a removal, a new candidate).
+type Args = Box<dyn Fn(usize) -> Vec<(&'static str, String)>>;
+
+fn same(args: &[(&'static str, &str)]) -> Args {
+    let owned: Vec<(&'static str, String)> =
+        args.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    Box::new(move |_| owned.clone())
+}
+
 /// (server function, arguments, record that must appear, expectation per caller in CALLERS order)
-type Row<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, [Seen; 8]);
+type Row<'a> = (&'a str, Args, &'a str, [Seen; 8]);
+
+/// Permissions of the recruiting core: every server function that demands one of them must have
+/// its row in the matrix.
+const CORE: [Permission; 7] = [
+    Permission::ViewRecruitments,
+    Permission::ManageRecruitments,
+    Permission::ViewCandidates,
+    Permission::ManageCandidates,
+    Permission::EvaluateCandidates,
+    Permission::ConductInterviews,
+    Permission::ViewFiles,
+];
 
 const CALLERS: [&str; 8] = [
     "ada@acme.example",    // admin
@@ -122,10 +146,48 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
     )
     .await;
 
+    // What some rows use up, one per caller: a criterion to remove, an application to decide.
+    let ada_id = public_id(&app, "users", "email", "ada@acme.example").await;
+    let mut temp_criteria = Vec::new();
+    let mut decision_apps = Vec::new();
+    let mut decision_cands = Vec::new();
+    for i in 0..CALLERS.len() {
+        let name = format!("Temp {i}");
+        app.call(
+            &rita,
+            "add_criterion",
+            &[("id", &rec), ("name", &name), ("weight", "1")],
+        )
+        .await;
+        temp_criteria.push(public_id(&app, "evaluation_criteria", "name", &name).await);
+        let email = format!("decide-{i}@example.org");
+        app.call(
+            &rita,
+            "add_candidate",
+            &[
+                ("recruitment", &rec),
+                ("full_name", &format!("Decide {i}")),
+                ("email", &email),
+            ],
+        )
+        .await;
+        let c = public_id(&app, "candidates", "email", &email).await;
+        let a: String = sqlx::query_scalar(
+            "SELECT a.public_id FROM applications a JOIN candidates c ON c.id = a.candidate_id
+             WHERE c.public_id = $1",
+        )
+        .bind(&c)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+        decision_cands.push(c);
+        decision_apps.push(a);
+    }
+
     let matrix: Vec<Row> = vec![
         (
             "recruitment",
-            vec![("id", &rec)],
+            same(&[("id", &rec)]),
             &rec,
             [
                 Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
@@ -133,13 +195,13 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
         ),
         (
             "list_recruitments",
-            vec![],
+            same(&[]),
             &rec,
             [Ok, Ok, Ok, Hidden, Forbidden, Forbidden, Forbidden, Hidden],
         ),
         (
             "recruitment_pipeline",
-            vec![("recruitment", &rec)],
+            same(&[("recruitment", &rec)]),
             &cand,
             [
                 Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
@@ -147,7 +209,7 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
         ),
         (
             "candidate",
-            vec![("id", &cand)],
+            same(&[("id", &cand)]),
             &cand,
             [
                 Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
@@ -155,7 +217,7 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
         ),
         (
             "compare_candidates",
-            vec![("recruitment", &rec)],
+            same(&[("recruitment", &rec)]),
             "[",
             [
                 Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
@@ -163,19 +225,19 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
         ),
         (
             "interview",
-            vec![("id", &int)],
+            same(&[("id", &int)]),
             &int,
             [Ok, Ok, Ok, NotFound, Ok, NotFound, Forbidden, NotFound],
         ),
         (
             "my_interviews",
-            vec![],
+            same(&[]),
             &int,
             [Ok, Ok, Ok, Hidden, Ok, Hidden, Forbidden, Hidden],
         ),
         (
             "set_recruitment_status",
-            vec![("id", &rec), ("status", "open")],
+            same(&[("id", &rec), ("status", "open")]),
             "",
             [
                 Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
@@ -183,11 +245,11 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
         ),
         (
             "move_application",
-            vec![
+            same(&[
                 ("application", &application),
                 ("stage", "applied"),
                 ("candidate", &cand),
-            ],
+            ]),
             "",
             [
                 Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
@@ -195,18 +257,158 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
         ),
         (
             "save_score",
-            vec![
+            same(&[
                 ("interview", &int),
                 ("criterion", &crit),
                 ("score", "3"),
                 ("evidence", "x"),
-            ],
+            ]),
             "",
             [
                 Forbidden, Forbidden, Forbidden, NotFound, Ok, NotFound, Forbidden, NotFound,
             ],
         ),
+        (
+            "create_recruitment",
+            same(&[("title", "Another opening")]),
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok,
+            ],
+        ),
+        (
+            "update_recruitment",
+            same(&[("id", &rec), ("title", "Backend")]),
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "add_recruitment_member",
+            same(&[("id", &rec), ("member", &ada_id)]),
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "remove_recruitment_member",
+            same(&[("id", &rec), ("member", &ada_id)]),
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "add_criterion",
+            same(&[("id", &rec), ("name", "Extra"), ("weight", "2")]),
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "remove_criterion",
+            {
+                let (rec, temp) = (rec.clone(), temp_criteria.clone());
+                Box::new(move |i| vec![("id", rec.clone()), ("criterion", temp[i].clone())])
+            },
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "recruitment_staff",
+            same(&[]),
+            &hank_id,
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Hidden,
+            ],
+        ),
+        (
+            "add_candidate",
+            {
+                let rec = rec.clone();
+                Box::new(move |i| {
+                    vec![
+                        ("recruitment", rec.clone()),
+                        ("full_name", format!("Added {i}")),
+                        ("email", format!("added-{i}@example.org")),
+                    ]
+                })
+            },
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "add_application_note",
+            same(&[
+                ("application", &application),
+                ("note", "Strong systems answers"),
+                ("candidate", &cand),
+            ]),
+            "",
+            [
+                Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "schedule_interview",
+            same(&[
+                ("application", &application),
+                ("candidate", &cand),
+                ("starts_at", "2026-12-02T09:00"),
+                ("duration", "30"),
+            ]),
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "assign_interviewer",
+            same(&[("interview", &int), ("interviewer", &ivan_id)]),
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "record_decision",
+            {
+                let (apps, cands) = (decision_apps.clone(), decision_cands.clone());
+                Box::new(move |i| {
+                    vec![
+                        ("application", apps[i].clone()),
+                        ("decision", "rejected".to_owned()),
+                        ("reason", "Another candidate fitted better".to_owned()),
+                        ("candidate", cands[i].clone()),
+                    ]
+                })
+            },
+            "",
+            [
+                Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
     ];
+
+    // No server function of the core without its row.
+    let in_matrix: Vec<String> = matrix.iter().map(|r| format!("/fn/{}", r.0)).collect();
+    let missing: Vec<&str> = candor_app::api::SERVER_FUNCTIONS
+        .iter()
+        .filter(|(_, access)| matches!(access, Access::Requires(p) if CORE.contains(p)))
+        .map(|(path, _)| *path)
+        .filter(|path| !in_matrix.iter().any(|m| m == path))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "server functions without a row: {missing:?}"
+    );
 
     let mut clients = Vec::new();
     for email in CALLERS {
@@ -214,8 +416,10 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
     }
     let mut failures = Vec::new();
     for (name, args, record, expected) in &matrix {
-        for ((email, client), want) in CALLERS.iter().zip(&clients).zip(expected) {
-            let res = app.call(client, name, args).await;
+        for (i, ((email, client), want)) in CALLERS.iter().zip(&clients).zip(expected).enumerate() {
+            let owned = args(i);
+            let args: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = app.call(client, name, &args).await;
             let status = res.status();
             let body = res.text().await.unwrap();
             let seen = match status {
@@ -268,9 +472,10 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
         Upload(String, &'static str, &'static str, Vec<u8>),
         AddWithCv,
     }
-    let file_matrix: Vec<(&str, Call, [Seen; 8])> = vec![
+    let file_matrix: Vec<(&str, &str, Call, [Seen; 8])> = vec![
         (
             "download a CV",
+            DOWNLOAD_DOCUMENT.path,
             Call::Download(cv_href, cv.clone()),
             [
                 Ok, Ok, Ok, NotFound, NotFound, NotFound, Forbidden, NotFound,
@@ -278,11 +483,13 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
         ),
         (
             "download a transcript",
+            DOWNLOAD_DOCUMENT.path,
             Call::Download(transcript_href, transcript.clone()),
             [Ok, Ok, Ok, NotFound, Ok, NotFound, Forbidden, NotFound],
         ),
         (
             "upload a candidate's document",
+            UPLOAD_CANDIDATE_DOCUMENT.path,
             Call::Upload(
                 UPLOAD_CANDIDATE_DOCUMENT.at(&cand),
                 "document",
@@ -295,6 +502,7 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
         ),
         (
             "attach an interview's transcript",
+            UPLOAD_INTERVIEW_FILE.path,
             Call::Upload(
                 UPLOAD_INTERVIEW_FILE.at(&int),
                 "transcript",
@@ -305,13 +513,23 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
         ),
         (
             "add a candidate with a CV",
+            ADD_CANDIDATE_WITH_CV.path,
             Call::AddWithCv,
             [
                 Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
             ],
         ),
     ];
-    for (what, call, expected) in &file_matrix {
+    // No file route without its row.
+    for route in candor_app::routes::FILE_ROUTES {
+        assert!(
+            file_matrix.iter().any(|row| row.1 == route.path),
+            "file route without a row: {} {}",
+            route.method,
+            route.path
+        );
+    }
+    for (what, _, call, expected) in &file_matrix {
         for (i, ((email, client), want)) in CALLERS.iter().zip(&clients).zip(expected).enumerate() {
             let (status, matches) = match call {
                 Call::Download(href, bytes) => {
