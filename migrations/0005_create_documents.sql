@@ -58,3 +58,9 @@ CREATE POLICY org_storage_tenant ON org_storage
 GRANT SELECT, INSERT ON candidate_keys TO candor_app;
 GRANT SELECT, INSERT, DELETE ON documents TO candor_app;
 GRANT SELECT, INSERT, UPDATE ON org_storage TO candor_app;
+
+-- The candidate's timeline also tells of interviews scheduled and of their files.
+ALTER TABLE application_events DROP CONSTRAINT application_events_kind_check;
+ALTER TABLE application_events ADD CONSTRAINT application_events_kind_check CHECK (kind IN (
+    'applied', 'stage_changed', 'decision', 'note_added',
+    'interview_scheduled', 'recording_attached', 'transcript_attached'));

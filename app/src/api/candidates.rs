@@ -46,8 +46,11 @@ pub struct NoteView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEntry {
+    /// Empty for what concerns the candidate rather than one application (their documents).
     pub application_id: String,
     pub kind: String,
+    /// A file's name, for document entries.
+    pub detail: Option<String>,
     pub stage: Option<Stage>,
     pub actor: Option<String>,
     pub at: String,
@@ -179,17 +182,38 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
                         at: stamp(n.created_at),
                     })
                     .collect(),
-                timeline: v
-                    .events
-                    .iter()
-                    .map(|e| TimelineEntry {
-                        application_id: public_of(e.application_id),
-                        kind: e.kind.clone(),
-                        stage: e.stage.as_deref().and_then(Stage::parse),
-                        actor: e.actor_name.clone(),
-                        at: stamp(e.occurred_at),
-                    })
-                    .collect(),
+                timeline: {
+                    let events = v.events.iter().map(|e| {
+                        (
+                            e.occurred_at,
+                            TimelineEntry {
+                                application_id: public_of(e.application_id),
+                                kind: e.kind.clone(),
+                                detail: None,
+                                stage: e.stage.as_deref().and_then(Stage::parse),
+                                actor: e.actor_name.clone(),
+                                at: stamp(e.occurred_at),
+                            },
+                        )
+                    });
+                    let documents = v.documents.iter().map(|d| {
+                        (
+                            d.created_at,
+                            TimelineEntry {
+                                application_id: String::new(),
+                                kind: format!("{}_added", d.kind),
+                                detail: Some(d.file_name.clone()),
+                                stage: None,
+                                actor: Some(d.uploaded_by.clone()),
+                                at: stamp(d.created_at),
+                            },
+                        )
+                    });
+                    let mut all: Vec<_> = events.chain(documents).collect();
+                    // Newest first; the sort is stable, so same-time events keep their order.
+                    all.sort_by(|a, b| b.0.cmp(&a.0));
+                    all.into_iter().map(|(_, entry)| entry).collect()
+                },
                 applications: v
                     .applications
                     .iter()

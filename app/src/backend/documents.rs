@@ -256,6 +256,20 @@ pub async fn attach_to_interview(
         checked,
     )
     .await?;
+    let event = match kind {
+        FileKind::Recording => "recording_attached",
+        _ => "transcript_attached",
+    };
+    db::candidates::append_event(
+        &mut tx,
+        caller.org_id,
+        interview.application_id,
+        event,
+        None,
+        caller.user_id,
+        ctx.state.clock.now(),
+    )
+    .await?;
     let action = if replaced.is_some() {
         AuditAction::DocumentReplaced
     } else {

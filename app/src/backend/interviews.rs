@@ -69,6 +69,16 @@ pub async fn schedule(
         },
     )
     .await?;
+    db::candidates::append_event(
+        &mut tx,
+        caller.org_id,
+        app.id,
+        "interview_scheduled",
+        None,
+        caller.user_id,
+        ctx.state.clock.now(),
+    )
+    .await?;
     record(
         ctx,
         &mut tx,

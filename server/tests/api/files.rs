@@ -164,6 +164,8 @@ async fn a_cv_added_with_its_candidate_is_sealed_and_handed_out_only_as_an_attac
     assert_eq!(doc["file_name"], "Grace CV.pdf");
     let href = doc["href"].as_str().unwrap().to_owned();
     assert!(href.starts_with("/app/documents/doc_"), "{href}");
+    assert_eq!(c["timeline"][0]["kind"], "cv_added");
+    assert_eq!(c["timeline"][0]["detail"], "Grace CV.pdf");
 
     // At rest: one file under a generated name, none of the plaintext in it.
     let stored = app.stored_files();
@@ -519,6 +521,25 @@ async fn an_assigned_interviewer_attaches_and_replaces_the_transcript_and_record
         .unwrap();
     assert_eq!(res.headers()["content-type"], "text/vtt; charset=utf-8");
     assert_eq!(res.bytes().await.unwrap().to_vec(), second);
+
+    // The candidate's timeline tells what happened, newest first.
+    let c = candidate_json(&app, &o.rita, &grace).await;
+    let kinds: Vec<&str> = c["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "recording_attached",
+            "transcript_attached",
+            "transcript_attached",
+            "interview_scheduled",
+            "applied"
+        ]
+    );
 
     // Not assigned: the interview and its files do not exist for Iris.
     let res = app

@@ -60,6 +60,7 @@ pub struct InterviewRow {
     pub scheduled_at: OffsetDateTime,
     pub duration_minutes: i32,
     pub location: String,
+    pub application_id: Uuid,
     pub application_public_id: String,
     pub candidate_id: Uuid,
     pub candidate_public_id: String,
@@ -81,7 +82,7 @@ pub async fn visible(
     sqlx::query_as!(
         InterviewRow,
         r#"SELECT i.id, i.public_id, i.scheduled_at, i.duration_minutes, i.location,
-                  a.public_id AS application_public_id, c.id AS candidate_id,
+                  a.id AS application_id, a.public_id AS application_public_id, c.id AS candidate_id,
                   c.public_id AS candidate_public_id,
                   c.full_name AS candidate_name, r.id AS recruitment_id,
                   r.public_id AS recruitment_public_id, r.title AS recruitment_title

@@ -88,6 +88,11 @@ pub fn CandidatePage() -> impl IntoView {
                         ("stage_changed", Some(s)) => format!("Moved to {}", s.label()),
                         ("decision", Some(s)) => format!("Decision recorded: {}", s.label()),
                         ("note_added", _) => "Note added".to_owned(),
+                        ("interview_scheduled", _) => "Interview scheduled".to_owned(),
+                        ("recording_attached", _) => "Interview recording attached".to_owned(),
+                        ("transcript_attached", _) => "Interview transcript attached".to_owned(),
+                        ("cv_added", _) => format!("CV added: {}", e.detail.clone().unwrap_or_default()),
+                        ("document_added", _) => format!("Document added: {}", e.detail.clone().unwrap_or_default()),
                         (other, _) => other.to_owned(),
                     };
                     let title = c.applications.iter()
@@ -97,7 +102,8 @@ pub fn CandidatePage() -> impl IntoView {
                     view! {
                         <li>
                             <span class="when">{e.at.clone()}</span>
-                            " — " {what} " · " {title}
+                            " — " {what}
+                            {(!title.is_empty()).then(|| format!(" · {title}"))}
                             {e.actor.clone().map(|a| view! { " · by " {a} })}
                         </li>
                     }
