@@ -113,8 +113,15 @@ pub const DOWNLOAD_DOCUMENT: FileRoute = FileRoute {
     access: Access::Requires(Permission::ViewFiles),
 };
 
+pub const EXPORT_CANDIDATES: FileRoute = FileRoute {
+    method: "GET",
+    path: "/app/recruitments/{id}/candidates.csv",
+    access: Access::Requires(Permission::ViewCandidates),
+};
+
 pub const FILE_ROUTES: &[FileRoute] = &[
     ADD_CANDIDATE_WITH_CV,
+    EXPORT_CANDIDATES,
     UPLOAD_CANDIDATE_DOCUMENT,
     UPLOAD_INTERVIEW_FILE,
     DOWNLOAD_DOCUMENT,

@@ -9,7 +9,7 @@ use axum::{
     Extension, Json,
 };
 use candor_app::backend::{
-    candidates::CandidateForm,
+    candidates::{self, CandidateForm},
     documents::{self, Upload},
     guard::{authorize, error_location, Caller, Ctx, AUTHZ_HEADER},
     request::RequestMeta,
@@ -18,8 +18,8 @@ use candor_app::backend::{
 use candor_app::domain::upload::FileKind;
 use candor_app::error::AppError;
 use candor_app::routes::{
-    FileRoute, ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, UPLOAD_CANDIDATE_DOCUMENT,
-    UPLOAD_INTERVIEW_FILE,
+    FileRoute, ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, EXPORT_CANDIDATES,
+    UPLOAD_CANDIDATE_DOCUMENT, UPLOAD_INTERVIEW_FILE,
 };
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
@@ -310,25 +310,55 @@ pub async fn download_document(
     }
     .await;
     let response = match result {
-        Ok(file) => (
-            [
-                (header::CONTENT_TYPE, file.content_type.to_owned()),
-                (header::CONTENT_DISPOSITION, attachment(&file.file_name)),
-                // The file is never a page of ours: no script, no plugin, no same-origin rights.
-                (
-                    header::CONTENT_SECURITY_POLICY,
-                    "default-src 'none'; sandbox".to_owned(),
-                ),
-            ],
-            file.bytes,
-        )
-            .into_response(),
+        Ok(file) => attachment_response(file.content_type, &file.file_name, file.bytes),
         Err(AppError::Unauthenticated) if !request.wants_json => {
             Redirect::to("/login").into_response()
         }
         Err(err) => request.error_response(err),
     };
     request.with_decision(route, response)
+}
+
+pub async fn export_candidates(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Extension(meta): Extension<RequestMeta>,
+    Path(recruitment): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let route = &EXPORT_CANDIDATES;
+    let request = Request::new(state, session, meta, &headers);
+    let result = async {
+        let (ctx, caller) = request.ctx(route).await?;
+        candidates::export(&ctx, &caller, &recruitment).await
+    }
+    .await;
+    let response = match result {
+        Ok(export) => {
+            attachment_response("text/csv; charset=utf-8", &export.file_name, export.bytes)
+        }
+        Err(AppError::Unauthenticated) if !request.wants_json => {
+            Redirect::to("/login").into_response()
+        }
+        Err(err) => request.error_response(err),
+    };
+    request.with_decision(route, response)
+}
+
+/// A file handed out: never a page of ours, so no script, no plugin, no same-origin rights.
+fn attachment_response(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, attachment(file_name)),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// A path segment we put in a redirect: an id as typed, or nothing when it is not id-shaped.

@@ -603,3 +603,55 @@ async fn the_demo_organisation_is_seeded_once_with_a_realistic_pipeline(
         .unwrap();
     assert_eq!(page["total"], 1, "the hiring manager owns one of the three");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_recruitment_exports_its_candidates_as_safe_csv_and_each_export_is_audited(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    team(&app).await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let rec = recruitment(&app, &rita, "Backend", None).await;
+    let grace = added(&app, &rita, &rec, "Grace Hopper", "grace@example.org").await;
+    let formula = added(
+        &app,
+        &rita,
+        &rec,
+        "=HYPERLINK(\"https://evil.example\")",
+        "alan@example.org",
+    )
+    .await;
+    let res = rita
+        .get(app.url(&candor_app::routes::EXPORT_CANDIDATES.at(&rec)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment;"));
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("candidate_id,name,email"));
+    assert!(lines[1].starts_with(&format!("{grace},Grace Hopper,grace@example.org")));
+    // A cell a spreadsheet would run as a formula is defused.
+    assert!(
+        lines[2].contains("\"'=HYPERLINK(\"\"https://evil.example\"\")\""),
+        "{}",
+        lines[2]
+    );
+    for candidate in [&grace, &formula] {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM audit_events WHERE action = 'candidate.exported' AND target = $1",
+        )
+        .bind(candidate)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+        assert_eq!(n, 1, "{candidate}");
+    }
+}

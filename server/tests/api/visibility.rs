@@ -6,7 +6,8 @@
 use crate::helpers::{TestApp, PASSWORD};
 use candor_app::domain::role::{Access, Permission};
 use candor_app::routes::{
-    ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, UPLOAD_CANDIDATE_DOCUMENT, UPLOAD_INTERVIEW_FILE,
+    ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, EXPORT_CANDIDATES, UPLOAD_CANDIDATE_DOCUMENT,
+    UPLOAD_INTERVIEW_FILE,
 };
 use reqwest::StatusCode;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -469,6 +470,8 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
     let (cv_href, transcript_href) = (href("cv").await, href("transcript").await);
     enum Call {
         Download(String, Vec<u8>),
+        /// A download whose content must name a record.
+        Export(String, String),
         Upload(String, &'static str, &'static str, Vec<u8>),
         AddWithCv,
     }
@@ -512,6 +515,14 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
             [Ok, Ok, Ok, NotFound, Ok, NotFound, Forbidden, NotFound],
         ),
         (
+            "export a recruitment's candidates",
+            EXPORT_CANDIDATES.path,
+            Call::Export(EXPORT_CANDIDATES.at(&rec), cand.clone()),
+            [
+                Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
             "add a candidate with a CV",
             ADD_CANDIDATE_WITH_CV.path,
             Call::AddWithCv,
@@ -544,6 +555,16 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
                         status,
                         res.bytes().await.unwrap().as_ref() == bytes.as_slice(),
                     )
+                }
+                Call::Export(href, record) => {
+                    let res = client
+                        .get(app.url(href))
+                        .header("accept", "application/json")
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = res.status();
+                    (status, res.text().await.unwrap().contains(record.as_str()))
                 }
                 Call::Upload(path, kind, name, bytes) => {
                     let res = app

@@ -106,6 +106,42 @@ pub async fn pipeline(
     .await
 }
 
+pub struct ExportRow {
+    pub candidate_public_id: String,
+    pub full_name: String,
+    pub email: String,
+    pub phone: String,
+    pub stage: String,
+    pub applied_at: OffsetDateTime,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<OffsetDateTime>,
+    pub decision_reason: Option<String>,
+}
+
+/// Everything a recruitment's export holds, one row per application, oldest first.
+pub async fn export_rows(
+    tx: &mut Tx,
+    org_id: Uuid,
+    recruitment_id: Uuid,
+) -> Result<Vec<ExportRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ExportRow,
+        r#"SELECT c.public_id AS candidate_public_id, c.full_name, c.email, c.phone, a.stage,
+                  a.created_at AS applied_at, u.display_name AS "decided_by?", a.decided_at,
+                  a.decision_reason
+           FROM applications a
+           JOIN candidates c ON c.id = a.candidate_id
+           LEFT JOIN users u ON u.id = a.decided_by
+           WHERE a.org_id = $1 AND a.recruitment_id = $2
+           ORDER BY a.created_at, a.public_id
+           LIMIT 10000"#,
+        org_id,
+        recruitment_id
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
 pub struct CandidateRow {
     pub id: Uuid,
     pub public_id: String,

@@ -13,7 +13,7 @@ use crate::domain::pipeline::Stage;
 use crate::domain::recruitment::RecruitmentStatus;
 use crate::domain::role::Role;
 use crate::domain::upload::FileKind;
-use crate::routes::ADD_CANDIDATE_WITH_CV;
+use crate::routes::{ADD_CANDIDATE_WITH_CV, EXPORT_CANDIDATES};
 use crate::ui::components::files::{FileField, SubmitButton, UploadForm};
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
 use leptos::form::ActionForm;
@@ -388,6 +388,7 @@ fn CandidatesPanel(recruitment: String, can_add: bool, can_move: bool) -> impl I
     view! {
         <section class="panel" aria-labelledby="candidates-title">
             <h2 id="candidates-title">"Candidates"</h2>
+            <p><a href=EXPORT_CANDIDATES.at(&recruitment) download="">"Export candidates (CSV)"</a></p>
             <ProblemBanner problem=move_problem/>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || { let board_of = board_of.clone(); Suspend::new(async move {
