@@ -211,7 +211,7 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
                     });
                     let mut all: Vec<_> = events.chain(documents).collect();
                     // Newest first; the sort is stable, so same-time events keep their order.
-                    all.sort_by(|a, b| b.0.cmp(&a.0));
+                    all.sort_by_key(|entry| std::cmp::Reverse(entry.0));
                     all.into_iter().map(|(_, entry)| entry).collect()
                 },
                 applications: v
