@@ -1,7 +1,7 @@
 // Issue 3's journey with the demo organisation's people, each in their own browser: a recruiter
-// adds a candidate and schedules an interview, the interviewer (signed in separately) fills the
-// scorecard, the recruiter records the decision; the interviewer and the hiring manager see only
-// what R2 allows.
+// creates a recruitment, adds a candidate with a CV and schedules an interview, the interviewer
+// (signed in separately) attaches the transcript and fills the scorecard, the recruiter records
+// the decision; the interviewer and the hiring manager see only what R2 allows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, launch, openPage, cspViolations, uniqueEmail } from './helpers.mjs';
@@ -34,8 +34,20 @@ test('recruiter, interviewer and hiring manager work one candidate through an in
   const r = recruiter.page;
   const email = uniqueEmail('lin');
 
+  // A new recruitment, owned by the demo hiring manager, with one criterion.
   await r.click('nav >> text=Recruitments');
-  await r.click('text=Senior backend engineer');
+  await r.click('text=New recruitment');
+  await r.waitForURL(`${BASE}/app/recruitments/new`);
+  await r.waitForSelector('body[data-hydrated="true"]');
+  await r.fill('#title', 'Site reliability engineer');
+  await r.selectOption('#owner', { label: 'Demo Hiring manager (Hiring manager)' });
+  await r.click('text=Create recruitment');
+  await r.waitForURL(/\/app\/recruitments\/rec_[0-9a-z]{26}$/);
+  await r.waitForSelector('body[data-hydrated="true"]');
+  await r.fill('#name', 'Incident handling');
+  await r.selectOption('#weight', '5');
+  await r.click('text=Add criterion');
+  await r.waitForSelector('td:has-text("Incident handling")');
   await r.waitForSelector('.board');
   await r.waitForSelector('body[data-hydrated="true"]');
   const recruitmentUrl = r.url();
@@ -117,7 +129,7 @@ test('recruiter, interviewer and hiring manager work one candidate through an in
   const manager = await signIn('hiring manager');
   const h = manager.page;
   await h.click('nav >> text=Recruitments');
-  await h.waitForSelector('td >> text=Senior backend engineer');
+  await h.waitForSelector('td >> text=Site reliability engineer');
   assert.doesNotMatch(await h.textContent('main'), /Product designer|Data protection officer/);
   await h.goto(candidateUrl);
   await h.waitForSelector('text=Scored highest on technical depth');
