@@ -4,6 +4,7 @@ use crate::ui::components::layout::StaffLayout;
 use crate::ui::pages::{
     account::AccountPage,
     candidate::CandidatePage,
+    consent::{ConsentPage, ConsentSavedPage},
     dashboard::DashboardPage,
     dpa::DpaPage,
     home::HomePage,
@@ -23,9 +24,15 @@ use leptos_router::{
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // Candidate pages (`/c/…`) speak the candidate's language and set it themselves.
+    #[cfg(feature = "ssr")]
+    let candidate_page =
+        use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/c/"));
+    #[cfg(not(feature = "ssr"))]
+    let candidate_page = false;
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=(!candidate_page).then_some("en")>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -62,6 +69,8 @@ pub fn App() -> impl IntoView {
                 />
                 <Route path=path!("/reset") view=ResetPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset/:token") view=ResetWithTokenPage ssr=SsrMode::Async/>
+                <Route path=path!("/c/consent/:token") view=ConsentPage ssr=SsrMode::Async/>
+                <Route path=path!("/c/saved") view=ConsentSavedPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/app") view=StaffLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage/>
                     <Route path=path!("account") view=AccountPage/>

@@ -43,6 +43,9 @@ pub enum AppError {
         "Your organisation's file storage is full. Remove files or ask an admin for more space."
     )]
     StorageQuotaExceeded,
+    /// F7: recording, transcription and evaluation wait for the candidate's consent.
+    #[error("The candidate has not given consent to {purpose} for this application.")]
+    ConsentRequired { purpose: String },
     #[error("The service is temporarily unavailable. Please try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side. Reference: {request_id}.")]
@@ -62,7 +65,7 @@ impl AppError {
             AppError::Invalid { .. } => 422,
             AppError::BadRequest { .. } => 400,
             AppError::RateLimited { .. } => 429,
-            AppError::StorageQuotaExceeded => 409,
+            AppError::StorageQuotaExceeded | AppError::ConsentRequired { .. } => 409,
             AppError::Unavailable => 503,
             AppError::Internal { .. } => 500,
         }
@@ -82,6 +85,7 @@ impl AppError {
             AppError::RateLimited { .. } => "rate_limited",
             AppError::DpaAcceptanceRequired => "dpa_acceptance_required",
             AppError::StorageQuotaExceeded => "storage_quota_exceeded",
+            AppError::ConsentRequired { .. } => "consent_required",
             AppError::Unavailable => "unavailable",
             AppError::Internal { .. } => "internal",
         }
@@ -145,6 +149,9 @@ impl AppError {
             },
             "dpa_acceptance_required" => AppError::DpaAcceptanceRequired,
             "storage_quota_exceeded" => AppError::StorageQuotaExceeded,
+            "consent_required" => AppError::ConsentRequired {
+                purpose: "this use".into(),
+            },
             "unavailable" => AppError::Unavailable,
             "internal" => AppError::Internal {
                 request_id: "see server logs".into(),

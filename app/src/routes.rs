@@ -43,6 +43,14 @@ pub const PAGES: &[Page] = &[
         access: Access::Public,
     },
     Page {
+        path: "/c/consent/{token}",
+        access: Access::Public,
+    },
+    Page {
+        path: "/c/saved",
+        access: Access::Public,
+    },
+    Page {
         path: "/app",
         access: Access::Requires(Permission::ViewDashboard),
     },

@@ -4,7 +4,7 @@
 // the decision; the interviewer and the hiring manager see only what R2 allows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, openPage, cspViolations, uniqueEmail } from './helpers.mjs';
+import { BASE, launch, openPage, cspViolations, uniqueEmail, waitForMail, linkIn } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -64,6 +64,29 @@ test('recruiter, interviewer and hiring manager work one candidate through an in
   await r.waitForURL(/\/app\/candidates\/cand_/);
   const candidateUrl = r.url();
   await r.waitForSelector('#documents >> text=lin-cv.pdf');
+  assert.match(await r.textContent('.consent-panel'), /Evaluation: Awaiting answer/);
+
+  // The candidate answers from the e-mail's link, on a phone without JavaScript, in Dutch first.
+  const request = await waitForMail(email, /consent/i);
+  const candidate = await openPage(browser, {
+    javaScriptEnabled: false,
+    extraHTTPHeaders: { 'Accept-Language': 'nl-NL,nl;q=0.9,en;q=0.5' },
+    viewport: { width: 390, height: 844 },
+  });
+  const c = candidate.page;
+  await c.goto(`${BASE}${linkIn(request, '/c/consent/')}`);
+  assert.equal(await c.getAttribute('html', 'lang'), 'nl');
+  assert.match(await c.textContent('h1'), /Northwind Talent/);
+  await c.click('.lang-switch >> text=English');
+  await c.waitForSelector('html[lang="en"]');
+  for (const purpose of ['evaluation', 'recording', 'transcription', 'ai_support']) {
+    await c.check(`input[name=${purpose}][value=yes]`);
+  }
+  await c.click('button:has-text("Save my choices")');
+  await c.waitForSelector('text=Your choices are saved');
+  assert.equal(await c.getAttribute('html', 'lang'), 'en');
+  await r.reload();
+  await r.waitForSelector('.consent-panel >> text=Evaluation: Given');
 
   // Moved on from the board.
   await r.goto(recruitmentUrl);
@@ -142,6 +165,7 @@ test('recruiter, interviewer and hiring manager work one candidate through an in
   await h.goto(interviewUrl);
   await h.waitForSelector('text=Designed a sharded queue');
 
+  assert.deepEqual(candidate.problems, []);
   for (const s of [recruiter, interviewer, manager]) {
     assert.deepEqual(await cspViolations(s.page), []);
     assert.deepEqual(s.problems, []);

@@ -3,12 +3,14 @@
 
 use candor_app::backend::{
     auth::{password, tokens::random_16},
+    consent,
     db::{self, orgs::NewOrg, users::NewUser},
     documents,
     guard::CURRENT_DPA_VERSION,
     state::AppState,
 };
 use candor_app::domain::{
+    consent::Purpose,
     ids::{IdKind, PublicId},
     role::Role,
     upload::FileKind,
@@ -56,6 +58,16 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<DemoUser>> {
         },
     )
     .await?;
+    for (position, (name, service, country)) in [
+        ("Hetzner Online GmbH", "hosting and backups", "Germany"),
+        ("Postmark", "transactional e-mail delivery", "United States"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let position = i32::try_from(position).unwrap_or(0);
+        db::consent::add_sub_processor(&mut tx, org_id, name, service, country, position).await?;
+    }
     let now = state.clock.now();
     let mut ids = Vec::new();
     for user in &users {
@@ -362,6 +374,14 @@ async fn seed_recruiting(
                     now,
                 )
                 .await?;
+            }
+            // Candidates past the first stage have answered the consent request; one in ten
+            // refused recording, so the gate shows in the demo too.
+            if stage != Stage::Applied {
+                let choices = Purpose::ALL.map(|p| (p, !(p == Purpose::Recording && i % 10 == 3)));
+                consent::seed_choices(tx, org_id, application_id, &choices, now)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("demo consent: {e}"))?;
             }
             if matches!(stage, Stage::Applied | Stage::Screening) {
                 continue;

@@ -101,7 +101,7 @@ pub async fn token_status(token: String, kind: LinkKind) -> Result<bool, AppErro
             LinkKind::EmailVerification => TokenPurpose::EmailVerification,
             LinkKind::PasswordReset => TokenPurpose::PasswordReset,
         };
-        accounts::token_is_usable(&ctx.state, &ctx.meta, &token, purpose).await
+        crate::backend::links::token_is_usable(&ctx.state, &ctx.meta, &token, purpose).await
     })
     .await
 }

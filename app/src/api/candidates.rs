@@ -1,6 +1,7 @@
 //! Candidates and applications (F6): adding, the pipeline board, the candidate page, stage moves,
 //! hiring decisions and notes.
 
+use crate::domain::consent::{ConsentStatus, Purpose};
 use crate::domain::pipeline::Stage;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -22,11 +23,14 @@ pub struct PipelineCard {
     pub candidate_id: String,
     pub name: String,
     pub stage: Stage,
+    pub consent: Vec<(Purpose, ConsentStatus)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApplicationView {
     pub id: String,
+    /// The candidate's consent for this application, per purpose (F7).
+    pub consent: Vec<(Purpose, ConsentStatus)>,
     pub recruitment_id: String,
     pub recruitment_title: String,
     pub stage: Stage,
@@ -124,12 +128,13 @@ pub async fn recruitment_pipeline(recruitment: String) -> Result<Vec<PipelineCar
         None,
         |ctx| async move {
             let caller = ctx.caller()?.clone();
-            let cards = candidates::pipeline(&ctx, &caller, &recruitment).await?;
+            let (cards, mut consents) = candidates::pipeline(&ctx, &caller, &recruitment).await?;
             Ok(cards
                 .into_iter()
                 .filter_map(|c| {
                     Some(PipelineCard {
                         stage: Stage::parse(&c.stage)?,
+                        consent: consents.remove(&c.application_id).unwrap_or_default(),
                         application_id: c.application_public_id,
                         candidate_id: c.candidate_public_id,
                         name: c.full_name,
@@ -220,6 +225,7 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
                     .filter_map(|a| {
                         Some(ApplicationView {
                             stage: Stage::parse(&a.stage)?,
+                            consent: v.consents.get(&a.id).cloned().unwrap_or_default(),
                             id: a.public_id.clone(),
                             recruitment_id: a.recruitment_public_id.clone(),
                             recruitment_title: a.recruitment_title.clone(),

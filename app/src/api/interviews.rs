@@ -39,6 +39,11 @@ pub struct InterviewDetail {
     pub scores: Vec<ScoreView>,
     /// The recording and the transcript, when attached.
     pub files: Vec<crate::api::documents::DocumentSummary>,
+    /// The candidate's consent for this application, per purpose (F7).
+    pub consent: Vec<(
+        crate::domain::consent::Purpose,
+        crate::domain::consent::ConsentStatus,
+    )>,
     pub caller_assigned: bool,
     pub can_manage: bool,
 }
@@ -169,6 +174,7 @@ pub async fn interview(id: String) -> Result<InterviewDetail, AppError> {
                     .iter()
                     .filter_map(crate::api::documents::summary)
                     .collect(),
+                consent: v.consent,
                 caller_assigned: v.caller_assigned,
                 can_manage: v.can_manage,
             })

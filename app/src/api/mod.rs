@@ -4,6 +4,7 @@
 pub mod account;
 pub mod auth;
 pub mod candidates;
+pub mod consent;
 pub mod documents;
 pub mod interviews;
 pub mod organisation;
@@ -22,6 +23,13 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         ("/fn/reset_password", Access::Public),
         ("/fn/token_status", Access::Public),
         ("/fn/current_user", Access::SignedIn),
+        ("/fn/consent_page", Access::Public),
+        ("/fn/give_consent", Access::Public),
+        ("/fn/withdraw_consent", Access::Public),
+        (
+            "/fn/resend_consent",
+            Access::Requires(Permission::ManageCandidates),
+        ),
         (
             "/fn/change_password",
             Access::Requires(Permission::ManageOwnAccount),

@@ -6,6 +6,7 @@ use super::auth::{password, session::SessionUser, session::SESSION_KEY, tokens};
 use super::db::{self, orgs::NewOrg, users::NewUser};
 use super::errors::is_unique_violation;
 use super::guard::{Caller, Ctx, CURRENT_DPA_VERSION};
+use super::links::consume_token;
 use super::mail::messages::{self, AccountExists, PasswordChanged, PasswordReset, VerifyEmail};
 use super::rate_limit;
 use super::request::RequestMeta;
@@ -15,7 +16,7 @@ use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::{IdKind, PublicId};
 use crate::domain::rate_limit as limits;
 use crate::domain::role::Role;
-use crate::domain::token::{looks_like_token, TokenPurpose};
+use crate::domain::token::TokenPurpose;
 use crate::error::{AppError, FieldError};
 use uuid::Uuid;
 
@@ -282,64 +283,6 @@ async fn send_verification(
     )
     .await?;
     Ok(())
-}
-
-/// Checks a token without consuming it: the GET that only shows a page (S11: mail scanners
-/// prefetch links, so only the POST acts).
-pub async fn token_is_usable(
-    state: &AppState,
-    meta: &RequestMeta,
-    raw: &str,
-    purpose: TokenPurpose,
-) -> Result<bool, AppError> {
-    rate_limit::check(
-        state,
-        limits::TOKEN_PAGE_PER_ADDRESS,
-        &meta.client_addr.to_string(),
-    )
-    .await?;
-    if !looks_like_token(raw) {
-        return Ok(false);
-    }
-    let hash = tokens::hash_token(raw);
-    let mut probe = state.db.begin_unscoped().await?;
-    let org = db::tokens::locate(&mut probe, &hash).await?;
-    probe.commit().await?;
-    let Some(org_id) = org else { return Ok(false) };
-    let mut tx = state.db.begin_for_org(org_id).await?;
-    let usable =
-        db::tokens::is_usable(&mut tx, org_id, &hash, purpose.as_str(), state.clock.now()).await?;
-    tx.commit().await?;
-    Ok(usable)
-}
-
-/// Consumes a token of `purpose` and returns its organisation and subject, in a transaction
-/// scoped to that organisation. A used, expired, unknown or other-purpose token is refused alike.
-async fn consume_token(
-    state: &AppState,
-    meta: &RequestMeta,
-    raw: &str,
-    purpose: TokenPurpose,
-) -> Result<(db::Tx, Uuid, Uuid), AppError> {
-    rate_limit::check(
-        state,
-        limits::TOKEN_PAGE_PER_ADDRESS,
-        &meta.client_addr.to_string(),
-    )
-    .await?;
-    if !looks_like_token(raw) {
-        return Err(AppError::InvalidToken);
-    }
-    let hash = tokens::hash_token(raw);
-    let mut probe = state.db.begin_unscoped().await?;
-    let org = db::tokens::locate(&mut probe, &hash).await?;
-    probe.commit().await?;
-    let org_id = org.ok_or(AppError::InvalidToken)?;
-    let mut tx = state.db.begin_for_org(org_id).await?;
-    let subject =
-        db::tokens::consume(&mut tx, org_id, &hash, purpose.as_str(), state.clock.now()).await?;
-    let subject = subject.ok_or(AppError::InvalidToken)?;
-    Ok((tx, org_id, subject))
 }
 
 pub async fn verify_email(ctx: &Ctx, raw_token: &str) -> Result<(), AppError> {

@@ -10,12 +10,14 @@ use super::guard::{Caller, Ctx};
 use super::html;
 use super::recruitments::{load_visible, viewer};
 use crate::domain::audit::AuditAction;
+use crate::domain::consent::{ConsentStatus, Purpose};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::{IdKind, PublicId};
 use crate::domain::pipeline::{check_decision, check_move, Decision, Stage};
 use crate::domain::recruitment::{multi_line, single_line};
 use crate::domain::role::Permission;
 use crate::error::{AppError, FieldError};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 pub struct CandidateForm {
@@ -144,20 +146,33 @@ pub(super) async fn add_in(
         &candidate_public,
     )
     .await?;
+    super::consent::request_in(
+        &ctx.state,
+        tx,
+        caller.org_id,
+        application_id,
+        &caller.user_public_id,
+    )
+    .await?;
     Ok((candidate_id, candidate_public))
 }
+
+/// Each application's consent per purpose (F7), as staff see it wherever the candidate appears.
+pub type Consents = HashMap<Uuid, Vec<(Purpose, ConsentStatus)>>;
 
 pub async fn pipeline(
     ctx: &Ctx,
     caller: &Caller,
     recruitment_public_id: &str,
-) -> Result<Vec<store::CardRow>, AppError> {
+) -> Result<(Vec<store::CardRow>, Consents), AppError> {
     caller.require(Permission::ViewCandidates)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     let recruitment = load_visible(&mut tx, caller, recruitment_public_id).await?;
     let cards = store::pipeline(&mut tx, caller.org_id, recruitment.id).await?;
+    let ids: Vec<Uuid> = cards.iter().map(|c| c.application_id).collect();
+    let consents = super::consent::statuses(&mut tx, caller.org_id, &ids).await?;
     tx.commit().await?;
-    Ok(cards)
+    Ok((cards, consents))
 }
 
 pub struct CandidateView {
@@ -166,6 +181,7 @@ pub struct CandidateView {
     pub notes: Vec<store::NoteRow>,
     pub events: Vec<store::EventRow>,
     pub documents: Vec<super::db::documents::DocumentRow>,
+    pub consents: Consents,
     pub can_manage: bool,
     pub can_evaluate: bool,
 }
@@ -188,6 +204,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
     let events = store::events(&mut tx, caller.org_id, &ids).await?;
     let documents =
         super::db::documents::find(&mut tx, caller.org_id, None, Some(candidate.id), None).await?;
+    let consents = super::consent::statuses(&mut tx, caller.org_id, &ids).await?;
     record(
         ctx,
         &mut tx,
@@ -203,6 +220,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
         notes,
         events,
         documents,
+        consents,
         can_manage: caller.require(Permission::ManageCandidates).is_ok(),
         can_evaluate: caller.require(Permission::EvaluateCandidates).is_ok(),
     })

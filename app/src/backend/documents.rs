@@ -12,6 +12,7 @@ use super::files::{store::StorageName, FileVault};
 use super::guard::{Caller, Ctx};
 use super::recruitments::viewer;
 use crate::domain::audit::AuditAction;
+use crate::domain::consent::Purpose;
 use crate::domain::ids::{IdKind, PublicId};
 use crate::domain::role::Permission;
 use crate::domain::upload::{inspect, Accepted, FileKind};
@@ -242,6 +243,12 @@ pub async fn attach_to_interview(
     let checked = check(kind, "file", upload).map_err(|f| AppError::Invalid { fields: vec![f] })?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     let interview = super::interviews::load(&mut tx, caller, interview_public_id).await?;
+    let needs = match kind {
+        FileKind::Recording => Purpose::Recording,
+        _ => Purpose::Transcription,
+    };
+    super::consent::require_granted(&mut tx, caller.org_id, interview.application_id, needs)
+        .await?;
     let replaced =
         store::remove_interview_file(&mut tx, caller.org_id, interview.id, kind.as_str()).await?;
     if let Some((_, size)) = &replaced {

@@ -173,6 +173,10 @@ pub struct InterviewView {
     pub criteria: Vec<db::recruitments::CriterionRow>,
     pub scores: Vec<store::ScoreRow>,
     pub files: Vec<db::documents::DocumentRow>,
+    pub consent: Vec<(
+        crate::domain::consent::Purpose,
+        crate::domain::consent::ConsentStatus,
+    )>,
     pub caller_assigned: bool,
     pub can_manage: bool,
 }
@@ -189,6 +193,10 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Intervi
     let only_own = (caller.role == Role::Interviewer).then_some(caller.user_id);
     let scores = store::scores(&mut tx, caller.org_id, interview.id, only_own).await?;
     let files = db::documents::find(&mut tx, caller.org_id, None, None, Some(interview.id)).await?;
+    let consent = super::consent::statuses(&mut tx, caller.org_id, &[interview.application_id])
+        .await?
+        .remove(&interview.application_id)
+        .unwrap_or_default();
     tx.commit().await?;
     Ok(InterviewView {
         caller_assigned: interviewers.iter().any(|i| i.id == caller.user_id),
@@ -198,6 +206,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Intervi
         criteria,
         scores,
         files,
+        consent,
     })
 }
 
@@ -243,6 +252,13 @@ pub async fn score(
     if !assigned {
         return Err(AppError::Forbidden);
     }
+    super::consent::require_granted(
+        &mut tx,
+        caller.org_id,
+        interview.application_id,
+        crate::domain::consent::Purpose::Evaluation,
+    )
+    .await?;
     let criterion = store::criterion_id(
         &mut tx,
         caller.org_id,

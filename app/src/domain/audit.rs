@@ -42,6 +42,9 @@ pub enum AuditAction {
     DocumentUploaded,
     DocumentReplaced,
     DocumentDownloaded,
+    ConsentRequested,
+    ConsentRecorded,
+    ConsentWithdrawn,
 }
 
 impl AuditAction {
@@ -81,6 +84,9 @@ impl AuditAction {
             AuditAction::DocumentUploaded => "document.uploaded",
             AuditAction::DocumentReplaced => "document.replaced",
             AuditAction::DocumentDownloaded => "document.downloaded",
+            AuditAction::ConsentRequested => "consent.requested",
+            AuditAction::ConsentRecorded => "consent.recorded",
+            AuditAction::ConsentWithdrawn => "consent.withdrawn",
         }
     }
 }

@@ -16,6 +16,7 @@ pub enum IdKind {
     Document,
     ApiKey,
     AuditEvent,
+    Notice,
 }
 
 impl IdKind {
@@ -31,6 +32,7 @@ impl IdKind {
             IdKind::Document => "doc",
             IdKind::ApiKey => "key",
             IdKind::AuditEvent => "evt",
+            IdKind::Notice => "ntc",
         }
     }
 }

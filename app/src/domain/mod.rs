@@ -1,8 +1,10 @@
 //! Pure business rules: no I/O, no HTTP, no clock of their own (time is always a parameter).
 
 pub mod audit;
+pub mod consent;
 pub mod dpa;
 pub mod email_address;
+pub mod i18n;
 pub mod ids;
 pub mod interview;
 pub mod password;

@@ -7,6 +7,10 @@ pub enum TokenPurpose {
     EmailVerification,
     PasswordReset,
     Invite,
+    /// A candidate's consent request for one application (F7).
+    Consent,
+    /// Changing or withdrawing given consent, from the confirmation e-mail (F7).
+    ConsentManage,
 }
 
 impl TokenPurpose {
@@ -15,6 +19,8 @@ impl TokenPurpose {
             TokenPurpose::EmailVerification => "email_verification",
             TokenPurpose::PasswordReset => "password_reset",
             TokenPurpose::Invite => "invite",
+            TokenPurpose::Consent => "consent",
+            TokenPurpose::ConsentManage => "consent_manage",
         }
     }
 
@@ -23,6 +29,9 @@ impl TokenPurpose {
             TokenPurpose::EmailVerification => Duration::hours(48),
             TokenPurpose::PasswordReset => Duration::minutes(30),
             TokenPurpose::Invite => Duration::days(7),
+            TokenPurpose::Consent => Duration::days(30),
+            // As long as the organisation may keep an application's data at most.
+            TokenPurpose::ConsentManage => Duration::days(730),
         }
     }
 }

@@ -588,6 +588,24 @@ async fn the_demo_organisation_is_seeded_once_with_a_realistic_pipeline(
         held * 3
     );
     assert_eq!(app.stored_files().len(), 48 + held as usize);
+    // Candidates past the first stage answered the consent request; a few refused recording.
+    assert!(
+        app.count("SELECT count(*) FROM consent_events WHERE event = 'refused'")
+            .await
+            > 0
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(DISTINCT application_id) FROM consent_events WHERE event = 'given'"
+        )
+        .await,
+        app.count("SELECT count(*) FROM applications WHERE stage <> 'applied'")
+            .await
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM org_sub_processors").await,
+        2
+    );
     let hiring_manager = &users
         .iter()
         .find(|u| u.role == candor_app::domain::role::Role::HiringManager)

@@ -424,6 +424,7 @@ async fn an_assigned_interviewer_attaches_and_replaces_the_transcript_and_record
     let o = org(&app).await;
     let res = add_with_cv(&app, &o, "grace@example.org", None).await;
     let grace = location_id(&res.json().await.unwrap(), "/app/candidates/");
+    app.grant_consent("grace@example.org").await;
     let c = candidate_json(&app, &o.rita, &grace).await;
     let application = c["applications"][0]["id"].as_str().unwrap().to_owned();
     let res = app

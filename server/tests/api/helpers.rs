@@ -167,6 +167,37 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The candidate answers the consent request of their latest e-mail: yes to every purpose.
+    pub async fn grant_consent(&self, candidate_email: &str) {
+        self.answer_consent(candidate_email, "yes").await;
+    }
+
+    /// The candidate answers every purpose of their latest consent request with `answer`.
+    pub async fn answer_consent(&self, candidate_email: &str, answer: &str) -> String {
+        let mail = self
+            .last_mail_to(candidate_email)
+            .await
+            .expect("a consent request");
+        let link = self.link_in(&mail, "/c/consent/");
+        let token = link.trim_start_matches("/c/consent/").to_owned();
+        let res = self
+            .call(
+                &self.browser(),
+                "give_consent",
+                &[
+                    ("token", token.as_str()),
+                    ("lang", "en"),
+                    ("evaluation", answer),
+                    ("recording", answer),
+                    ("transcription", answer),
+                    ("ai_support", answer),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "consent of {candidate_email}");
+        token
+    }
+
     /// Every file in the store, as (path, bytes).
     pub fn stored_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
         fn walk(dir: &std::path::Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {

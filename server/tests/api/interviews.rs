@@ -59,6 +59,7 @@ async fn setup(app: &TestApp) -> Setup {
         .unwrap()
         .trim_start_matches("/app/candidates/")
         .to_owned();
+    app.grant_consent("grace@example.org").await;
     let c: Value = app
         .call(&rita, "candidate", &[("id", &grace)])
         .await

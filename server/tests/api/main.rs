@@ -6,6 +6,7 @@
 mod audit;
 mod auth;
 mod candidates;
+mod consent;
 mod coverage;
 mod email;
 mod files;

@@ -121,6 +121,7 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
     )
     .await;
     let cand = public_id(&app, "candidates", "email", "grace@example.org").await;
+    app.grant_consent("grace@example.org").await;
     let application: String = sqlx::query_scalar("SELECT public_id FROM applications")
         .fetch_one(&app.owner)
         .await
@@ -373,6 +374,22 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
         (
             "assign_interviewer",
             same(&[("interview", &int), ("interviewer", &ivan_id)]),
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "resend_consent",
+            {
+                let (apps, cands) = (decision_apps.clone(), decision_cands.clone());
+                Box::new(move |i| {
+                    vec![
+                        ("application", apps[i].clone()),
+                        ("candidate", cands[i].clone()),
+                    ]
+                })
+            },
             "",
             [
                 Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,

@@ -69,6 +69,7 @@ async fn hostile_plain_text_is_stored_as_typed_and_rendered_as_text_everywhere(
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let cand = location(&res, "/app/candidates/");
+    app.grant_consent("grace@example.org").await;
     let c: Value = app
         .call(&rita, "candidate", &[("id", &cand)])
         .await

@@ -79,6 +79,7 @@ pub async fn append_event(
 }
 
 pub struct CardRow {
+    pub application_id: Uuid,
     pub application_public_id: String,
     pub candidate_public_id: String,
     pub full_name: String,
@@ -93,8 +94,8 @@ pub async fn pipeline(
 ) -> Result<Vec<CardRow>, sqlx::Error> {
     sqlx::query_as!(
         CardRow,
-        r#"SELECT a.public_id AS application_public_id, c.public_id AS candidate_public_id,
-                  c.full_name, a.stage
+        r#"SELECT a.id AS application_id, a.public_id AS application_public_id,
+                  c.public_id AS candidate_public_id, c.full_name, a.stage
            FROM applications a JOIN candidates c ON c.id = a.candidate_id
            WHERE a.org_id = $1 AND a.recruitment_id = $2
            ORDER BY a.created_at, a.public_id

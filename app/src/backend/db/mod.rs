@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod candidates;
+pub mod consent;
 pub mod documents;
 pub mod interviews;
 pub mod orgs;

@@ -57,16 +57,16 @@ pub async fn consume(
     .await
 }
 
-/// Whether the token would be accepted now, without consuming it (the GET that only shows a page).
-pub async fn is_usable(
+/// The subject of a token that would be accepted now, without consuming it.
+pub async fn usable_subject(
     tx: &mut Tx,
     org_id: Uuid,
     token_hash: &[u8],
     purpose: &str,
     now: OffsetDateTime,
-) -> Result<bool, sqlx::Error> {
-    let found = sqlx::query_scalar!(
-        r#"SELECT 1 AS "one!" FROM one_time_tokens
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT subject_id FROM one_time_tokens
            WHERE org_id = $1 AND token_hash = $2 AND purpose = $3
              AND consumed_at IS NULL AND expires_at > $4"#,
         org_id,
@@ -75,6 +75,5 @@ pub async fn is_usable(
         now
     )
     .fetch_optional(&mut **tx)
-    .await?;
-    Ok(found.is_some())
+    .await
 }

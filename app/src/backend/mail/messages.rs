@@ -159,6 +159,53 @@ email_parts!(
     PasswordChangedHtml
 );
 
+/// Every e-mail a candidate receives, in their language: a greeting, paragraphs, at most one
+/// action link, closing paragraphs and the line naming who sent it. The texts come from
+/// `domain::i18n`, so one template serves every language.
+pub struct CandidateEmail {
+    /// The outbox's name for this kind of e-mail.
+    pub kind: &'static str,
+    pub lang: &'static str,
+    pub subject: String,
+    pub greeting: String,
+    pub paragraphs: Vec<String>,
+    pub action: Option<Action>,
+    pub closing: Vec<String>,
+    pub sender_line: String,
+}
+
+pub struct Action {
+    pub label: String,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/candidate/subject.txt", escape = "none")]
+struct CandidateSubject<'a> {
+    m: &'a CandidateEmail,
+}
+#[derive(Template)]
+#[template(path = "email/candidate/text.txt", escape = "none")]
+struct CandidateText<'a> {
+    m: &'a CandidateEmail,
+}
+#[derive(Template)]
+#[template(path = "email/candidate/html.html")]
+struct CandidateHtml<'a> {
+    m: &'a CandidateEmail,
+}
+
+impl Email for CandidateEmail {
+    fn render(&self) -> Result<Rendered, askama::Error> {
+        Ok(Rendered {
+            template: self.kind,
+            subject: CandidateSubject { m: self }.render()?.trim().to_owned(),
+            text: CandidateText { m: self }.render()?,
+            html: CandidateHtml { m: self }.render()?,
+        })
+    }
+}
+
 /// Renders and queues an e-mail inside the caller's transaction: it is sent if and only if the
 /// change that caused it commits.
 pub async fn queue(

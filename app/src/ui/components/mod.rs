@@ -1,3 +1,4 @@
+pub mod consent;
 pub mod files;
 pub mod form;
 pub mod layout;

@@ -7,6 +7,7 @@ use crate::api::interviews::{InterviewSummary, ScheduleInterview};
 use crate::domain::pipeline::Stage;
 use crate::domain::upload::FileKind;
 use crate::routes::UPLOAD_CANDIDATE_DOCUMENT;
+use crate::ui::components::consent::ConsentPanel;
 use crate::ui::components::files::{FileList, FileUpload};
 use crate::ui::components::form::{form_problem, ProblemBanner};
 use leptos::form::ActionForm;
@@ -170,8 +171,11 @@ fn application_panel(
         .collect_view();
     let heading_id = format!("app-{}", a.id);
     let (aid_move, aid_decide, aid_note) = (a.id.clone(), a.id.clone(), a.id.clone());
-    let (cid_move, cid_decide, cid_note) =
-        (candidate_id.clone(), candidate_id.clone(), candidate_id);
+    let (cid_move, cid_decide, cid_note) = (
+        candidate_id.clone(),
+        candidate_id.clone(),
+        candidate_id.clone(),
+    );
     let current = a.stage;
     let (stage_field, reason_field, note_field) = (
         format!("stage-{}", a.id),
@@ -186,6 +190,12 @@ fn application_panel(
             <p>
                 "Stage: " <span class=format!("stage stage-{}", a.stage.as_str())>{a.stage.label()}</span>
             </p>
+            <ConsentPanel
+                application=a.id.clone()
+                candidate=candidate_id.clone()
+                consent=a.consent.clone()
+                can_ask=can_manage
+            />
             {a.decided_by.clone().map(|by| view! {
                 <p class="decision">
                     {format!("Decision by {by} on {}: ", a.decided_at.clone().unwrap_or_default())}

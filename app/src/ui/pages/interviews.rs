@@ -5,6 +5,7 @@ use crate::api::recruitments::recruitment_staff;
 use crate::domain::role::{allows, Permission};
 use crate::domain::upload::FileKind;
 use crate::routes::UPLOAD_INTERVIEW_FILE;
+use crate::ui::components::consent::ConsentBadges;
 use crate::ui::components::files::{FileList, FileUpload};
 use crate::ui::components::form::{form_problem, ProblemBanner};
 use leptos::form::ActionForm;
@@ -111,6 +112,10 @@ pub fn InterviewPage() -> impl IntoView {
                         " · " {d.summary.recruitment_title.clone()}
                         {(!d.summary.location.is_empty()).then(|| format!(" · {}", d.summary.location))}
                     </p>
+                    <div class="consent-panel">
+                        <p class="small">"Scoring, recording and transcription need the candidate's consent for them:"</p>
+                        <ConsentBadges consent=d.consent.clone()/>
+                    </div>
                     <p>"Interviewers: " {if d.interviewers.is_empty() { "none yet".to_owned() } else { d.interviewers.join(", ") }}</p>
                     <ProblemBanner problem=assign_problem/>
                     {manage.then_some(view! { <AssignForm interview=iid.clone() action=assign/> })}

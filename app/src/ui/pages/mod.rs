@@ -1,5 +1,6 @@
 pub mod account;
 pub mod candidate;
+pub mod consent;
 pub mod dashboard;
 pub mod dpa;
 pub mod home;

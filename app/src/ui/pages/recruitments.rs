@@ -14,6 +14,7 @@ use crate::domain::recruitment::RecruitmentStatus;
 use crate::domain::role::Role;
 use crate::domain::upload::FileKind;
 use crate::routes::{ADD_CANDIDATE_WITH_CV, EXPORT_CANDIDATES};
+use crate::ui::components::consent::ConsentBadges;
 use crate::ui::components::files::{FileField, SubmitButton, UploadForm};
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
 use leptos::form::ActionForm;
@@ -408,6 +409,7 @@ fn CandidatesPanel(recruitment: String, can_add: bool, can_move: bool) -> impl I
                                                     view! {
                                                         <li>
                                                             <a href=format!("/app/candidates/{}", c.candidate_id)>{c.name.clone()}</a>
+                                                            <ConsentBadges consent=c.consent.clone() compact=true/>
                                                             {movable.then(|| view! {
                                                                 <ActionForm action=move_action attr:class="card-move">
                                                                     <input type="hidden" name="application" value=c.application_id.clone()/>

@@ -1,0 +1,575 @@
+//! Consent use cases (F7): asking when a candidate is added, the candidate's page (shown by GET,
+//! acted on by POST, S11), recording choices against the exact notice shown, withdrawing with the
+//! deletion of what was made under the consent, and the gate that refuses processing without it.
+
+use super::audit::{self, record_caller_action, Entry, Outcome};
+use super::auth::tokens::{random_16, RawToken};
+use super::db::{self, consent as store, Tx};
+use super::guard::{Caller, Ctx};
+use super::links::{consume_token, peek_token};
+use super::mail::messages::{self, Action, CandidateEmail};
+use super::rate_limit;
+use super::request::RequestMeta;
+use super::state::AppState;
+use crate::domain::audit::AuditAction;
+use crate::domain::consent::{
+    parse_choices, ConsentEvent, ConsentStatus, Notice, NoticeFacts, Purpose, SubProcessor,
+    COLLECTED_BY_WEB_FORM, LAWFUL_BASIS, NOTICE_VERSION,
+};
+use crate::domain::i18n::{fill, Lang};
+use crate::domain::ids::{IdKind, PublicId};
+use crate::domain::rate_limit::Policy;
+use crate::domain::role::Permission;
+use crate::domain::token::TokenPurpose;
+use crate::error::{AppError, FieldError};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Staff may ask again, but not flood a candidate's inbox.
+pub const RESEND_PER_APPLICATION: Policy = Policy {
+    name: "consent-resend:app",
+    limit: 3,
+    window: time::Duration::days(1),
+};
+
+/// Who appended an event: the candidate, or a staff member by public id.
+const CANDIDATE: &str = "candidate";
+
+/// A notice as stored and the facts it states.
+struct ShownNotice {
+    id: Uuid,
+    notice: Notice,
+    facts: NoticeFacts,
+}
+
+/// The notice of one application in one language, stored if new.
+async fn notice_for(
+    tx: &mut Tx,
+    org_id: Uuid,
+    context: &store::ContextRow,
+    lang: Lang,
+) -> Result<ShownNotice, AppError> {
+    let facts = NoticeFacts {
+        org_name: context.org_name.clone(),
+        recruitment_title: context.recruitment_title.clone(),
+        sub_processors: store::sub_processors(tx, org_id)
+            .await?
+            .into_iter()
+            .map(|s| SubProcessor {
+                name: s.name,
+                service: s.service,
+                country: s.country,
+            })
+            .collect(),
+        retention_days: context.retention_days,
+    };
+    let notice = Notice::new(lang, &facts);
+    let public = PublicId::from_random(IdKind::Notice, random_16());
+    let (id, _) = store::notice(
+        tx,
+        &store::NewNotice {
+            org_id,
+            public_id: public.as_str(),
+            version: NOTICE_VERSION,
+            language: lang.code(),
+            body: &notice.text(),
+            sha256: &notice.sha256(),
+        },
+    )
+    .await?;
+    Ok(ShownNotice { id, notice, facts })
+}
+
+/// Appends one event per purpose, all tied to the same notice.
+async fn append_events(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+    shown: &ShownNotice,
+    events: &[(Purpose, ConsentEvent)],
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
+    let facts = &shown.facts;
+    let recipients = std::iter::once(facts.org_name.clone())
+        .chain(facts.sub_processors.iter().map(|s| s.name.clone()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let retention_rule = format!(
+        "deleted {} days after the hiring decision",
+        facts.retention_days
+    );
+    for (purpose, event) in events {
+        store::append(
+            tx,
+            &store::NewEvent {
+                org_id,
+                application_id,
+                purpose: purpose.as_str(),
+                event: event.as_str(),
+                lawful_basis: LAWFUL_BASIS,
+                notice_id: shown.id,
+                controller: &facts.org_name,
+                recipients: &recipients,
+                retention_rule: &retention_rule,
+                actor,
+                collection_method: COLLECTED_BY_WEB_FORM,
+                occurred_at: now,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn sender_line(lang: Lang, org: &str) -> String {
+    fill(lang.messages().email_sender_line, &[("org", org)])
+}
+
+/// Asks for consent on every purpose of a new application: the history records the request, and
+/// the candidate receives a one-time link. Inside the caller's transaction.
+pub(super) async fn request_in(
+    state: &AppState,
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+    actor: &str,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let context = store::context(tx, org_id, application_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let lang = Lang::parse(&context.candidate_language).unwrap_or_default();
+    let shown = notice_for(tx, org_id, &context, lang).await?;
+    // Asking again never undoes consent already given: only the other purposes are asked.
+    let current = statuses(tx, org_id, &[application_id])
+        .await?
+        .remove(&application_id)
+        .unwrap_or_default();
+    let requested: Vec<_> = current
+        .iter()
+        .filter(|(_, status)| !status.is_granted())
+        .map(|(p, _)| (*p, ConsentEvent::Requested))
+        .collect();
+    if requested.is_empty() {
+        return Err(AppError::BadRequest {
+            message: "The candidate has already given consent for every purpose.".into(),
+        });
+    }
+    append_events(tx, org_id, application_id, &shown, &requested, actor, now).await?;
+    let token = RawToken::generate();
+    let purpose = TokenPurpose::Consent;
+    db::tokens::insert(
+        tx,
+        org_id,
+        purpose.as_str(),
+        application_id,
+        &token.hash(),
+        now + purpose.lifetime(),
+    )
+    .await?;
+    let m = lang.messages();
+    let values = [
+        ("org", context.org_name.as_str()),
+        ("recruitment", context.recruitment_title.as_str()),
+    ];
+    let email = CandidateEmail {
+        kind: "consent_request",
+        lang: lang.code(),
+        subject: fill(m.consent_request_subject, &values),
+        greeting: fill(m.email_greeting, &[("name", &context.candidate_name)]),
+        paragraphs: vec![fill(m.consent_request_text, &values)],
+        action: Some(Action {
+            label: m.consent_request_action.into(),
+            link: state
+                .settings
+                .link(&format!("/c/consent/{}", token.as_str())),
+        }),
+        closing: vec![fill(
+            m.link_validity,
+            &[("days", &purpose.lifetime().whole_days().to_string())],
+        )],
+        sender_line: sender_line(lang, &context.org_name),
+    };
+    messages::queue(tx, Some(org_id), &context.candidate_email, &email).await?;
+    Ok(())
+}
+
+/// Asks again (a lost e-mail, an expired link): rate-limited per application.
+pub async fn resend(
+    ctx: &Ctx,
+    caller: &Caller,
+    application_public_id: &str,
+) -> Result<String, AppError> {
+    caller.require(Permission::ManageCandidates)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let app =
+        super::candidates::visible_application(&mut tx, caller, application_public_id).await?;
+    rate_limit::check(&ctx.state, RESEND_PER_APPLICATION, &app.public_id).await?;
+    request_in(
+        &ctx.state,
+        &mut tx,
+        caller.org_id,
+        app.id,
+        &caller.user_public_id,
+    )
+    .await?;
+    record_caller_action(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::ConsentRequested,
+        &app.public_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(app.candidate_public_id)
+}
+
+/// Each purpose's status for these applications.
+pub async fn statuses(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<(Purpose, ConsentStatus)>>, AppError> {
+    let latest = store::latest(tx, org_id, application_ids).await?;
+    Ok(application_ids
+        .iter()
+        .map(|id| {
+            let per_purpose = Purpose::ALL
+                .into_iter()
+                .map(|purpose| {
+                    let event = latest
+                        .iter()
+                        .find(|l| l.application_id == *id && l.purpose == purpose.as_str())
+                        .and_then(|l| ConsentEvent::parse(&l.event));
+                    (purpose, ConsentStatus::after(event))
+                })
+                .collect();
+            (*id, per_purpose)
+        })
+        .collect())
+}
+
+/// The gate (F7): recording, transcription and evaluation happen only under granted consent.
+pub(super) async fn require_granted(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+    purpose: Purpose,
+) -> Result<(), AppError> {
+    let status = statuses(tx, org_id, &[application_id])
+        .await?
+        .remove(&application_id)
+        .and_then(|s| s.into_iter().find(|(p, _)| *p == purpose))
+        .map_or(ConsentStatus::Pending, |(_, s)| s);
+    if status.is_granted() {
+        Ok(())
+    } else {
+        Err(AppError::ConsentRequired {
+            purpose: purpose.label().to_owned(),
+        })
+    }
+}
+
+/// What the candidate's page shows: the notice to answer, or the choices to manage.
+pub struct ConsentPage {
+    pub lang: Lang,
+    pub notice: Notice,
+    pub org_name: String,
+    pub recruitment_title: String,
+    /// `true`: a request to answer; `false`: given choices to withdraw.
+    pub asking: bool,
+    pub statuses: Vec<(Purpose, ConsentStatus)>,
+}
+
+/// The language of a candidate page: the one chosen in the switcher, else the browser's, else
+/// the one stored for the candidate.
+pub fn page_language(chosen: Option<&str>, accept_language: &str, stored: &str) -> Lang {
+    chosen
+        .and_then(Lang::parse)
+        .or_else(|| Lang::negotiate(accept_language))
+        .or_else(|| Lang::parse(stored))
+        .unwrap_or_default()
+}
+
+/// The page behind a consent link, or `None` for a link that does not work (any reason alike).
+pub async fn page(
+    state: &AppState,
+    meta: &RequestMeta,
+    raw_token: &str,
+    chosen_lang: Option<&str>,
+    accept_language: &str,
+) -> Result<Option<ConsentPage>, AppError> {
+    let purposes = [TokenPurpose::Consent, TokenPurpose::ConsentManage];
+    let Some((org_id, application_id, purpose)) =
+        peek_token(state, meta, raw_token, &purposes).await?
+    else {
+        return Ok(None);
+    };
+    let mut tx = state.db.begin_for_org(org_id).await?;
+    let Some(context) = store::context(&mut tx, org_id, application_id).await? else {
+        return Ok(None);
+    };
+    let lang = page_language(chosen_lang, accept_language, &context.candidate_language);
+    let notice = notice_for(&mut tx, org_id, &context, lang).await?.notice;
+    let statuses = statuses(&mut tx, org_id, &[application_id])
+        .await?
+        .remove(&application_id)
+        .unwrap_or_default();
+    tx.commit().await?;
+    Ok(Some(ConsentPage {
+        lang,
+        notice,
+        org_name: context.org_name,
+        recruitment_title: context.recruitment_title,
+        asking: purpose == TokenPurpose::Consent,
+        statuses,
+    }))
+}
+
+async fn record_candidate_action(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    now: OffsetDateTime,
+    org_id: Uuid,
+    action: AuditAction,
+    application_public_id: &str,
+) -> Result<(), AppError> {
+    audit::record(
+        tx,
+        meta,
+        now,
+        Entry {
+            org_id: Some(org_id),
+            actor: Some(CANDIDATE),
+            action,
+            target: Some(application_public_id),
+            outcome: Outcome::Success,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sends the confirmation of the candidate's current choices with a fresh link to manage them.
+async fn confirm(
+    state: &AppState,
+    tx: &mut Tx,
+    org_id: Uuid,
+    context: &store::ContextRow,
+    lang: Lang,
+    statuses: &[(Purpose, ConsentStatus)],
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let token = RawToken::generate();
+    let purpose = TokenPurpose::ConsentManage;
+    db::tokens::insert(
+        tx,
+        org_id,
+        purpose.as_str(),
+        context.application_id,
+        &token.hash(),
+        now + purpose.lifetime(),
+    )
+    .await?;
+    let m = lang.messages();
+    let mut paragraphs = vec![m.consent_confirmation_text.to_owned()];
+    paragraphs.extend(
+        statuses
+            .iter()
+            .map(|(p, s)| format!("{}: {}", p.question(lang).0, s.candidate_label(lang))),
+    );
+    let email = CandidateEmail {
+        kind: "consent_confirmation",
+        lang: lang.code(),
+        subject: fill(
+            m.consent_confirmation_subject,
+            &[("recruitment", &context.recruitment_title)],
+        ),
+        greeting: fill(m.email_greeting, &[("name", &context.candidate_name)]),
+        paragraphs,
+        action: Some(Action {
+            label: m.consent_confirmation_manage.into(),
+            link: state
+                .settings
+                .link(&format!("/c/consent/{}", token.as_str())),
+        }),
+        closing: vec![],
+        sender_line: sender_line(lang, &context.org_name),
+    };
+    messages::queue(tx, Some(org_id), &context.candidate_email, &email).await?;
+    Ok(())
+}
+
+/// Appends the candidate's answers, given or refused per purpose, against the notice in `lang`.
+async fn record_choices_in(
+    tx: &mut Tx,
+    org_id: Uuid,
+    context: &store::ContextRow,
+    lang: Lang,
+    choices: &[(Purpose, bool)],
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
+    let shown = notice_for(tx, org_id, context, lang).await?;
+    let events: Vec<_> = choices
+        .iter()
+        .map(|(p, yes)| {
+            let event = if *yes {
+                ConsentEvent::Given
+            } else {
+                ConsentEvent::Refused
+            };
+            (*p, event)
+        })
+        .collect();
+    append_events(
+        tx,
+        org_id,
+        context.application_id,
+        &shown,
+        &events,
+        CANDIDATE,
+        now,
+    )
+    .await
+}
+
+/// The demo organisation's candidates answered before the portal started: their choices, without
+/// the e-mails.
+pub async fn seed_choices(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+    choices: &[(Purpose, bool)],
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
+    let context = store::context(tx, org_id, application_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    record_choices_in(tx, org_id, &context, Lang::En, choices, now).await
+}
+
+/// The candidate's answers to a consent request: one event per purpose against the notice in
+/// the language they read, then a confirmation with the link to change their mind.
+pub async fn give(
+    state: &AppState,
+    meta: &RequestMeta,
+    raw_token: &str,
+    lang: Lang,
+    answers: &[(String, String)],
+) -> Result<(), AppError> {
+    let choices = parse_choices(answers).map_err(|unanswered| AppError::Invalid {
+        fields: unanswered
+            .into_iter()
+            .map(|p| FieldError {
+                field: p.as_str().into(),
+                message: lang.messages().answer_each.into(),
+            })
+            .collect(),
+    })?;
+    let (mut tx, org_id, application_id) =
+        consume_token(state, meta, raw_token, TokenPurpose::Consent).await?;
+    let now = state.clock.now();
+    let context = store::context(&mut tx, org_id, application_id)
+        .await?
+        .ok_or(AppError::InvalidToken)?;
+    store::set_candidate_language(&mut tx, org_id, context.candidate_id, lang.code()).await?;
+    record_choices_in(&mut tx, org_id, &context, lang, &choices, now).await?;
+    record_candidate_action(
+        &mut tx,
+        meta,
+        now,
+        org_id,
+        AuditAction::ConsentRecorded,
+        &context.application_public_id,
+    )
+    .await?;
+    let statuses = statuses(&mut tx, org_id, &[application_id])
+        .await?
+        .remove(&application_id)
+        .unwrap_or_default();
+    confirm(state, &mut tx, org_id, &context, lang, &statuses).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Withdraws given consent for `purposes` (all of them when empty) and deletes what was made
+/// under it: recordings, transcripts, scorecards. Files leave the store once the change commits.
+pub async fn withdraw(
+    state: &AppState,
+    meta: &RequestMeta,
+    raw_token: &str,
+    lang: Lang,
+    purposes: &[Purpose],
+) -> Result<(), AppError> {
+    let (mut tx, org_id, application_id) =
+        consume_token(state, meta, raw_token, TokenPurpose::ConsentManage).await?;
+    let now = state.clock.now();
+    let context = store::context(&mut tx, org_id, application_id)
+        .await?
+        .ok_or(AppError::InvalidToken)?;
+    let current = statuses(&mut tx, org_id, &[application_id])
+        .await?
+        .remove(&application_id)
+        .unwrap_or_default();
+    let withdrawn: Vec<_> = current
+        .iter()
+        .filter(|(p, s)| s.is_granted() && (purposes.is_empty() || purposes.contains(p)))
+        .map(|(p, _)| (*p, ConsentEvent::Withdrawn))
+        .collect();
+    let shown = notice_for(&mut tx, org_id, &context, lang).await?;
+    append_events(
+        &mut tx,
+        org_id,
+        application_id,
+        &shown,
+        &withdrawn,
+        CANDIDATE,
+        now,
+    )
+    .await?;
+    let mut removed_files = Vec::new();
+    for (purpose, _) in &withdrawn {
+        match purpose {
+            Purpose::Evaluation => {
+                store::delete_evaluations(&mut tx, org_id, application_id).await?;
+            }
+            Purpose::Recording | Purpose::Transcription => {
+                let kind = if *purpose == Purpose::Recording {
+                    "recording"
+                } else {
+                    "transcript"
+                };
+                for (name, size) in
+                    store::delete_interview_files(&mut tx, org_id, application_id, kind).await?
+                {
+                    db::documents::refund_storage(&mut tx, org_id, size).await?;
+                    removed_files.push(name);
+                }
+            }
+            // Nothing is stored under AI support yet.
+            Purpose::AiSupport => {}
+        }
+    }
+    record_candidate_action(
+        &mut tx,
+        meta,
+        now,
+        org_id,
+        AuditAction::ConsentWithdrawn,
+        &context.application_public_id,
+    )
+    .await?;
+    let after = statuses(&mut tx, org_id, &[application_id])
+        .await?
+        .remove(&application_id)
+        .unwrap_or_default();
+    confirm(state, &mut tx, org_id, &context, lang, &after).await?;
+    tx.commit().await?;
+    for name in removed_files {
+        state.files.delete(&name).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! Consent (F7): the sub-processor register, notices as shown, and the append-only history.
+
+use super::Tx;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub struct SubProcessorRow {
+    pub name: String,
+    pub service: String,
+    pub country: String,
+}
+
+pub async fn sub_processors(
+    tx: &mut Tx,
+    org_id: Uuid,
+) -> Result<Vec<SubProcessorRow>, sqlx::Error> {
+    sqlx::query_as!(
+        SubProcessorRow,
+        r#"SELECT name, service, country FROM org_sub_processors
+           WHERE org_id = $1 ORDER BY position, created_at LIMIT 100"#,
+        org_id
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub async fn add_sub_processor(
+    tx: &mut Tx,
+    org_id: Uuid,
+    name: &str,
+    service: &str,
+    country: &str,
+    position: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO org_sub_processors (id, org_id, name, service, country, position)
+           VALUES ($1, $2, $3, $4, $5, $6)"#,
+        Uuid::new_v4(),
+        org_id,
+        name,
+        service,
+        country,
+        position
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// What the notice of one application states, and whom the e-mails go to.
+pub struct ContextRow {
+    pub application_id: Uuid,
+    pub application_public_id: String,
+    pub candidate_id: Uuid,
+    pub candidate_public_id: String,
+    pub candidate_name: String,
+    pub candidate_email: String,
+    pub candidate_language: String,
+    pub recruitment_title: String,
+    pub org_name: String,
+    pub retention_days: i32,
+}
+
+pub async fn context(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+) -> Result<Option<ContextRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ContextRow,
+        r#"SELECT a.id AS application_id, a.public_id AS application_public_id,
+                  c.id AS candidate_id, c.public_id AS candidate_public_id,
+                  c.full_name AS candidate_name, c.email AS candidate_email,
+                  c.language AS candidate_language, r.title AS recruitment_title,
+                  o.name AS org_name, o.retention_days
+           FROM applications a
+           JOIN candidates c ON c.id = a.candidate_id
+           JOIN recruitments r ON r.id = a.recruitment_id
+           JOIN orgs o ON o.id = a.org_id
+           WHERE a.org_id = $1 AND a.id = $2"#,
+        org_id,
+        application_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+pub async fn set_candidate_language(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
+    language: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE candidates SET language = $3 WHERE org_id = $1 AND id = $2",
+        org_id,
+        candidate_id,
+        language
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub struct NewNotice<'a> {
+    pub org_id: Uuid,
+    pub public_id: &'a str,
+    pub version: &'a str,
+    pub language: &'a str,
+    pub body: &'a str,
+    pub sha256: &'a [u8],
+}
+
+/// The stored notice with this exact text, stored now if it is new; returns (id, public id).
+pub async fn notice(tx: &mut Tx, n: &NewNotice<'_>) -> Result<(Uuid, String), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO consent_notices (id, public_id, org_id, version, language, body, sha256)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (org_id, sha256) DO NOTHING"#,
+        Uuid::new_v4(),
+        n.public_id,
+        n.org_id,
+        n.version,
+        n.language,
+        n.body,
+        n.sha256
+    )
+    .execute(&mut **tx)
+    .await?;
+    let row = sqlx::query!(
+        "SELECT id, public_id FROM consent_notices WHERE org_id = $1 AND sha256 = $2",
+        n.org_id,
+        n.sha256
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((row.id, row.public_id))
+}
+
+pub struct NewEvent<'a> {
+    pub org_id: Uuid,
+    pub application_id: Uuid,
+    pub purpose: &'a str,
+    pub event: &'a str,
+    pub lawful_basis: &'a str,
+    pub notice_id: Uuid,
+    pub controller: &'a str,
+    pub recipients: &'a str,
+    pub retention_rule: &'a str,
+    pub actor: &'a str,
+    pub collection_method: &'a str,
+    pub occurred_at: OffsetDateTime,
+}
+
+pub async fn append(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO consent_events
+             (org_id, application_id, purpose, event, lawful_basis, notice_id, controller,
+              recipients, retention_rule, actor, collection_method, occurred_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"#,
+        e.org_id,
+        e.application_id,
+        e.purpose,
+        e.event,
+        e.lawful_basis,
+        e.notice_id,
+        e.controller,
+        e.recipients,
+        e.retention_rule,
+        e.actor,
+        e.collection_method,
+        e.occurred_at
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub struct LatestRow {
+    pub application_id: Uuid,
+    pub purpose: String,
+    pub event: String,
+    pub occurred_at: OffsetDateTime,
+}
+
+/// The latest event of each purpose of these applications.
+pub async fn latest(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_ids: &[Uuid],
+) -> Result<Vec<LatestRow>, sqlx::Error> {
+    sqlx::query_as!(
+        LatestRow,
+        r#"SELECT DISTINCT ON (application_id, purpose)
+                  application_id, purpose, event, occurred_at
+           FROM consent_events
+           WHERE org_id = $1 AND application_id = ANY($2)
+           ORDER BY application_id, purpose, id DESC"#,
+        org_id,
+        application_ids
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub struct HistoryRow {
+    pub purpose: String,
+    pub event: String,
+    pub lawful_basis: String,
+    pub notice_public_id: String,
+    pub notice_version: String,
+    pub notice_language: String,
+    pub notice_sha256: Vec<u8>,
+    pub controller: String,
+    pub recipients: String,
+    pub retention_rule: String,
+    pub actor: String,
+    pub collection_method: String,
+    pub occurred_at: OffsetDateTime,
+}
+
+/// The whole history of one application, oldest first.
+pub async fn history(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+) -> Result<Vec<HistoryRow>, sqlx::Error> {
+    sqlx::query_as!(
+        HistoryRow,
+        r#"SELECT e.purpose, e.event, e.lawful_basis, n.public_id AS notice_public_id,
+                  n.version AS notice_version, n.language AS notice_language,
+                  n.sha256 AS notice_sha256, e.controller, e.recipients, e.retention_rule,
+                  e.actor, e.collection_method, e.occurred_at
+           FROM consent_events e JOIN consent_notices n ON n.id = e.notice_id
+           WHERE e.org_id = $1 AND e.application_id = $2
+           ORDER BY e.id"#,
+        org_id,
+        application_id
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Scorecards of the application's interviews: evaluations made under its consent.
+pub async fn delete_evaluations(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"DELETE FROM scorecard_entries s USING interviews i
+           WHERE s.org_id = $1 AND s.interview_id = i.id AND i.application_id = $2"#,
+        org_id,
+        application_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Recordings or transcripts of the application's interviews; returns (storage name, size) of each.
+pub async fn delete_interview_files(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+    kind: &str,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"DELETE FROM documents d USING interviews i
+           WHERE d.org_id = $1 AND d.interview_id = i.id AND i.application_id = $2 AND d.kind = $3
+           RETURNING d.storage_name, d.size_bytes"#,
+        org_id,
+        application_id,
+        kind
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.storage_name, r.size_bytes))
+        .collect())
+}

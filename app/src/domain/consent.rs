@@ -1,0 +1,329 @@
+//! Consent per purpose (F7): what a candidate is asked, the events of its history, the status
+//! they add up to, and the notice they were shown — whose exact text is hashed, so any record
+//! can later be matched to the words the candidate read.
+
+use super::i18n::{fill, Lang};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The version of the notice's wording. Any change to the notice texts gets a new version.
+pub const NOTICE_VERSION: &str = "2026-11";
+
+/// GDPR Art. 6(1)(a): each purpose here rests on the candidate's consent.
+pub const LAWFUL_BASIS: &str = "consent (GDPR Art. 6(1)(a))";
+
+/// How the portal collected a choice (ISO/IEC TS 27560 "collection method").
+pub const COLLECTED_BY_WEB_FORM: &str = "web form reached from a one-time e-mail link";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    Evaluation,
+    Recording,
+    Transcription,
+    AiSupport,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 4] = [
+        Purpose::Evaluation,
+        Purpose::Recording,
+        Purpose::Transcription,
+        Purpose::AiSupport,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Evaluation => "evaluation",
+            Purpose::Recording => "recording",
+            Purpose::Transcription => "transcription",
+            Purpose::AiSupport => "ai_support",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == raw)
+    }
+
+    /// The staff-facing name (staff pages are in English).
+    pub const fn label(self) -> &'static str {
+        match self {
+            Purpose::Evaluation => "Evaluation",
+            Purpose::Recording => "Recording",
+            Purpose::Transcription => "Transcription",
+            Purpose::AiSupport => "AI support",
+        }
+    }
+
+    /// The question and its explanation, in the candidate's language.
+    pub fn question(self, lang: Lang) -> (&'static str, &'static str) {
+        let m = lang.messages();
+        match self {
+            Purpose::Evaluation => (m.purpose_evaluation, m.purpose_evaluation_detail),
+            Purpose::Recording => (m.purpose_recording, m.purpose_recording_detail),
+            Purpose::Transcription => (m.purpose_transcription, m.purpose_transcription_detail),
+            Purpose::AiSupport => (m.purpose_ai_support, m.purpose_ai_support_detail),
+        }
+    }
+}
+
+/// One entry of the consent history (never rewritten, only appended).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentEvent {
+    Requested,
+    Given,
+    Refused,
+    Withdrawn,
+    Expired,
+    Renewed,
+}
+
+impl ConsentEvent {
+    pub const ALL: [ConsentEvent; 6] = [
+        ConsentEvent::Requested,
+        ConsentEvent::Given,
+        ConsentEvent::Refused,
+        ConsentEvent::Withdrawn,
+        ConsentEvent::Expired,
+        ConsentEvent::Renewed,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ConsentEvent::Requested => "requested",
+            ConsentEvent::Given => "given",
+            ConsentEvent::Refused => "refused",
+            ConsentEvent::Withdrawn => "withdrawn",
+            ConsentEvent::Expired => "expired",
+            ConsentEvent::Renewed => "renewed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == raw)
+    }
+}
+
+/// Where a purpose stands for one application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentStatus {
+    /// Asked, not answered yet (or asked again).
+    Pending,
+    Granted,
+    Refused,
+    Withdrawn,
+    Expired,
+}
+
+impl ConsentStatus {
+    /// The status after the purpose's latest event; `None`: never asked.
+    pub fn after(latest: Option<ConsentEvent>) -> Self {
+        match latest {
+            None | Some(ConsentEvent::Requested) => ConsentStatus::Pending,
+            Some(ConsentEvent::Given | ConsentEvent::Renewed) => ConsentStatus::Granted,
+            Some(ConsentEvent::Refused) => ConsentStatus::Refused,
+            Some(ConsentEvent::Withdrawn) => ConsentStatus::Withdrawn,
+            Some(ConsentEvent::Expired) => ConsentStatus::Expired,
+        }
+    }
+
+    pub const fn is_granted(self) -> bool {
+        matches!(self, ConsentStatus::Granted)
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            ConsentStatus::Pending => "Awaiting answer",
+            ConsentStatus::Granted => "Given",
+            ConsentStatus::Refused => "Refused",
+            ConsentStatus::Withdrawn => "Withdrawn",
+            ConsentStatus::Expired => "Expired",
+        }
+    }
+
+    pub fn candidate_label(self, lang: Lang) -> &'static str {
+        let m = lang.messages();
+        match self {
+            ConsentStatus::Pending | ConsentStatus::Expired => m.status_not_answered,
+            ConsentStatus::Granted => m.status_given,
+            ConsentStatus::Refused => m.status_refused,
+            ConsentStatus::Withdrawn => m.status_withdrawn,
+        }
+    }
+}
+
+/// A sub-processor from the organisation's register, as shown to candidates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubProcessor {
+    pub name: String,
+    pub service: String,
+    pub country: String,
+}
+
+/// The facts the notice states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeFacts {
+    pub org_name: String,
+    pub recruitment_title: String,
+    pub sub_processors: Vec<SubProcessor>,
+    pub retention_days: i32,
+}
+
+/// The notice exactly as the consent page shows it, section by section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub lang: Lang,
+    pub title: String,
+    pub intro: String,
+    /// (heading, paragraphs)
+    pub sections: Vec<(String, Vec<String>)>,
+}
+
+impl Notice {
+    pub fn new(lang: Lang, facts: &NoticeFacts) -> Self {
+        let m = lang.messages();
+        let org = facts.org_name.as_str();
+        let sub_processors = if facts.sub_processors.is_empty() {
+            vec![fill(m.sub_processors_none, &[("org", org)])]
+        } else {
+            facts
+                .sub_processors
+                .iter()
+                .map(|s| format!("{} — {} ({})", s.name, s.service, s.country))
+                .collect()
+        };
+        let days = facts.retention_days.to_string();
+        Self {
+            lang,
+            title: fill(m.consent_title, &[("org", org)]),
+            intro: fill(
+                m.consent_intro,
+                &[("org", org), ("recruitment", &facts.recruitment_title)],
+            ),
+            sections: vec![
+                (
+                    m.controller_heading.into(),
+                    vec![fill(m.controller_text, &[("org", org)])],
+                ),
+                (m.processing_heading.into(), vec![m.processing_text.into()]),
+                (m.sub_processors_heading.into(), sub_processors),
+                (
+                    m.retention_heading.into(),
+                    vec![fill(m.retention_text, &[("days", &days)])],
+                ),
+                (m.rights_heading.into(), vec![m.rights_text.into()]),
+                (
+                    m.choices_heading.into(),
+                    Purpose::ALL
+                        .into_iter()
+                        .map(|p| {
+                            let (question, detail) = p.question(lang);
+                            format!("{question}: {detail}")
+                        })
+                        .collect(),
+                ),
+            ],
+        }
+    }
+
+    /// The canonical text: what the hash covers, and what is kept with the consent record.
+    pub fn text(&self) -> String {
+        let mut text = format!("{}\n\n{}\n", self.title, self.intro);
+        for (heading, paragraphs) in &self.sections {
+            text.push_str(&format!("\n{heading}\n"));
+            for p in paragraphs {
+                text.push_str(&format!("{p}\n"));
+            }
+        }
+        text
+    }
+
+    pub fn sha256(&self) -> [u8; 32] {
+        Sha256::digest(self.text().as_bytes()).into()
+    }
+}
+
+/// The candidate's answers: one yes or no per purpose, all of them, nothing else.
+pub fn parse_choices(answers: &[(String, String)]) -> Result<Vec<(Purpose, bool)>, Vec<Purpose>> {
+    let mut unanswered = Vec::new();
+    let mut choices = Vec::new();
+    for purpose in Purpose::ALL {
+        let answer = answers
+            .iter()
+            .find(|(name, _)| name == purpose.as_str())
+            .map(|(_, value)| value.as_str());
+        match answer {
+            Some("yes") => choices.push((purpose, true)),
+            Some("no") => choices.push((purpose, false)),
+            _ => unanswered.push(purpose),
+        }
+    }
+    if unanswered.is_empty() {
+        Ok(choices)
+    } else {
+        Err(unanswered)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> NoticeFacts {
+        NoticeFacts {
+            org_name: "Acme".into(),
+            recruitment_title: "Backend engineer".into(),
+            sub_processors: vec![SubProcessor {
+                name: "Mailer Ltd".into(),
+                service: "e-mail delivery".into(),
+                country: "IE".into(),
+            }],
+            retention_days: 365,
+        }
+    }
+
+    #[test]
+    fn the_notice_states_the_facts_and_its_hash_follows_every_word() {
+        let notice = Notice::new(Lang::En, &facts());
+        let text = notice.text();
+        for fact in [
+            "Acme",
+            "Backend engineer",
+            "Mailer Ltd — e-mail delivery (IE)",
+            "365 days",
+        ] {
+            assert!(text.contains(fact), "{fact} missing from {text}");
+        }
+        let mut changed = facts();
+        changed.retention_days = 366;
+        assert_ne!(notice.sha256(), Notice::new(Lang::En, &changed).sha256());
+        assert_ne!(notice.sha256(), Notice::new(Lang::De, &facts()).sha256());
+        assert_eq!(notice.sha256(), Notice::new(Lang::En, &facts()).sha256());
+    }
+
+    #[test]
+    fn every_purpose_must_be_answered_yes_or_no() {
+        let all = |v: &str| -> Vec<(String, String)> {
+            Purpose::ALL
+                .iter()
+                .map(|p| (p.as_str().to_owned(), v.to_owned()))
+                .collect()
+        };
+        assert_eq!(parse_choices(&all("yes")).unwrap().len(), 4);
+        let mut partial = all("no");
+        partial.retain(|(name, _)| name != "recording");
+        assert_eq!(parse_choices(&partial), Err(vec![Purpose::Recording]));
+        assert!(parse_choices(&all("maybe")).is_err());
+    }
+
+    #[test]
+    fn the_latest_event_decides_the_status() {
+        assert_eq!(ConsentStatus::after(None), ConsentStatus::Pending);
+        assert!(ConsentStatus::after(Some(ConsentEvent::Given)).is_granted());
+        assert!(ConsentStatus::after(Some(ConsentEvent::Renewed)).is_granted());
+        assert!(!ConsentStatus::after(Some(ConsentEvent::Withdrawn)).is_granted());
+        assert!(!ConsentStatus::after(Some(ConsentEvent::Requested)).is_granted());
+    }
+}

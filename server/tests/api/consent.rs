@@ -1,0 +1,586 @@
+//! Consent (F7, S11): the request sent when a candidate is added, the page that shows the notice
+//! (GET) and records answers (POST) against the exact text shown, in the candidate's language;
+//! the gate on recording, transcription and evaluation; withdrawal that deletes what was made
+//! under the consent; the append-only history; and the one-time link's defences.
+
+use crate::helpers::{TestApp, PASSWORD};
+use candor_app::routes::UPLOAD_INTERVIEW_FILE;
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use time::Duration;
+
+const GRACE: &str = "grace@example.org";
+
+struct Setup {
+    rita: Client,
+    ivan: Client,
+    grace: String,
+    interview: String,
+    criterion: String,
+}
+
+async fn setup(app: &TestApp) -> Setup {
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.add_members(
+        "ada@acme.example",
+        &[
+            ("rita@acme.example", "recruiter"),
+            ("ivan@acme.example", "interviewer"),
+        ],
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO org_sub_processors (id, org_id, name, service, country)
+         SELECT gen_random_uuid(), id, 'Postmark Ltd', 'e-mail delivery', 'IE' FROM orgs",
+    )
+    .execute(&app.owner)
+    .await
+    .unwrap();
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let res = app
+        .call(
+            &rita,
+            "create_recruitment",
+            &[("title", "Backend engineer")],
+        )
+        .await;
+    let rec = location(&res, "/app/recruitments/");
+    app.call(
+        &rita,
+        "add_criterion",
+        &[("id", &rec), ("name", "Rust"), ("weight", "3")],
+    )
+    .await;
+    let res = app
+        .call(
+            &rita,
+            "add_candidate",
+            &[
+                ("recruitment", &rec),
+                ("full_name", "Grace Hopper"),
+                ("email", GRACE),
+            ],
+        )
+        .await;
+    let grace = location(&res, "/app/candidates/");
+    let c: Value = app
+        .call(&rita, "candidate", &[("id", &grace)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let application = c["applications"][0]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .call(
+            &rita,
+            "schedule_interview",
+            &[
+                ("application", &application),
+                ("candidate", &grace),
+                ("starts_at", "2026-12-01T09:30"),
+                ("duration", "45"),
+            ],
+        )
+        .await;
+    let interview = location(&res, "/app/interviews/");
+    let ivan_id: String = sqlx::query_scalar("SELECT public_id FROM users WHERE email = $1")
+        .bind("ivan@acme.example")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    app.call(
+        &rita,
+        "assign_interviewer",
+        &[("interview", &interview), ("interviewer", &ivan_id)],
+    )
+    .await;
+    let criterion: String = sqlx::query_scalar("SELECT public_id FROM evaluation_criteria")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    Setup {
+        rita,
+        ivan: app.signed_in("ivan@acme.example", PASSWORD).await,
+        grace,
+        interview,
+        criterion,
+    }
+}
+
+fn location(res: &reqwest::Response, prefix: &str) -> String {
+    res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches(prefix)
+        .to_owned()
+}
+
+/// The token of the newest link to `prefix` in the candidate's mail.
+async fn token_in_mail(app: &TestApp, to: &str) -> String {
+    let mail = app.last_mail_to(to).await.expect("a mail to the candidate");
+    app.link_in(&mail, "/c/consent/")
+        .trim_start_matches("/c/consent/")
+        .to_owned()
+}
+
+async fn give(
+    app: &TestApp,
+    token: &str,
+    lang: &str,
+    answers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = vec![("token", token), ("lang", lang)];
+    form.extend_from_slice(answers);
+    app.call(&app.browser(), "give_consent", &form).await
+}
+
+async fn withdraw(app: &TestApp, token: &str, purpose: &str) -> reqwest::Response {
+    app.call(
+        &app.browser(),
+        "withdraw_consent",
+        &[("token", token), ("lang", "en"), ("purpose", purpose)],
+    )
+    .await
+}
+
+async fn events(app: &TestApp) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT purpose, event FROM consent_events ORDER BY id")
+        .fetch_all(&app.owner)
+        .await
+        .unwrap()
+}
+
+async fn score(app: &TestApp, s: &Setup) -> StatusCode {
+    app.call(
+        &s.ivan,
+        "save_score",
+        &[
+            ("interview", &s.interview),
+            ("criterion", &s.criterion),
+            ("score", "4"),
+            ("evidence", "Explained ownership clearly"),
+        ],
+    )
+    .await
+    .status()
+}
+
+async fn attach(app: &TestApp, s: &Setup, kind: &str, name: &str, bytes: Vec<u8>) -> StatusCode {
+    app.upload(
+        &s.ivan,
+        &UPLOAD_INTERVIEW_FILE.at(&s.interview),
+        &[("kind", kind)],
+        Some(("file", name, bytes)),
+    )
+    .await
+    .status()
+}
+
+fn wav() -> Vec<u8> {
+    [b"RIFF".as_slice(), &[36, 0, 0, 0], b"WAVEfmt ", &[0; 64]].concat()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn adding_a_candidate_sends_a_one_time_link_to_a_page_that_states_the_notice(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    setup(&app).await;
+    let mail = app.last_mail_to(GRACE).await.unwrap();
+    assert!(
+        mail.contains("Subject: Acme asks for your consent: Backend engineer"),
+        "{mail}"
+    );
+    let token = token_in_mail(&app, GRACE).await;
+    assert_eq!(token.len(), 43);
+    assert_eq!(
+        events(&app).await,
+        ["evaluation", "recording", "transcription", "ai_support"]
+            .map(|p| (p.to_owned(), "requested".to_owned()))
+    );
+
+    // A mail scanner's prefetch: the GET only shows, twice over, and never caches or refers.
+    for _ in 0..2 {
+        let res = app
+            .browser()
+            .get(app.url(&format!("/c/consent/{token}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(res.headers()["x-robots-tag"], "noindex, nofollow");
+        let html = res.text().await.unwrap();
+        for fact in [
+            "Acme has added you as a candidate for Backend engineer",
+            "Postmark Ltd — e-mail delivery (IE)",
+            "Until 365 days after the hiring decision",
+            "withdraw your consent at any time",
+            "Recording my interviews",
+            "AI-assisted evaluation support",
+            "<html lang=\"en\"",
+        ] {
+            assert!(html.contains(fact), "{fact} missing");
+        }
+    }
+    assert_eq!(
+        events(&app).await.len(),
+        4,
+        "showing the page records nothing"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn answers_are_kept_against_the_exact_notice_shown_in_the_candidates_language(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    setup(&app).await;
+    let token = token_in_mail(&app, GRACE).await;
+    let html = app
+        .browser()
+        .get(app.url(&format!("/c/consent/{token}")))
+        .header("accept-language", "fr-FR, de;q=0.8, en;q=0.5")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<html lang=\"de\""));
+    assert!(
+        html.contains("Nederlands") && html.contains("Polski"),
+        "the switcher"
+    );
+
+    // Every purpose must be answered; a partial answer keeps the link working.
+    let res = give(&app, &token, "de", &[("evaluation", "yes")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["fields"].as_array().unwrap().len(), 3);
+    let res = give(
+        &app,
+        &token,
+        "de",
+        &[
+            ("evaluation", "yes"),
+            ("recording", "no"),
+            ("transcription", "yes"),
+            ("ai_support", "no"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["location"], "/c/saved?lang=de");
+
+    let given: Vec<(String, String, String, Vec<u8>, String)> = sqlx::query_as(
+        "SELECT e.purpose, e.event, n.language, n.sha256, n.body
+         FROM consent_events e JOIN consent_notices n ON n.id = e.notice_id
+         WHERE e.event IN ('given', 'refused') ORDER BY e.id",
+    )
+    .fetch_all(&app.owner)
+    .await
+    .unwrap();
+    let summary: Vec<(&str, &str)> = given
+        .iter()
+        .map(|(p, e, ..)| (p.as_str(), e.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("evaluation", "given"),
+            ("recording", "refused"),
+            ("transcription", "given"),
+            ("ai_support", "refused")
+        ]
+    );
+    for (_, _, language, sha, body) in &given {
+        assert_eq!(language, "de");
+        assert_eq!(sha.as_slice(), Sha256::digest(body.as_bytes()).as_slice());
+        assert!(body.contains("Acme") && body.contains("Postmark Ltd"));
+    }
+    let language: String = sqlx::query_scalar("SELECT language FROM candidates")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(language, "de");
+    let history: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT lawful_basis, controller, recipients, actor FROM consent_events WHERE event = 'given'",
+    )
+    .fetch_all(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        history[0],
+        (
+            "consent (GDPR Art. 6(1)(a))".to_owned(),
+            "Acme".to_owned(),
+            "Acme, Postmark Ltd".to_owned(),
+            "candidate".to_owned()
+        )
+    );
+
+    // The link worked once; the confirmation, in German, brings a link to manage the choices.
+    let again = give(&app, &token, "de", &[("evaluation", "yes")]).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "still validated first"
+    );
+    let again = give(
+        &app,
+        &token,
+        "de",
+        &[
+            ("evaluation", "no"),
+            ("recording", "no"),
+            ("transcription", "no"),
+            ("ai_support", "no"),
+        ],
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::GONE);
+    let confirmation = app.last_mail_to(GRACE).await.unwrap();
+    assert!(
+        confirmation.contains("<html lang=\"de\">"),
+        "{confirmation}"
+    );
+    let manage = token_in_mail(&app, GRACE).await;
+    assert_ne!(manage, token);
+    let html = app
+        .browser()
+        .get(app.url(&format!("/c/consent/{manage}?lang=en")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Leptos leaves hydration markers between text nodes; the reader sees none of them.
+    let html = regex::Regex::new("<!(?:--.*?--)?>")
+        .unwrap()
+        .replace_all(&html, "");
+    assert!(html.contains("Withdraw all my consent"));
+    assert!(html.contains("Evaluating my application</strong>: Given"));
+    assert!(html.contains("Recording my interviews</strong>: Refused"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn processing_waits_for_consent_and_withdrawal_stops_it_and_deletes_what_it_made(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let s = setup(&app).await;
+    let vtt = b"WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n".to_vec();
+    assert_eq!(score(&app, &s).await, StatusCode::CONFLICT);
+    assert_eq!(
+        attach(&app, &s, "transcript", "t.vtt", vtt.clone()).await,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        attach(&app, &s, "recording", "a.wav", wav()).await,
+        StatusCode::CONFLICT
+    );
+
+    app.grant_consent(GRACE).await;
+    assert_eq!(score(&app, &s).await, StatusCode::OK);
+    assert_eq!(
+        attach(&app, &s, "transcript", "t.vtt", vtt.clone()).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        attach(&app, &s, "recording", "a.wav", wav()).await,
+        StatusCode::OK
+    );
+    assert_eq!(app.stored_files().len(), 2);
+
+    // Withdrawing transcription removes the transcript, its bytes and its quota; nothing else.
+    let manage = token_in_mail(&app, GRACE).await;
+    let res = withdraw(&app, &manage, "transcription").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["location"], "/c/saved?lang=en&withdrawn=1");
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM documents")
+        .fetch_all(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(kinds, ["recording"]);
+    assert_eq!(app.stored_files().len(), 1);
+    assert_eq!(
+        app.count("SELECT used_bytes FROM org_storage").await,
+        wav().len() as i64
+    );
+    assert_eq!(app.count("SELECT count(*) FROM scorecard_entries").await, 1);
+    assert_eq!(
+        attach(&app, &s, "transcript", "t.vtt", vtt).await,
+        StatusCode::CONFLICT
+    );
+    // The manage link was used; the new confirmation brings the next one.
+    assert_eq!(
+        withdraw(&app, &manage, "all").await.status(),
+        StatusCode::GONE
+    );
+    let manage = token_in_mail(&app, GRACE).await;
+    assert_eq!(
+        withdraw(&app, &manage, "all").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.count("SELECT count(*) FROM scorecard_entries").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM documents").await, 0);
+    assert!(app.stored_files().is_empty());
+    assert_eq!(score(&app, &s).await, StatusCode::CONFLICT);
+    let withdrawn: Vec<String> = sqlx::query_scalar(
+        "SELECT purpose FROM consent_events WHERE event = 'withdrawn' ORDER BY id",
+    )
+    .fetch_all(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        withdrawn,
+        ["transcription", "evaluation", "recording", "ai_support"]
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'consent.withdrawn'")
+            .await,
+        2
+    );
+
+    // Staff may ask again; what is granted is never asked (or undone) by a new request.
+    let c: Value = app
+        .call(&s.rita, "candidate", &[("id", &s.grace)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let application = c["applications"][0]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .call(
+            &s.rita,
+            "resend_consent",
+            &[("application", &application), ("candidate", &s.grace)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app.grant_consent(GRACE).await;
+    assert_eq!(score(&app, &s).await, StatusCode::OK);
+    let res = app
+        .call(
+            &s.rita,
+            "resend_consent",
+            &[("application", &application), ("candidate", &s.grace)],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::BAD_REQUEST,
+        "everything is given already"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_consent_history_is_never_rewritten(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    setup(&app).await;
+    app.grant_consent(GRACE).await;
+    for sql in [
+        "UPDATE consent_events SET event = 'refused'",
+        "DELETE FROM consent_events",
+    ] {
+        let refused = sqlx::query(sql).execute(&app.owner).await;
+        assert!(refused.is_err(), "{sql} was allowed");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM consent_events").await, 8);
+    // Deleting the candidate as a whole (F10) takes their history with them.
+    for sql in ["DELETE FROM interviews", "DELETE FROM applications"] {
+        sqlx::query(sql).execute(&app.owner).await.unwrap();
+    }
+    assert_eq!(app.count("SELECT count(*) FROM consent_events").await, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn consent_links_refuse_reuse_expiry_other_purposes_guesses_and_bursts(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    setup(&app).await;
+    let token = token_in_mail(&app, GRACE).await;
+    let all_yes = [
+        ("evaluation", "yes"),
+        ("recording", "yes"),
+        ("transcription", "yes"),
+        ("ai_support", "yes"),
+    ];
+    // A request link cannot withdraw; a guessed link shows the same page as a dead one.
+    assert_eq!(
+        withdraw(&app, &token, "all").await.status(),
+        StatusCode::GONE
+    );
+    let guessed = "A".repeat(43);
+    let dead = app
+        .browser()
+        .get(app.url(&format!("/c/consent/{guessed}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(dead.contains("This link does not work any more"));
+    assert_eq!(
+        give(&app, &guessed, "en", &all_yes).await.status(),
+        StatusCode::GONE
+    );
+
+    // A password-reset link is not a consent link, even with the right shape.
+    app.call(
+        &app.browser(),
+        "request_password_reset",
+        &[("email", "rita@acme.example")],
+    )
+    .await;
+    let reset_mail = app.last_mail_to("rita@acme.example").await.unwrap();
+    let reset = app
+        .link_in(&reset_mail, "/reset/")
+        .trim_start_matches("/reset/")
+        .to_owned();
+    assert_eq!(
+        give(&app, &reset, "en", &all_yes).await.status(),
+        StatusCode::GONE
+    );
+
+    // Expired after 30 days.
+    app.state.clock.advance(Duration::days(31));
+    assert_eq!(
+        give(&app, &token, "en", &all_yes).await.status(),
+        StatusCode::GONE
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM consent_events WHERE event = 'given'")
+            .await,
+        0
+    );
+
+    // A burst of guesses from one address is cut off.
+    let mut limited = false;
+    for i in 0..40 {
+        let res = app
+            .call(
+                &app.browser(),
+                "consent_page",
+                &[("token", &format!("{i:0>43}"))],
+            )
+            .await;
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(res.headers().contains_key("retry-after"));
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "no limit on guessing");
+}
