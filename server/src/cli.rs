@@ -17,4 +17,11 @@ pub enum Command {
     },
     /// Verifies every sealed audit chain; exits non-zero if an event was changed or removed.
     VerifyAudit,
+    /// Verifies a consent receipt (a JWS from the confirmation e-mail) against this portal's
+    /// signing key and prints what it states; exits non-zero if it was not issued here or was
+    /// changed. Reads the file, or standard input when none is given.
+    VerifyReceipt {
+        /// The file holding the receipt.
+        file: Option<std::path::PathBuf>,
+    },
 }

@@ -14,6 +14,9 @@ pub enum Mode {
 /// The master key used in development when none is configured. Production refuses it.
 pub const DEV_MASTER_KEY: &str = "ZGV2ZWxvcG1lbnQtb25seS1tYXN0ZXIta2V5LTMyYnk=";
 
+/// The Ed25519 seed that signs receipts and certificates in development. Production refuses it.
+pub const DEV_SIGNING_KEY: &str = "ZGV2ZWxvcG1lbnQtb25seS1zaWduaW5nLWtleS0zMmI=";
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub mode: Mode,
@@ -30,6 +33,7 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub mail_from: String,
     pub master_key: String,
+    pub signing_key: String,
     pub expose_authz_decisions: bool,
 }
 
@@ -94,6 +98,7 @@ impl Config {
             mail_from: get("CANDOR_MAIL_FROM")
                 .unwrap_or_else(|| "Candor <no-reply@candor.localhost>".into()),
             master_key: get("CANDOR_MASTER_KEY").unwrap_or_else(|| DEV_MASTER_KEY.into()),
+            signing_key: get("CANDOR_SIGNING_KEY").unwrap_or_else(|| DEV_SIGNING_KEY.into()),
             expose_authz_decisions: get("CANDOR_EXPOSE_AUTHZ").as_deref() == Some("1"),
         };
         config.validate()?;
@@ -109,6 +114,12 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "CANDOR_MASTER_KEY",
                 "must be 32 bytes, base64-encoded".into(),
+            ));
+        }
+        if candor_app::backend::signing::Signer::from_seed_base64(&self.signing_key).is_err() {
+            return Err(ConfigError::Invalid(
+                "CANDOR_SIGNING_KEY",
+                "must be a 32-byte Ed25519 seed, base64-encoded".into(),
             ));
         }
         if !is_valid_mailbox(&self.mail_from) {
@@ -143,6 +154,9 @@ impl Config {
                 }
                 if self.master_key == DEV_MASTER_KEY {
                     problems.push("CANDOR_MASTER_KEY is missing or the development default");
+                }
+                if self.signing_key == DEV_SIGNING_KEY {
+                    problems.push("CANDOR_SIGNING_KEY is missing or the development default");
                 }
                 if self.database_url.is_none() {
                     problems
@@ -211,6 +225,10 @@ mod tests {
             "CANDOR_MASTER_KEY",
             "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
         ),
+        (
+            "CANDOR_SIGNING_KEY",
+            "HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=",
+        ),
         ("DATABASE_URL", "postgres://owner@db/candor"),
         ("CANDOR_SMTP_URL", "smtps://mail.example.com"),
         ("CANDOR_MAIL_FROM", "Candor <no-reply@candor.example.com>"),
@@ -244,6 +262,7 @@ mod tests {
         for (key, bad) in [
             ("CANDOR_BASE_URL", "http://candor.example.com"),
             ("CANDOR_MASTER_KEY", DEV_MASTER_KEY),
+            ("CANDOR_SIGNING_KEY", DEV_SIGNING_KEY),
             ("DATABASE_URL", ""),
             ("CANDOR_SMTP_URL", ""),
         ] {

@@ -11,5 +11,6 @@ async fn main() -> anyhow::Result<()> {
     match args.command.unwrap_or(cli::Command::Serve { demo: false }) {
         cli::Command::Serve { demo } => startup::serve(config, demo).await,
         cli::Command::VerifyAudit => startup::verify_audit(config).await,
+        cli::Command::VerifyReceipt { file } => startup::verify_receipt(&config, file.as_deref()),
     }
 }

@@ -24,6 +24,7 @@ use candor_app::backend::{
     files::{crypto::MasterKey, store::LocalDir, FileVault},
     mail::Mailer,
     request::CspNonce,
+    signing::Signer,
     state::{AppState, Settings},
 };
 use candor_app::routes::{
@@ -134,6 +135,10 @@ pub fn file_vault(config: &Config) -> anyhow::Result<FileVault> {
     Ok(FileVault::new(master, store))
 }
 
+pub fn signer(config: &Config) -> anyhow::Result<Signer> {
+    Signer::from_seed_base64(&config.signing_key).context("CANDOR_SIGNING_KEY")
+}
+
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("candor")
@@ -209,6 +214,7 @@ pub fn router(state: AppState, config: &Config, app_pool: PgPool) -> anyhow::Res
     let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/.well-known/jwks.json", get(health::jwks))
         .route("/logout", post(logout::logout))
         .route(DOWNLOAD_DOCUMENT.path, get(files::download_document))
         .route(EXPORT_CANDIDATES.path, get(files::export_candidates))
@@ -263,6 +269,7 @@ pub async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<()> {
         clock: Clock::default(),
         mailer: mailer(&config)?,
         files: file_vault(&config)?,
+        signer: Arc::new(signer(&config)?),
     };
     if demo_requested {
         let credentials = demo::seed(&state).await?;
@@ -316,4 +323,25 @@ pub async fn verify_audit(config: Config) -> anyhow::Result<()> {
             report.problems.len()
         )
     }
+}
+
+/// `candor verify-receipt`: checks a consent receipt's signature and prints its claims.
+pub fn verify_receipt(config: &Config, file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use std::io::Read;
+    let mut jws = String::new();
+    match file {
+        Some(path) => {
+            jws = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?
+        }
+        None => {
+            std::io::stdin().read_to_string(&mut jws)?;
+        }
+    }
+    let receipt: candor_app::domain::consent::ConsentReceipt = signer(config)?
+        .verify(&jws)
+        .context("the receipt was not issued by this portal, or it was changed")?;
+    println!("{}", serde_json::to_string_pretty(&receipt)?);
+    println!("receipt verified: issued by this portal and unchanged");
+    Ok(())
 }

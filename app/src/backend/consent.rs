@@ -13,8 +13,8 @@ use super::request::RequestMeta;
 use super::state::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::consent::{
-    parse_choices, ConsentEvent, ConsentStatus, Notice, NoticeFacts, Purpose, SubProcessor,
-    COLLECTED_BY_WEB_FORM, LAWFUL_BASIS, NOTICE_VERSION,
+    parse_choices, ConsentEvent, ConsentReceipt, ConsentStatus, Notice, NoticeFacts, Purpose,
+    ReceiptFacts, SubProcessor, COLLECTED_BY_WEB_FORM, LAWFUL_BASIS, NOTICE_VERSION,
 };
 use crate::domain::i18n::{fill, Lang};
 use crate::domain::ids::{IdKind, PublicId};
@@ -39,6 +39,7 @@ const CANDIDATE: &str = "candidate";
 /// A notice as stored and the facts it states.
 struct ShownNotice {
     id: Uuid,
+    public_id: String,
     notice: Notice,
     facts: NoticeFacts,
 }
@@ -66,7 +67,7 @@ async fn notice_for(
     };
     let notice = Notice::new(lang, &facts);
     let public = PublicId::from_random(IdKind::Notice, random_16());
-    let (id, _) = store::notice(
+    let (id, public_id) = store::notice(
         tx,
         &store::NewNotice {
             org_id,
@@ -78,7 +79,12 @@ async fn notice_for(
         },
     )
     .await?;
-    Ok(ShownNotice { id, notice, facts })
+    Ok(ShownNotice {
+        id,
+        public_id,
+        notice,
+        facts,
+    })
 }
 
 /// Appends one event per purpose, all tied to the same notice.
@@ -353,16 +359,44 @@ async fn record_candidate_action(
     Ok(())
 }
 
-/// Sends the confirmation of the candidate's current choices with a fresh link to manage them.
+/// The signed receipt of the candidate's current choices (F7).
+fn receipt(
+    state: &AppState,
+    context: &store::ContextRow,
+    shown: &ShownNotice,
+    statuses: &[(Purpose, ConsentStatus)],
+    now: OffsetDateTime,
+) -> Result<String, AppError> {
+    let receipt_id = PublicId::from_random(IdKind::Receipt, random_16());
+    let receipt = ConsentReceipt::new(
+        &ReceiptFacts {
+            receipt_id: receipt_id.as_str(),
+            key_id: state.signer.key_id(),
+            candidate_public_id: &context.candidate_public_id,
+            policy_url: &state.settings.link("/privacy"),
+            notice_id: &shown.public_id,
+            notice: &shown.notice,
+            facts: &shown.facts,
+            at_unix: now.unix_timestamp(),
+        },
+        statuses,
+    );
+    state.signer.sign(&receipt).map_err(super::errors::internal)
+}
+
+/// Sends the confirmation of the candidate's current choices, with their signed receipt and a
+/// fresh link to manage them.
 async fn confirm(
     state: &AppState,
     tx: &mut Tx,
     org_id: Uuid,
     context: &store::ContextRow,
-    lang: Lang,
+    shown: &ShownNotice,
     statuses: &[(Purpose, ConsentStatus)],
 ) -> Result<(), AppError> {
+    let lang = shown.notice.lang;
     let now = state.clock.now();
+    let signed = receipt(state, context, shown, statuses, now)?;
     let token = RawToken::generate();
     let purpose = TokenPurpose::ConsentManage;
     db::tokens::insert(
@@ -396,7 +430,7 @@ async fn confirm(
                 .settings
                 .link(&format!("/c/consent/{}", token.as_str())),
         }),
-        closing: vec![],
+        closing: vec![format!("{}: {}", m.receipt_heading, m.receipt_text), signed],
         sender_line: sender_line(lang, &context.org_name),
     };
     messages::queue(tx, Some(org_id), &context.candidate_email, &email).await?;
@@ -411,7 +445,7 @@ async fn record_choices_in(
     lang: Lang,
     choices: &[(Purpose, bool)],
     now: OffsetDateTime,
-) -> Result<(), AppError> {
+) -> Result<ShownNotice, AppError> {
     let shown = notice_for(tx, org_id, context, lang).await?;
     let events: Vec<_> = choices
         .iter()
@@ -433,7 +467,8 @@ async fn record_choices_in(
         CANDIDATE,
         now,
     )
-    .await
+    .await?;
+    Ok(shown)
 }
 
 /// The demo organisation's candidates answered before the portal started: their choices, without
@@ -448,7 +483,8 @@ pub async fn seed_choices(
     let context = store::context(tx, org_id, application_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    record_choices_in(tx, org_id, &context, Lang::En, choices, now).await
+    record_choices_in(tx, org_id, &context, Lang::En, choices, now).await?;
+    Ok(())
 }
 
 /// The candidate's answers to a consent request: one event per purpose against the notice in
@@ -476,7 +512,7 @@ pub async fn give(
         .await?
         .ok_or(AppError::InvalidToken)?;
     store::set_candidate_language(&mut tx, org_id, context.candidate_id, lang.code()).await?;
-    record_choices_in(&mut tx, org_id, &context, lang, &choices, now).await?;
+    let shown = record_choices_in(&mut tx, org_id, &context, lang, &choices, now).await?;
     record_candidate_action(
         &mut tx,
         meta,
@@ -490,7 +526,7 @@ pub async fn give(
         .await?
         .remove(&application_id)
         .unwrap_or_default();
-    confirm(state, &mut tx, org_id, &context, lang, &statuses).await?;
+    confirm(state, &mut tx, org_id, &context, &shown, &statuses).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -566,7 +602,7 @@ pub async fn withdraw(
         .await?
         .remove(&application_id)
         .unwrap_or_default();
-    confirm(state, &mut tx, org_id, &context, lang, &after).await?;
+    confirm(state, &mut tx, org_id, &context, &shown, &after).await?;
     tx.commit().await?;
     for name in removed_files {
         state.files.delete(&name).await;

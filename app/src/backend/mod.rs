@@ -19,4 +19,5 @@ pub mod mail;
 pub mod rate_limit;
 pub mod recruitments;
 pub mod request;
+pub mod signing;
 pub mod state;

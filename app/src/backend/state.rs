@@ -1,6 +1,6 @@
 //! Application state shared by every request and background task.
 
-use super::{clock::Clock, db::Db, files::FileVault, mail::Mailer};
+use super::{clock::Clock, db::Db, files::FileVault, mail::Mailer, signing::Signer};
 use std::sync::Arc;
 
 /// Settings the application needs at run time, validated by the server's configuration loader.
@@ -37,4 +37,5 @@ pub struct AppState {
     pub clock: Clock,
     pub mailer: Mailer,
     pub files: FileVault,
+    pub signer: Arc<Signer>,
 }

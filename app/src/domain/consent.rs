@@ -245,6 +245,152 @@ impl Notice {
     }
 }
 
+/// A consent receipt in the fields of the Kantara Initiative Consent Receipt Specification
+/// (v1.1), with the ISO/IEC TS 27560 link to the exact notice shown and every purpose's choice.
+/// The portal signs it; `candor verify-receipt` or the published key checks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentReceipt {
+    pub version: String,
+    pub jurisdiction: String,
+    pub consent_timestamp: i64,
+    pub collection_method: String,
+    #[serde(rename = "consentReceiptID")]
+    pub consent_receipt_id: String,
+    /// The id of the key that signed the receipt (its JWK is published by the portal).
+    pub public_key: String,
+    pub language: String,
+    /// The candidate's pseudonymous id: a receipt carries no name or address.
+    pub pii_principal_id: String,
+    pub pii_controllers: Vec<PiiController>,
+    pub policy_url: String,
+    pub services: Vec<ReceiptService>,
+    pub sensitive: bool,
+    pub spi_cat: Vec<String>,
+    pub notice: NoticeReference,
+    /// Every purpose and where it stands, refused and withdrawn ones included.
+    pub choices: Vec<(Purpose, ConsentStatus)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PiiController {
+    pub pii_controller: String,
+    pub on_behalf: bool,
+    pub contact: String,
+    pub pii_controller_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptService {
+    pub service: String,
+    pub purposes: Vec<ReceiptPurpose>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptPurpose {
+    pub purpose: String,
+    pub purpose_category: Vec<String>,
+    pub consent_type: String,
+    pub pii_category: Vec<String>,
+    pub primary_purpose: bool,
+    pub termination: String,
+    pub third_party_disclosure: bool,
+    pub third_party_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeReference {
+    pub id: String,
+    pub version: String,
+    pub language: String,
+    /// Hex SHA-256 of the notice's exact text.
+    pub sha256: String,
+}
+
+/// What the receipt states besides the choices.
+pub struct ReceiptFacts<'a> {
+    pub receipt_id: &'a str,
+    pub key_id: &'a str,
+    pub candidate_public_id: &'a str,
+    pub policy_url: &'a str,
+    pub notice_id: &'a str,
+    pub notice: &'a Notice,
+    pub facts: &'a NoticeFacts,
+    pub at_unix: i64,
+}
+
+impl ConsentReceipt {
+    pub fn new(r: &ReceiptFacts<'_>, choices: &[(Purpose, ConsentStatus)]) -> Self {
+        let processors: Vec<String> = r
+            .facts
+            .sub_processors
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        let termination = format!(
+            "withdrawal, or deletion {} days after the hiring decision",
+            r.facts.retention_days
+        );
+        let purposes = choices
+            .iter()
+            .filter(|(_, status)| status.is_granted())
+            .map(|(purpose, _)| ReceiptPurpose {
+                purpose: purpose.question(Lang::En).0.to_owned(),
+                purpose_category: vec![purpose.as_str().to_owned()],
+                consent_type: "EXPLICIT".into(),
+                pii_category: vec![
+                    "contact details".into(),
+                    "application documents".into(),
+                    "interview content".into(),
+                ],
+                primary_purpose: *purpose == Purpose::Evaluation,
+                termination: termination.clone(),
+                third_party_disclosure: !processors.is_empty(),
+                third_party_name: processors.join(", "),
+            })
+            .collect();
+        Self {
+            version: "KI-CR-v1.1.0".into(),
+            jurisdiction: "EU".into(),
+            consent_timestamp: r.at_unix,
+            collection_method: COLLECTED_BY_WEB_FORM.into(),
+            consent_receipt_id: r.receipt_id.into(),
+            public_key: r.key_id.into(),
+            language: r.notice.lang.code().into(),
+            pii_principal_id: r.candidate_public_id.into(),
+            pii_controllers: vec![PiiController {
+                pii_controller: r.facts.org_name.clone(),
+                on_behalf: false,
+                contact: "the candidate privacy page".into(),
+                pii_controller_url: r.policy_url.into(),
+            }],
+            policy_url: r.policy_url.into(),
+            services: vec![ReceiptService {
+                service: format!("Recruitment: {}", r.facts.recruitment_title),
+                purposes,
+            }],
+            sensitive: false,
+            spi_cat: vec![],
+            notice: NoticeReference {
+                id: r.notice_id.into(),
+                version: NOTICE_VERSION.into(),
+                language: r.notice.lang.code().into(),
+                sha256: r
+                    .notice
+                    .sha256()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect(),
+            },
+            choices: choices.to_vec(),
+        }
+    }
+}
+
 /// The candidate's answers: one yes or no per purpose, all of them, nothing else.
 pub fn parse_choices(answers: &[(String, String)]) -> Result<Vec<(Purpose, bool)>, Vec<Purpose>> {
     let mut unanswered = Vec::new();

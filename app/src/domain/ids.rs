@@ -17,6 +17,7 @@ pub enum IdKind {
     ApiKey,
     AuditEvent,
     Notice,
+    Receipt,
 }
 
 impl IdKind {
@@ -33,6 +34,7 @@ impl IdKind {
             IdKind::ApiKey => "key",
             IdKind::AuditEvent => "evt",
             IdKind::Notice => "ntc",
+            IdKind::Receipt => "rcpt",
         }
     }
 }

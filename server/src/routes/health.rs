@@ -1,4 +1,4 @@
-//! Liveness and readiness (SPEC section 5).
+//! Liveness and readiness (SPEC section 5), and the published verification key.
 
 use axum::{extract::State, http::StatusCode};
 use candor_app::backend::state::AppState;
@@ -13,4 +13,9 @@ pub async fn readyz(State(state): State<AppState>) -> StatusCode {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     }
+}
+
+/// The public key that signs consent receipts and deletion certificates, for anyone to verify.
+pub async fn jwks(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
+    axum::Json(state.signer.jwks())
 }

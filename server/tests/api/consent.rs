@@ -584,3 +584,119 @@ async fn consent_links_refuse_reuse_expiry_other_purposes_guesses_and_bursts(
     }
     assert!(limited, "no limit on guessing");
 }
+
+/// The signed receipt in the newest confirmation e-mail to `to`.
+async fn receipt_in_mail(app: &TestApp, to: &str) -> String {
+    let mail = app.last_mail_to(to).await.unwrap();
+    regex::Regex::new(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+        .unwrap()
+        .find(&mail)
+        .expect("a receipt in the confirmation")
+        .as_str()
+        .to_owned()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_confirmation_carries_a_signed_receipt_anyone_can_verify_and_no_one_can_alter(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let s = setup(&app).await;
+    let token = token_in_mail(&app, GRACE).await;
+    give(
+        &app,
+        &token,
+        "sv",
+        &[
+            ("evaluation", "yes"),
+            ("recording", "no"),
+            ("transcription", "yes"),
+            ("ai_support", "no"),
+        ],
+    )
+    .await;
+    let jws = receipt_in_mail(&app, GRACE).await;
+
+    // Anyone: the published key set and a standard JOSE library.
+    let jwks: jsonwebtoken::jwk::JwkSet = app
+        .browser()
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = jsonwebtoken::DecodingKey::from_jwk(&jwks.keys[0]).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    let receipt: Value = jsonwebtoken::decode::<Value>(&jws, &key, &validation)
+        .unwrap()
+        .claims;
+    assert_eq!(receipt["version"], "KI-CR-v1.1.0");
+    assert!(receipt["consentReceiptID"]
+        .as_str()
+        .unwrap()
+        .starts_with("rcpt_"));
+    assert_eq!(receipt["piiPrincipalId"], s.grace.as_str());
+    assert_eq!(receipt["language"], "sv");
+    assert_eq!(receipt["piiControllers"][0]["piiController"], "Acme");
+    let purposes: Vec<&str> = receipt["services"][0]["purposes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["purposeCategory"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        purposes,
+        ["evaluation", "transcription"],
+        "only what was given"
+    );
+    assert_eq!(
+        receipt["services"][0]["purposes"][0]["thirdPartyName"],
+        "Postmark Ltd"
+    );
+    let stored: Vec<u8> =
+        sqlx::query_scalar("SELECT sha256 FROM consent_notices WHERE language = 'sv'")
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    let hex: String = stored.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(receipt["notice"]["sha256"], hex.as_str());
+    assert!(!jws.contains("grace"), "no personal data in the receipt");
+
+    // The portal's command agrees, and refuses a receipt changed in one byte.
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("receipt.jwt");
+    std::fs::write(&good, &jws).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
+        .arg("verify-receipt")
+        .arg(&good)
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("receipt verified"));
+    let mut bytes = jws.clone().into_bytes();
+    let middle = bytes.len() / 2;
+    bytes[middle] = if bytes[middle] == b'a' { b'b' } else { b'a' };
+    let bad = dir.path().join("tampered.jwt");
+    std::fs::write(&bad, &bytes).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
+        .arg("verify-receipt")
+        .arg(&bad)
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        jsonwebtoken::decode::<Value>(std::str::from_utf8(&bytes).unwrap(), &key, &validation)
+            .is_err()
+    );
+}

@@ -77,6 +77,7 @@ impl TestApp {
             clock,
             mailer: startup::mailer(&config).unwrap(),
             files: startup::file_vault(&config).unwrap(),
+            signer: Arc::new(startup::signer(&config).unwrap()),
         };
         let router = startup::router(state.clone(), &config, app_pool.clone()).unwrap();
         let server = tokio::spawn(async move {

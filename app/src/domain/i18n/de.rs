@@ -53,7 +53,6 @@ pub static MESSAGES: Messages = Messages {
     consent_confirmation_subject: "Ihre Entscheidungen zur Einwilligung: {recruitment}",
     consent_confirmation_text: "Vielen Dank. Sie haben Folgendes gewählt:",
     consent_confirmation_manage: "Wenn Sie Ihre Entscheidung ändern oder Ihre Einwilligung widerrufen möchten, verwenden Sie diesen Link:",
-    consent_confirmation_receipt: "Ihr signierter Einwilligungsnachweis ist dieser E-Mail beigefügt.",
     email_sender_line: "Diese E-Mail wurde von Candor im Auftrag von {org} versandt.",
     email_privacy_line: "Ihre Daten einsehen, herunterladen oder löschen oder der Verwendung widersprechen:",
 };

@@ -53,7 +53,6 @@ pub static MESSAGES: Messages = Messages {
     consent_confirmation_subject: "Your consent choices: {recruitment}",
     consent_confirmation_text: "Thank you. These are the choices you made:",
     consent_confirmation_manage: "To change your mind or withdraw your consent, use this link:",
-    consent_confirmation_receipt: "Your signed consent receipt is attached to this e-mail.",
     email_sender_line: "This e-mail was sent by Candor on behalf of {org}.",
     email_privacy_line: "See, download or delete your data, or object to its use:",
 };

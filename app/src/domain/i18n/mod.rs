@@ -165,7 +165,6 @@ pub struct Messages {
     pub consent_confirmation_subject: &'static str,
     pub consent_confirmation_text: &'static str,
     pub consent_confirmation_manage: &'static str,
-    pub consent_confirmation_receipt: &'static str,
     /// {org}
     pub email_sender_line: &'static str,
     pub email_privacy_line: &'static str,

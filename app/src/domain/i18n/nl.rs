@@ -53,7 +53,6 @@ pub static MESSAGES: Messages = Messages {
     consent_confirmation_subject: "Je toestemmingskeuzes: {recruitment}",
     consent_confirmation_text: "Bedankt. Dit zijn de keuzes die je hebt gemaakt:",
     consent_confirmation_manage: "Gebruik deze link om van gedachten te veranderen of je toestemming in te trekken:",
-    consent_confirmation_receipt: "Je ondertekende toestemmingsbewijs is als bijlage bij deze e-mail gevoegd.",
     email_sender_line: "Deze e-mail is door Candor verstuurd namens {org}.",
     email_privacy_line: "Je gegevens inzien, downloaden of verwijderen, of bezwaar maken tegen het gebruik ervan:",
 };

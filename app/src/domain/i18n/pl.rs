@@ -53,7 +53,6 @@ pub static MESSAGES: Messages = Messages {
     consent_confirmation_subject: "Twoje decyzje dotyczące zgody: {recruitment}",
     consent_confirmation_text: "Dziękujemy. Oto Twoje decyzje:",
     consent_confirmation_manage: "Aby zmienić zdanie lub wycofać zgodę, skorzystaj z tego linku:",
-    consent_confirmation_receipt: "Podpisane potwierdzenie Twojej zgody znajduje się w załączniku do tej wiadomości.",
     email_sender_line: "Tę wiadomość wysłał Candor w imieniu {org}.",
     email_privacy_line: "Wyświetl, pobierz lub usuń swoje dane albo wnieś sprzeciw wobec ich wykorzystywania:",
 };

@@ -53,7 +53,6 @@ pub static MESSAGES: Messages = Messages {
     consent_confirmation_subject: "Dina samtyckesval: {recruitment}",
     consent_confirmation_text: "Tack. Det här är de val du gjorde:",
     consent_confirmation_manage: "Använd den här länken om du vill ändra dig eller återkalla ditt samtycke:",
-    consent_confirmation_receipt: "Ditt signerade samtyckeskvitto finns bifogat i det här e-postmeddelandet.",
     email_sender_line: "Det här e-postmeddelandet skickades av Candor på uppdrag av {org}.",
     email_privacy_line: "Se, ladda ned eller radera dina uppgifter, eller invänd mot hur de används:",
 };
