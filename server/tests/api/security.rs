@@ -334,4 +334,5 @@ fn production_mode_refuses_to_start_with_insecure_settings() {
     );
     assert!(stderr.contains("CANDOR_BASE_URL must be https"), "{stderr}");
     assert!(stderr.contains("CANDOR_MASTER_KEY"), "{stderr}");
+    assert!(stderr.contains("CANDOR_SIGNING_KEY"), "{stderr}");
 }
