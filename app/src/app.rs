@@ -10,7 +10,9 @@ use crate::ui::pages::{
     home::HomePage,
     interviews::{InterviewPage, InterviewsPage},
     login::LoginPage,
+    privacy::{MyDataPage, PrivacyLinkPage, PrivacyPage},
     recruitments::{EditRecruitmentPage, NewRecruitmentPage, RecruitmentPage, RecruitmentsPage},
+    requests::RequestsPage,
     reset::{ResetPage, ResetWithTokenPage},
     signup::{SignUpCheckEmailPage, SignUpPage},
     verify_email::{VerifyEmailPage, VerifyEmailWithTokenPage},
@@ -71,6 +73,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reset/:token") view=ResetWithTokenPage ssr=SsrMode::Async/>
                 <Route path=path!("/c/consent/:token") view=ConsentPage ssr=SsrMode::Async/>
                 <Route path=path!("/c/saved") view=ConsentSavedPage ssr=SsrMode::Async/>
+                <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
+                <Route path=path!("/c/privacy/:token") view=PrivacyLinkPage ssr=SsrMode::Async/>
+                <Route path=path!("/c/my-data") view=MyDataPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/app") view=StaffLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage/>
                     <Route path=path!("account") view=AccountPage/>
@@ -82,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("candidates/:id") view=CandidatePage/>
                     <Route path=path!("interviews") view=InterviewsPage/>
                     <Route path=path!("interviews/:id") view=InterviewPage/>
+                    <Route path=path!("requests") view=RequestsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -51,6 +51,22 @@ pub const PAGES: &[Page] = &[
         access: Access::Public,
     },
     Page {
+        path: "/privacy",
+        access: Access::Public,
+    },
+    Page {
+        path: "/c/privacy/{token}",
+        access: Access::Public,
+    },
+    Page {
+        path: "/c/my-data",
+        access: Access::Public,
+    },
+    Page {
+        path: "/app/requests",
+        access: Access::Requires(Permission::ViewDataRequests),
+    },
+    Page {
         path: "/app",
         access: Access::Requires(Permission::ViewDashboard),
     },
@@ -127,7 +143,15 @@ pub const EXPORT_CANDIDATES: FileRoute = FileRoute {
     access: Access::Requires(Permission::ViewCandidates),
 };
 
+/// The candidate's own data as one file (F9); the privacy session decides, not a staff role.
+pub const EXPORT_MY_DATA: FileRoute = FileRoute {
+    method: "GET",
+    path: "/c/my-data/export.json",
+    access: Access::Public,
+};
+
 pub const FILE_ROUTES: &[FileRoute] = &[
+    EXPORT_MY_DATA,
     ADD_CANDIDATE_WITH_CV,
     EXPORT_CANDIDATES,
     UPLOAD_CANDIDATE_DOCUMENT,
@@ -182,6 +206,11 @@ pub const STAFF_NAV: &[(&str, &str, Permission)] = &[
         "/app/interviews",
         "Interviews",
         Permission::ConductInterviews,
+    ),
+    (
+        "/app/requests",
+        "Data requests",
+        Permission::ViewDataRequests,
     ),
     ("/app/account", "My account", Permission::ManageOwnAccount),
     ("/app/dpa", "Agreement", Permission::AcceptDpa),

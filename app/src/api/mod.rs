@@ -8,6 +8,7 @@ pub mod consent;
 pub mod documents;
 pub mod interviews;
 pub mod organisation;
+pub mod privacy;
 pub mod recruitments;
 
 /// Every server function endpoint with the access it declares. The route-coverage test compares
@@ -26,6 +27,19 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         ("/fn/consent_page", Access::Public),
         ("/fn/give_consent", Access::Public),
         ("/fn/withdraw_consent", Access::Public),
+        ("/fn/request_privacy_link", Access::Public),
+        ("/fn/privacy_link", Access::Public),
+        ("/fn/open_privacy", Access::Public),
+        ("/fn/my_data", Access::Public),
+        ("/fn/file_data_request", Access::Public),
+        (
+            "/fn/data_requests",
+            Access::Requires(Permission::ViewDataRequests),
+        ),
+        (
+            "/fn/update_data_request",
+            Access::Requires(Permission::ManageDataRequests),
+        ),
         (
             "/fn/resend_consent",
             Access::Requires(Permission::ManageCandidates),

@@ -192,10 +192,17 @@ pub(super) async fn request_in(
                 .settings
                 .link(&format!("/c/consent/{}", token.as_str())),
         }),
-        closing: vec![fill(
-            m.link_validity,
-            &[("days", &purpose.lifetime().whole_days().to_string())],
-        )],
+        closing: vec![
+            fill(
+                m.link_validity,
+                &[("days", &purpose.lifetime().whole_days().to_string())],
+            ),
+            format!(
+                "{} {}",
+                m.email_privacy_line,
+                super::privacy::link_in(state, tx, org_id, context.candidate_id).await?
+            ),
+        ],
         sender_line: sender_line(lang, &context.org_name),
     };
     messages::queue(tx, Some(org_id), &context.candidate_email, &email).await?;
@@ -430,7 +437,15 @@ async fn confirm(
                 .settings
                 .link(&format!("/c/consent/{}", token.as_str())),
         }),
-        closing: vec![format!("{}: {}", m.receipt_heading, m.receipt_text), signed],
+        closing: vec![
+            format!("{}: {}", m.receipt_heading, m.receipt_text),
+            signed,
+            format!(
+                "{} {}",
+                m.email_privacy_line,
+                super::privacy::link_in(state, tx, org_id, context.candidate_id).await?
+            ),
+        ],
         sender_line: sender_line(lang, &context.org_name),
     };
     messages::queue(tx, Some(org_id), &context.candidate_email, &email).await?;

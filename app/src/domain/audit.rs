@@ -45,6 +45,11 @@ pub enum AuditAction {
     ConsentRequested,
     ConsentRecorded,
     ConsentWithdrawn,
+    PrivacyLinkSent,
+    PrivacyOpened,
+    PersonalDataExported,
+    DataRequestReceived,
+    DataRequestUpdated,
 }
 
 impl AuditAction {
@@ -87,6 +92,11 @@ impl AuditAction {
             AuditAction::ConsentRequested => "consent.requested",
             AuditAction::ConsentRecorded => "consent.recorded",
             AuditAction::ConsentWithdrawn => "consent.withdrawn",
+            AuditAction::PrivacyLinkSent => "dsar.link_sent",
+            AuditAction::PrivacyOpened => "dsar.access_opened",
+            AuditAction::PersonalDataExported => "dsar.exported",
+            AuditAction::DataRequestReceived => "dsar.request_received",
+            AuditAction::DataRequestUpdated => "dsar.request_updated",
         }
     }
 }

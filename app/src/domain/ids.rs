@@ -18,6 +18,7 @@ pub enum IdKind {
     AuditEvent,
     Notice,
     Receipt,
+    DataRequest,
 }
 
 impl IdKind {
@@ -35,6 +36,7 @@ impl IdKind {
             IdKind::AuditEvent => "evt",
             IdKind::Notice => "ntc",
             IdKind::Receipt => "rcpt",
+            IdKind::DataRequest => "dsr",
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod consent;
 pub mod dpa;
+pub mod dsar;
 pub mod email_address;
 pub mod i18n;
 pub mod ids;

@@ -51,6 +51,18 @@ pub const TOKEN_PAGE_PER_ADDRESS: Policy = Policy {
     window: Duration::minutes(15),
 };
 
+/// The public privacy page: links asked per address and per e-mail address.
+pub const PRIVACY_LINK_PER_ADDRESS: Policy = Policy {
+    name: "privacy:addr",
+    limit: 10,
+    window: Duration::hours(1),
+};
+pub const PRIVACY_LINK_PER_EMAIL: Policy = Policy {
+    name: "privacy:email",
+    limit: 3,
+    window: Duration::hours(1),
+};
+
 impl Policy {
     /// The start of the window that `now` falls into; windows are aligned to the Unix epoch so
     /// that every portal instance agrees on them.

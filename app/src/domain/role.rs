@@ -67,6 +67,8 @@ pub enum Permission {
     ConductInterviews,
     /// Opening stored files; which ones depends on what the file belongs to (R2).
     ViewFiles,
+    /// The queue of data-subject requests (names only with `ManageDataRequests`).
+    ViewDataRequests,
     ManageDataRequests,
     ViewPrivacyReports,
     ViewAuditLog,
@@ -88,6 +90,7 @@ impl Permission {
             Permission::EvaluateCandidates => "evaluate_candidates",
             Permission::ConductInterviews => "conduct_interviews",
             Permission::ViewFiles => "view_files",
+            Permission::ViewDataRequests => "view_data_requests",
             Permission::ManageDataRequests => "manage_data_requests",
             Permission::ViewPrivacyReports => "view_privacy_reports",
             Permission::ViewAuditLog => "view_audit_log",
@@ -123,6 +126,7 @@ pub const fn allows(role: Role, permission: Permission) -> bool {
                 | EvaluateCandidates
                 | ConductInterviews
                 | ViewFiles
+                | ViewDataRequests
                 | ManageDataRequests
         ),
         Role::HiringManager => matches!(
@@ -143,7 +147,7 @@ pub const fn allows(role: Role, permission: Permission) -> bool {
         }
         Role::Auditor => matches!(
             permission,
-            ViewDashboard | ManageOwnAccount | ViewAuditLog | ViewPrivacyReports
+            ViewDashboard | ManageOwnAccount | ViewAuditLog | ViewPrivacyReports | ViewDataRequests
         ),
     }
 }

@@ -11,6 +11,8 @@ pub enum TokenPurpose {
     Consent,
     /// Changing or withdrawing given consent, from the confirmation e-mail (F7).
     ConsentManage,
+    /// Opening one's own data at one organisation (F9).
+    Privacy,
 }
 
 impl TokenPurpose {
@@ -21,6 +23,7 @@ impl TokenPurpose {
             TokenPurpose::Invite => "invite",
             TokenPurpose::Consent => "consent",
             TokenPurpose::ConsentManage => "consent_manage",
+            TokenPurpose::Privacy => "privacy",
         }
     }
 
@@ -32,6 +35,7 @@ impl TokenPurpose {
             TokenPurpose::Consent => Duration::days(30),
             // As long as the organisation may keep an application's data at most.
             TokenPurpose::ConsentManage => Duration::days(730),
+            TokenPurpose::Privacy => Duration::days(7),
         }
     }
 }

@@ -12,13 +12,14 @@ use candor_app::backend::{
     candidates::{self, CandidateForm},
     documents::{self, Upload},
     guard::{authorize, error_location, Caller, Ctx, AUTHZ_HEADER},
+    privacy,
     request::RequestMeta,
     state::AppState,
 };
 use candor_app::domain::upload::FileKind;
 use candor_app::error::AppError;
 use candor_app::routes::{
-    FileRoute, ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, EXPORT_CANDIDATES,
+    FileRoute, ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, EXPORT_CANDIDATES, EXPORT_MY_DATA,
     UPLOAD_CANDIDATE_DOCUMENT, UPLOAD_INTERVIEW_FILE,
 };
 use http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -339,6 +340,31 @@ pub async fn export_candidates(
         }
         Err(AppError::Unauthenticated) if !request.wants_json => {
             Redirect::to("/login").into_response()
+        }
+        Err(err) => request.error_response(err),
+    };
+    request.with_decision(route, response)
+}
+
+/// The candidate's own data as one JSON file (F9), for the browser's privacy session.
+pub async fn export_my_data(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Extension(meta): Extension<RequestMeta>,
+    headers: HeaderMap,
+) -> Response {
+    let route = &EXPORT_MY_DATA;
+    let request = Request::new(state, session, meta, &headers);
+    let result = privacy::export(&request.state, &request.meta, &request.session).await;
+    let response = match result {
+        Ok((file_name, body)) => match serde_json::to_vec_pretty(&body) {
+            Ok(bytes) => attachment_response("application/json", &file_name, bytes),
+            Err(_) => request.error_response(AppError::Internal {
+                request_id: String::new(),
+            }),
+        },
+        Err(AppError::Unauthenticated) if !request.wants_json => {
+            Redirect::to("/privacy").into_response()
         }
         Err(err) => request.error_response(err),
     };

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod candidates;
 pub mod consent;
+pub mod data_requests;
 pub mod documents;
 pub mod interviews;
 pub mod orgs;

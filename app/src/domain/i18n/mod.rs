@@ -168,6 +168,85 @@ pub struct Messages {
     /// {org}
     pub email_sender_line: &'static str,
     pub email_privacy_line: &'static str,
+    // The privacy page and the candidate's own data (F9).
+    pub privacy_title: &'static str,
+    pub privacy_intro: &'static str,
+    pub privacy_email_label: &'static str,
+    pub privacy_send: &'static str,
+    /// {days}
+    pub privacy_sent: &'static str,
+    /// {org}
+    pub privacy_email_subject: &'static str,
+    /// {org}
+    pub privacy_email_text: &'static str,
+    pub privacy_email_action: &'static str,
+    pub privacy_not_you: &'static str,
+    /// {org}
+    pub privacy_continue_intro: &'static str,
+    pub privacy_continue: &'static str,
+    /// {org}
+    pub my_data_title: &'static str,
+    pub session_ended: &'static str,
+    pub held_heading: &'static str,
+    pub field_name: &'static str,
+    pub field_email: &'static str,
+    pub field_phone: &'static str,
+    pub applications_heading: &'static str,
+    pub stage_applied: &'static str,
+    pub stage_screening: &'static str,
+    pub stage_interview: &'static str,
+    pub stage_offer: &'static str,
+    pub stage_hired: &'static str,
+    pub stage_rejected: &'static str,
+    pub documents_heading: &'static str,
+    pub documents_none: &'static str,
+    /// {notes}, {scores}
+    pub evaluations_summary: &'static str,
+    pub retention_heading_own: &'static str,
+    /// {date}
+    pub retention_until: &'static str,
+    /// {days}
+    pub retention_not_started: &'static str,
+    pub reads_heading: &'static str,
+    pub reads_none: &'static str,
+    pub role_admin: &'static str,
+    pub role_recruiter: &'static str,
+    pub role_hiring_manager: &'static str,
+    pub role_interviewer: &'static str,
+    pub role_auditor: &'static str,
+    pub read_viewed: &'static str,
+    pub read_exported: &'static str,
+    pub read_downloaded: &'static str,
+    pub download_heading: &'static str,
+    pub download_text: &'static str,
+    pub download_button: &'static str,
+    pub requests_heading: &'static str,
+    pub request_kind_label: &'static str,
+    pub request_rectification: &'static str,
+    pub request_restriction: &'static str,
+    pub request_deletion: &'static str,
+    pub request_objection: &'static str,
+    pub request_details_label: &'static str,
+    pub request_send: &'static str,
+    /// {org}, {date}
+    pub request_sent: &'static str,
+    pub your_requests_heading: &'static str,
+    pub request_status_open: &'static str,
+    pub request_status_extended: &'static str,
+    pub request_status_completed: &'static str,
+    pub request_status_rejected: &'static str,
+    /// {date}
+    pub request_due: &'static str,
+    /// {org}
+    pub request_extended_subject: &'static str,
+    /// {org}, {date}, {reason}
+    pub request_extended_text: &'static str,
+    /// {org}
+    pub request_answered_subject: &'static str,
+    /// {org}, {outcome}
+    pub request_completed_text: &'static str,
+    /// {org}, {reason}
+    pub request_rejected_text: &'static str,
 }
 
 #[cfg(test)]

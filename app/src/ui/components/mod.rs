@@ -1,3 +1,4 @@
+pub mod candidate;
 pub mod consent;
 pub mod files;
 pub mod form;

@@ -5,52 +5,11 @@
 use crate::api::consent::{consent_page, ConsentView, GiveConsent, WithdrawConsent};
 use crate::domain::consent::Purpose;
 use crate::domain::i18n::{fill, Lang};
+use crate::ui::components::candidate::{chosen_lang, CandidateFrame};
 use crate::ui::components::form::{form_problem, Problem, ProblemBanner};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::{Html, Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-/// The language in the page's address, if one was chosen in the switcher.
-fn chosen_lang() -> Memo<Option<String>> {
-    let query = use_query_map();
-    Memo::new(move |_| query.with(|q| q.get("lang")))
-}
-
-/// Links to the same page in every language.
-#[component]
-fn LanguageSwitcher(current: Lang, extra_query: &'static str) -> impl IntoView {
-    view! {
-        <nav class="lang-switch" aria-label=current.messages().language_label>
-            <ul>
-                {Lang::ALL.into_iter().map(|lang| view! {
-                    <li>
-                        <a
-                            href=format!("?lang={}{extra_query}", lang.code())
-                            hreflang=lang.code()
-                            lang=lang.code()
-                            aria-current=(lang == current).then_some("page")
-                        >{lang.native_name()}</a>
-                    </li>
-                }).collect_view()}
-            </ul>
-        </nav>
-    }
-}
-
-/// The frame of every candidate page: language, no indexing, the switcher and one card.
-#[component]
-fn CandidateFrame(lang: Lang, extra_query: &'static str, children: Children) -> impl IntoView {
-    view! {
-        <Html attr:lang=lang.code()/>
-        <Meta name="robots" content="noindex, nofollow"/>
-        <Title text=lang.messages().manage_title/>
-        <main id="main" class="public candidate">
-            <LanguageSwitcher current=lang extra_query/>
-            <section class="card">{children()}</section>
-        </main>
-    }
-}
 
 #[component]
 pub fn ConsentPage() -> impl IntoView {

@@ -1,0 +1,441 @@
+//! Data-subject rights (F9): the privacy page's link (same answer for known and unknown
+//! addresses), the link that opens a candidate's own data once, the access view (who read it,
+//! when it goes), the export with documents, and requests through their lifecycle and deadlines.
+
+use crate::helpers::{TestApp, PASSWORD};
+use candor_app::routes::{ADD_CANDIDATE_WITH_CV, EXPORT_MY_DATA};
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use time::Duration;
+
+const GRACE: &str = "grace@example.org";
+const CV: &[u8] = b"%PDF-1.7\n% Grace Hopper, COBOL\n%%EOF\n";
+
+/// Acme with Rita (recruiter) and Audrey (auditor); Grace applied with a CV. Returns Rita and
+/// Grace's candidate id.
+async fn acme(app: &TestApp) -> (Client, String) {
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.add_members(
+        "ada@acme.example",
+        &[
+            ("rita@acme.example", "recruiter"),
+            ("audrey@acme.example", "auditor"),
+            ("ivan@acme.example", "interviewer"),
+        ],
+    )
+    .await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let res = app
+        .call(&rita, "create_recruitment", &[("title", "Backend")])
+        .await;
+    let rec = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/app/recruitments/")
+        .to_owned();
+    let res = app
+        .upload(
+            &rita,
+            &ADD_CANDIDATE_WITH_CV.at(&rec),
+            &[("full_name", "Grace Hopper"), ("email", GRACE)],
+            Some(("cv", "grace.pdf", CV.to_vec())),
+        )
+        .await;
+    let body: Value = res.json().await.unwrap();
+    let grace = body["location"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/app/candidates/")
+        .to_owned();
+    (rita, grace)
+}
+
+async fn ask_link(app: &TestApp, email: &str) -> reqwest::Response {
+    app.call(
+        &app.browser(),
+        "request_privacy_link",
+        &[("email", email), ("lang", "en")],
+    )
+    .await
+}
+
+async fn privacy_token(app: &TestApp, to: &str) -> String {
+    let mail = app.last_mail_to(to).await.expect("a mail");
+    app.link_in(&mail, "/c/privacy/")
+        .trim_start_matches("/c/privacy/")
+        .to_owned()
+}
+
+/// A browser with Grace's privacy session open.
+async fn grace_session(app: &TestApp) -> Client {
+    ask_link(app, GRACE).await;
+    let token = privacy_token(app, GRACE).await;
+    let browser = app.browser();
+    let res = app
+        .call(
+            &browser,
+            "open_privacy",
+            &[("token", &token), ("lang", "en")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["location"], "/c/my-data?lang=en");
+    browser
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_privacy_page_answers_alike_and_mails_a_link_only_to_a_known_address(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    acme(&app).await;
+    let before = app.deliver_mail().await.len();
+    let known = ask_link(&app, GRACE).await;
+    let unknown = ask_link(&app, "nobody@example.org").await;
+    assert_eq!(known.status(), StatusCode::OK);
+    assert_eq!(unknown.status(), StatusCode::OK);
+    assert_eq!(known.headers()["location"], unknown.headers()["location"]);
+    assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
+    let mails = app.deliver_mail().await;
+    assert_eq!(mails.len(), before + 1, "one mail, to the known address");
+    assert!(mails.last().unwrap().contains(&format!("To: {GRACE}")));
+    assert!(privacy_token(&app, GRACE).await.len() == 43);
+    // A burst of asks about one address is cut off.
+    let mut limited = false;
+    for _ in 0..5 {
+        if ask_link(&app, GRACE).await.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+        }
+    }
+    assert!(limited);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_privacy_link_shows_then_opens_the_candidates_own_data_once(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let (rita, grace) = acme(&app).await;
+    // Rita reads Grace's page: Grace will see that a recruiter did.
+    app.call(&rita, "candidate", &[("id", &grace)]).await;
+    ask_link(&app, GRACE).await;
+    let token = privacy_token(&app, GRACE).await;
+    for _ in 0..2 {
+        let html = app
+            .browser()
+            .get(app.url(&format!("/c/privacy/{token}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("Open my data"), "the prefetch only shows");
+    }
+    let browser = app.browser();
+    let res = app
+        .call(
+            &browser,
+            "open_privacy",
+            &[("token", &token), ("lang", "en")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let again = app
+        .call(
+            &app.browser(),
+            "open_privacy",
+            &[("token", &token), ("lang", "en")],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::GONE, "the link works once");
+
+    let data: Value = app
+        .call(&browser, "my_data", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(data["name"], "Grace Hopper");
+    assert_eq!(data["org_name"], "Acme");
+    assert_eq!(data["applications"][0]["recruitment"], "Backend");
+    assert_eq!(data["documents"][0][0], "grace.pdf");
+    assert_eq!(data["reads"][0]["role"], "recruiter");
+    assert_eq!(data["reads"][0]["action"], "candidate.viewed");
+    assert!(data["deleted_on"].is_null(), "no decision, no clock yet");
+    let page = browser
+        .get(app.url("/c/my-data"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("A recruiter") && page.contains("viewed your details"));
+
+    // Another browser has no session; the session ends after half an hour.
+    let stranger = app.call(&app.browser(), "my_data", &[]).await;
+    assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
+    app.state.clock.advance(Duration::minutes(31));
+    let expired = app.call(&browser, "my_data", &[]).await;
+    assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_retention_date_shown_follows_the_hiring_decision(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let (rita, grace) = acme(&app).await;
+    let c: Value = app
+        .call(&rita, "candidate", &[("id", &grace)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let application = c["applications"][0]["id"].as_str().unwrap().to_owned();
+    app.call(
+        &rita,
+        "record_decision",
+        &[
+            ("application", &application),
+            ("decision", "rejected"),
+            ("reason", "Another candidate fitted better"),
+            ("candidate", &grace),
+        ],
+    )
+    .await;
+    let browser = grace_session(&app).await;
+    let data: Value = app
+        .call(&browser, "my_data", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let expected = (app.state.clock.now() + Duration::days(365))
+        .date()
+        .to_string();
+    assert_eq!(data["deleted_on"], expected.as_str());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_export_holds_everything_documents_included_and_is_audited(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    use base64::Engine;
+    let app = TestApp::spawn(opts).await;
+    acme(&app).await;
+    app.grant_consent(GRACE).await;
+    let signed_out = app
+        .browser()
+        .get(app.url(EXPORT_MY_DATA.path))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_out.headers()["location"], "/privacy");
+
+    let browser = grace_session(&app).await;
+    let res = browser
+        .get(app.url(EXPORT_MY_DATA.path))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment;"));
+    let export: Value = res.json().await.unwrap();
+    assert_eq!(export["format"], "candor.personal-data.v1");
+    assert_eq!(export["candidate"]["email"], GRACE);
+    let cv = base64::engine::general_purpose::STANDARD
+        .decode(export["documents"][0]["content_base64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(cv, CV);
+    let events = export["consent_history"][0]["events"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["event"] == "given"));
+    assert_eq!(events[0]["notice"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'dsar.exported'")
+            .await,
+        1
+    );
+}
+
+async fn queue(app: &TestApp, client: &Client) -> reqwest::Response {
+    app.call(client, "data_requests", &[]).await
+}
+
+async fn step(
+    app: &TestApp,
+    client: &Client,
+    id: &str,
+    step: &str,
+    months: &str,
+    text: &str,
+) -> StatusCode {
+    app.call(
+        client,
+        "update_data_request",
+        &[
+            ("id", id),
+            ("step", step),
+            ("months", months),
+            ("text", text),
+        ],
+    )
+    .await
+    .status()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn requests_follow_their_lifecycle_and_deadlines_and_the_candidate_is_told(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let (rita, _) = acme(&app).await;
+    let browser = grace_session(&app).await;
+    let res = app
+        .call(
+            &browser,
+            "file_data_request",
+            &[
+                ("kind", "rectification"),
+                ("details", "My phone number is +31 6 1234 5678"),
+                ("lang", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let due = candor_app::domain::dsar::due_date(app.state.clock.now()).date();
+    assert_eq!(
+        res.headers()["location"],
+        format!("/c/my-data?lang=en&sent={due}").as_str()
+    );
+
+    let q: Value = queue(&app, &rita).await.json().await.unwrap();
+    let r = &q["requests"][0];
+    assert_eq!(r["kind"], "rectification");
+    assert_eq!(r["status"], "verified");
+    assert_eq!(r["candidate"][1], "Grace Hopper");
+    assert_eq!(r["due_on"], due.to_string().as_str());
+    assert!((28..=31).contains(&r["days_left"].as_i64().unwrap()));
+    let id = r["id"].as_str().unwrap().to_owned();
+
+    // Auditors see the queue without candidate content; interviewers not at all.
+    let audrey = app.signed_in("audrey@acme.example", PASSWORD).await;
+    let q: Value = queue(&app, &audrey).await.json().await.unwrap();
+    assert!(q["requests"][0]["candidate"].is_null());
+    assert_eq!(q["requests"][0]["details"], "");
+    assert_eq!(q["can_act"], false);
+    assert_eq!(
+        step(&app, &audrey, &id, "start", "", "").await,
+        StatusCode::FORBIDDEN
+    );
+    let ivan = app.signed_in("ivan@acme.example", PASSWORD).await;
+    assert_eq!(queue(&app, &ivan).await.status(), StatusCode::FORBIDDEN);
+
+    // One extension, with a reason the candidate receives; not a second one.
+    assert_eq!(
+        step(&app, &rita, &id, "start", "", "").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        step(&app, &rita, &id, "extend", "2", "").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        step(
+            &app,
+            &rita,
+            &id,
+            "extend",
+            "2",
+            "Archived interviews must be checked"
+        )
+        .await,
+        StatusCode::OK
+    );
+    let mail = app.last_mail_to(GRACE).await.unwrap();
+    assert!(
+        mail.contains("Archived interviews must be checked"),
+        "{mail}"
+    );
+    assert!(mail.contains("needs more time"));
+    assert_eq!(
+        step(&app, &rita, &id, "extend", "1", "Again").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let q: Value = queue(&app, &rita).await.json().await.unwrap();
+    let extended_due = candor_app::domain::dsar::add_months(
+        candor_app::domain::dsar::due_date(app.state.clock.now()),
+        2,
+    )
+    .date();
+    assert_eq!(
+        q["requests"][0]["due_on"],
+        extended_due.to_string().as_str()
+    );
+    assert_eq!(
+        step(&app, &rita, &id, "complete", "", "").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        step(
+            &app,
+            &rita,
+            &id,
+            "complete",
+            "",
+            "The phone number is corrected"
+        )
+        .await,
+        StatusCode::OK
+    );
+    assert!(app
+        .last_mail_to(GRACE)
+        .await
+        .unwrap()
+        .contains("The phone number is corrected"));
+    assert_eq!(
+        step(&app, &rita, &id, "reject", "", "No").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "nothing after an outcome"
+    );
+
+    // An extension decided after the first month is refused.
+    let res = app
+        .call(
+            &browser,
+            "file_data_request",
+            &[("kind", "objection"), ("lang", "en")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app.state.clock.advance(Duration::days(32));
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let q: Value = queue(&app, &rita).await.json().await.unwrap();
+    let late = q["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "objection")
+        .unwrap();
+    assert!(
+        late["days_left"].as_i64().unwrap() < 0,
+        "overdue shows as negative"
+    );
+    let late_id = late["id"].as_str().unwrap();
+    assert_eq!(
+        step(&app, &rita, late_id, "extend", "1", "Too late").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
