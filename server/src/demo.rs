@@ -352,6 +352,7 @@ async fn seed_recruiting(
                     now,
                 )
                 .await?;
+                db::retention::start_clock(tx, org_id, candidate_id, now).await?;
                 candidates::append_event(
                     tx,
                     org_id,

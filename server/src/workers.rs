@@ -1,9 +1,13 @@
-//! Background work inside the portal: e-mail delivery, audit sealing, session clean-up. Each is a
+//! Background work inside the portal: e-mail delivery, audit sealing, the retention sweep. Each is a
 //! loop safe to run in several instances at once (row locks, advisory locks).
 
-use candor_app::backend::{audit, mail::outbox, state::AppState};
+use candor_app::backend::{audit, mail::outbox, retention, state::AppState};
 use std::time::Duration;
 use tokio::task::JoinHandle;
+
+/// Deletion is due at a date, not a second: a sweep every half minute is prompt enough, and the
+/// first one at start-up catches up on whatever fell due while no portal ran.
+const RETENTION_INTERVAL: Duration = Duration::from_secs(30);
 
 pub fn spawn_all(state: AppState, mail_from: String) -> Vec<JoinHandle<()>> {
     let mail_state = state.clone();
@@ -36,5 +40,22 @@ pub fn spawn_all(state: AppState, mail_from: String) -> Vec<JoinHandle<()>> {
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     });
-    vec![outbox, sealer]
+    let retention_state = state.clone();
+    let retention = tokio::spawn(async move {
+        loop {
+            match retention::sweep(&retention_state).await {
+                Ok(report) if report.deleted > 0 || report.warned > 0 => {
+                    tracing::info!(
+                        deleted = report.deleted,
+                        warned = report.warned,
+                        "retention sweep"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "retention sweep"),
+            }
+            tokio::time::sleep(RETENTION_INTERVAL).await;
+        }
+    });
+    vec![outbox, sealer, retention]
 }

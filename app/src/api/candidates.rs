@@ -73,6 +73,7 @@ pub struct CandidateDetail {
     pub interviews: Vec<(String, crate::api::interviews::InterviewSummary)>,
     /// CVs and other documents (interview files are on the interview's page).
     pub documents: Vec<crate::api::documents::DocumentSummary>,
+    pub retention: crate::api::retention::RetentionView,
     pub can_manage: bool,
     pub can_evaluate: bool,
 }
@@ -167,7 +168,24 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
                     .map(|a| a.public_id.clone())
                     .unwrap_or_default()
             };
+            let retention = crate::api::retention::RetentionView {
+                deleted_on: v
+                    .retention
+                    .as_ref()
+                    .and_then(|r| r.retention_until)
+                    .map(|t| t.date().to_string()),
+                legal_hold: v.retention.as_ref().and_then(|r| {
+                    r.legal_hold_reason
+                        .clone()
+                        .zip(r.legal_hold_until.map(|t| t.date().to_string()))
+                }),
+                deletion_requested: v
+                    .retention
+                    .as_ref()
+                    .is_some_and(|r| r.deletion_requested_at.is_some()),
+            };
             Ok(CandidateDetail {
+                retention,
                 documents: v
                     .documents
                     .iter()

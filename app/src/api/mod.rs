@@ -10,6 +10,7 @@ pub mod interviews;
 pub mod organisation;
 pub mod privacy;
 pub mod recruitments;
+pub mod retention;
 
 /// Every server function endpoint with the access it declares. The route-coverage test compares
 /// this table with the functions actually registered and with the guard's decisions.
@@ -32,6 +33,14 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         ("/fn/open_privacy", Access::Public),
         ("/fn/my_data", Access::Public),
         ("/fn/file_data_request", Access::Public),
+        (
+            "/fn/extend_retention",
+            Access::Requires(Permission::ManageCandidates),
+        ),
+        (
+            "/fn/set_legal_hold",
+            Access::Requires(Permission::ManageCandidates),
+        ),
         (
             "/fn/data_requests",
             Access::Requires(Permission::ViewDataRequests),

@@ -182,6 +182,7 @@ pub struct CandidateView {
     pub events: Vec<store::EventRow>,
     pub documents: Vec<super::db::documents::DocumentRow>,
     pub consents: Consents,
+    pub retention: Option<super::db::retention::ClockRow>,
     pub can_manage: bool,
     pub can_evaluate: bool,
 }
@@ -205,6 +206,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
     let documents =
         super::db::documents::find(&mut tx, caller.org_id, None, Some(candidate.id), None).await?;
     let consents = super::consent::statuses(&mut tx, caller.org_id, &ids).await?;
+    let retention = super::db::retention::clock(&mut tx, caller.org_id, candidate.id).await?;
     record(
         ctx,
         &mut tx,
@@ -221,6 +223,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
         events,
         documents,
         consents,
+        retention,
         can_manage: caller.require(Permission::ManageCandidates).is_ok(),
         can_evaluate: caller.require(Permission::EvaluateCandidates).is_ok(),
     })
@@ -312,6 +315,7 @@ pub async fn decide(
         now,
     )
     .await?;
+    super::db::retention::start_clock(&mut tx, caller.org_id, app.candidate_id, now).await?;
     record(
         ctx,
         &mut tx,

@@ -7,7 +7,7 @@ use super::db::data_requests as store;
 use super::guard::{Caller, Ctx};
 use super::mail::messages::{self, CandidateEmail};
 use crate::domain::audit::AuditAction;
-use crate::domain::dsar::{extend, RequestStatus};
+use crate::domain::dsar::{extend, RequestKind, RequestStatus};
 use crate::domain::i18n::{fill, Lang};
 use crate::domain::ids::{IdKind, PublicId};
 use crate::domain::recruitment::multi_line;
@@ -86,7 +86,31 @@ pub async fn act(
             (RequestStatus::Rejected, request.due_at, None, Some(reason))
         }
     };
-    if !from.may_become(to) {
+    // A deletion is carried out by the retention worker, which completes the request with the
+    // signed certificate and sends it to the candidate.
+    let deletion =
+        request.kind == RequestKind::Deletion.as_str() && matches!(step, Step::Complete(_));
+    let (to, outcome) = if deletion {
+        let Some(candidate_id) = request.candidate_id else {
+            return Err(AppError::invalid(
+                "status",
+                "The candidate's data is deleted already.",
+            ));
+        };
+        super::db::retention::request_deletion(
+            &mut tx,
+            caller.org_id,
+            candidate_id,
+            request.id,
+            now,
+        )
+        .await?;
+        (RequestStatus::InProgress, None)
+    } else {
+        (to, outcome)
+    };
+    let already_in_progress = deletion && from == RequestStatus::InProgress;
+    if !(from.may_become(to) || already_in_progress) {
         return Err(AppError::invalid(
             "status",
             format!(
@@ -117,7 +141,7 @@ pub async fn act(
             "Someone else changed this request meanwhile; reload it.",
         ));
     }
-    if let Some(candidate_id) = request.candidate_id {
+    if let (Some(candidate_id), false) = (request.candidate_id, deletion) {
         tell_candidate(ctx, &mut tx, caller, candidate_id, &step, due).await?;
     }
     record_caller_action(

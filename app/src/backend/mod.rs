@@ -21,5 +21,6 @@ pub mod privacy;
 pub mod rate_limit;
 pub mod recruitments;
 pub mod request;
+pub mod retention;
 pub mod signing;
 pub mod state;

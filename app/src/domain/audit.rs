@@ -50,6 +50,10 @@ pub enum AuditAction {
     PersonalDataExported,
     DataRequestReceived,
     DataRequestUpdated,
+    RetentionExtended,
+    LegalHoldPlaced,
+    LegalHoldLifted,
+    CandidateDeleted,
 }
 
 impl AuditAction {
@@ -97,6 +101,10 @@ impl AuditAction {
             AuditAction::PersonalDataExported => "dsar.exported",
             AuditAction::DataRequestReceived => "dsar.request_received",
             AuditAction::DataRequestUpdated => "dsar.request_updated",
+            AuditAction::RetentionExtended => "retention.extended",
+            AuditAction::LegalHoldPlaced => "retention.legal_hold_placed",
+            AuditAction::LegalHoldLifted => "retention.legal_hold_lifted",
+            AuditAction::CandidateDeleted => "candidate.deleted",
         }
     }
 }

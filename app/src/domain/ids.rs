@@ -19,6 +19,7 @@ pub enum IdKind {
     Notice,
     Receipt,
     DataRequest,
+    Certificate,
 }
 
 impl IdKind {
@@ -37,6 +38,7 @@ impl IdKind {
             IdKind::Notice => "ntc",
             IdKind::Receipt => "rcpt",
             IdKind::DataRequest => "dsr",
+            IdKind::Certificate => "cert",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod password;
 pub mod pipeline;
 pub mod rate_limit;
 pub mod recruitment;
+pub mod retention;
 pub mod role;
 pub mod token;
 pub mod upload;

@@ -54,6 +54,7 @@ fn sample_args(path: &str) -> Vec<(&'static str, &'static str)> {
         "/fn/withdraw_consent" => vec![("token", "x"), ("lang", "en"), ("purpose", "all")],
         "/fn/resend_consent" => vec![("application", "app_x"), ("candidate", "cand_x")],
         "/fn/request_privacy_link" => vec![("email", "x"), ("lang", "en")],
+        "/fn/extend_retention" | "/fn/set_legal_hold" => vec![("candidate", "cand_x")],
         "/fn/privacy_link" => vec![("token", "x")],
         "/fn/open_privacy" => vec![("token", "x"), ("lang", "en")],
         "/fn/file_data_request" => vec![("kind", "x"), ("lang", "en")],

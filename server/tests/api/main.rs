@@ -14,6 +14,7 @@ mod helpers;
 mod interviews;
 mod privacy;
 mod recruitments;
+mod retention;
 mod security;
 mod tenancy;
 mod visibility;

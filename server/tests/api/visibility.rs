@@ -22,6 +22,8 @@ enum Seen {
     NotFound,
     /// 403: the role may not do this at all.
     Forbidden,
+    /// 422: allowed and visible, but refused on its merits.
+    Refused,
 }
 use Seen::*;
 
@@ -380,6 +382,23 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
             ],
         ),
         (
+            "extend_retention",
+            same(&[("candidate", &cand)]),
+            "",
+            [
+                // No decision yet, so nothing to extend: allowed callers get the clear 422.
+                Refused, Refused, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "set_legal_hold",
+            same(&[("candidate", &cand), ("lift", "1")]),
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
             "resend_consent",
             {
                 let (apps, cands) = (decision_apps.clone(), decision_cands.clone());
@@ -445,6 +464,7 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
                 StatusCode::OK => Hidden,
                 StatusCode::NOT_FOUND => NotFound,
                 StatusCode::FORBIDDEN => Forbidden,
+                StatusCode::UNPROCESSABLE_ENTITY => Refused,
                 other => panic!("{name} as {email}: unexpected {other}: {body}"),
             };
             if seen != *want {

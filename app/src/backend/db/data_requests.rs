@@ -23,6 +23,12 @@ pub async fn candidates_with_email(
         .collect())
 }
 
+pub async fn org_name(tx: &mut Tx, org_id: Uuid) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar!("SELECT name FROM orgs WHERE id = $1", org_id)
+        .fetch_one(&mut **tx)
+        .await
+}
+
 pub struct SubjectRow {
     pub candidate_id: Uuid,
     pub public_id: String,

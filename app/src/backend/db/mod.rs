@@ -14,6 +14,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod rate_limits;
 pub mod recruitments;
+pub mod retention;
 pub mod tokens;
 pub mod users;
 

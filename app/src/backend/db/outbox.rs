@@ -58,7 +58,12 @@ pub async fn mark_sent(tx: &mut Tx, id: i64, now: OffsetDateTime) -> Result<(), 
     sqlx::query!(
         r#"UPDATE email_outbox
            SET sent_at = $2, attempts = attempts + 1, text_body = NULL, html_body = NULL,
-               last_error = NULL
+               last_error = NULL,
+               -- The certificate of a deletion goes to someone whose data is gone: once it is
+               -- sent, the address goes too.
+               recipient = CASE WHEN template = 'deletion_certificate' THEN 'erased'
+                                ELSE recipient END,
+               subject = CASE WHEN template = 'deletion_certificate' THEN '' ELSE subject END
            WHERE id = $1"#,
         id,
         now

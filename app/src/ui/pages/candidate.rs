@@ -4,6 +4,7 @@ use crate::api::candidates::{
     candidate, AddApplicationNote, ApplicationView, MoveApplication, RecordDecision,
 };
 use crate::api::interviews::{InterviewSummary, ScheduleInterview};
+use crate::api::retention::{ExtendRetention, RetentionView, SetLegalHold};
 use crate::domain::pipeline::Stage;
 use crate::domain::upload::FileKind;
 use crate::routes::UPLOAD_CANDIDATE_DOCUMENT;
@@ -132,6 +133,7 @@ pub fn CandidatePage() -> impl IntoView {
                         })}
                     </section>
                     {applications}
+                    <RetentionPanel candidate=c.id.clone() view=c.retention.clone() can_manage=c.can_manage/>
                     <section class="panel" aria-labelledby="timeline-title">
                         <h2 id="timeline-title">"Timeline"</h2>
                         <ul class="timeline">{timeline}</ul>
@@ -272,5 +274,63 @@ fn ScheduleForm(
             <input id=location type="text" name="location" maxlength="200"/>
             <button type="submit" class="button button-secondary">"Schedule interview"</button>
         </ActionForm>
+    }
+}
+
+/// The retention clock (F10): when the data goes, the one-click extension, the legal hold.
+#[component]
+fn RetentionPanel(candidate: String, view: RetentionView, can_manage: bool) -> impl IntoView {
+    let extend = ServerAction::<ExtendRetention>::new();
+    let hold = ServerAction::<SetLegalHold>::new();
+    let extend_problem = form_problem(extend);
+    let hold_problem = form_problem(hold);
+    let when = match (&view.deleted_on, view.deletion_requested) {
+        (_, true) => "Deletion was requested by the candidate; it runs shortly.".to_owned(),
+        (Some(date), false) => format!("All data of this candidate is deleted on {date}."),
+        (None, false) => "The retention clock starts with the hiring decision.".to_owned(),
+    };
+    let (c1, c2, c3) = (candidate.clone(), candidate.clone(), candidate);
+    view! {
+        <section class="panel" id="retention" aria-labelledby="retention-title">
+            <h2 id="retention-title">"Retention"</h2>
+            <p>{when}</p>
+            {view.legal_hold.clone().map(|(reason, until)| view! {
+                <p class="banner banner-error">{format!("Legal hold until {until}: {reason}. Nothing is deleted while it lasts.")}</p>
+            })}
+            <ProblemBanner problem=extend_problem/>
+            <ProblemBanner problem=hold_problem/>
+            {(can_manage && view.deleted_on.is_some()).then(|| view! {
+                <ActionForm action=extend attr:class="inline">
+                    <input type="hidden" name="candidate" value=c1/>
+                    <button type="submit" class="button button-secondary">"Keep 30 days longer"</button>
+                </ActionForm>
+            })}
+            {can_manage.then(|| match view.legal_hold.is_some() {
+                true => view! {
+                    <ActionForm action=hold attr:class="inline">
+                        <input type="hidden" name="candidate" value=c2/>
+                        <input type="hidden" name="lift" value="1"/>
+                        <button type="submit" class="button button-secondary">"Lift the legal hold"</button>
+                    </ActionForm>
+                }.into_any(),
+                false => view! {
+                    <details>
+                        <summary>"Place a legal hold"</summary>
+                        <ActionForm action=hold attr:class="stack">
+                            <input type="hidden" name="candidate" value=c3/>
+                            <div class="field">
+                                <label for="hold-reason">"Reason"</label>
+                                <input id="hold-reason" name="reason" type="text" maxlength="2000"/>
+                            </div>
+                            <div class="field">
+                                <label for="hold-until">"Until"</label>
+                                <input id="hold-until" name="until" type="date"/>
+                            </div>
+                            <button type="submit" class="button button-secondary">"Place the hold"</button>
+                        </ActionForm>
+                    </details>
+                }.into_any(),
+            })}
+        </section>
     }
 }

@@ -1,0 +1,347 @@
+//! Retention (F10): the clock's columns on `candidates`, the worker's claims (`FOR UPDATE SKIP
+//! LOCKED`, so several portals never take the same candidate), and the deletion as one unit.
+
+use super::Tx;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Starts (or moves forward) the clock at a decision: the latest decision counts.
+pub async fn start_clock(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
+    decided_at: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE candidates c
+           SET retention_until = GREATEST(
+                   c.retention_until,
+                   $3::timestamptz + make_interval(days => COALESCE(c.retention_days_override, o.retention_days))),
+               retention_warned_at = NULL
+           FROM orgs o
+           WHERE c.org_id = $1 AND c.id = $2 AND o.id = c.org_id"#,
+        org_id,
+        candidate_id,
+        decided_at
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub struct ClockRow {
+    pub retention_until: Option<OffsetDateTime>,
+    pub retention_days_override: Option<i32>,
+    pub legal_hold_reason: Option<String>,
+    pub legal_hold_until: Option<OffsetDateTime>,
+    pub deletion_requested_at: Option<OffsetDateTime>,
+}
+
+pub async fn clock(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
+) -> Result<Option<ClockRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ClockRow,
+        r#"SELECT retention_until, retention_days_override, legal_hold_reason, legal_hold_until,
+                  deletion_requested_at
+           FROM candidates WHERE org_id = $1 AND id = $2"#,
+        org_id,
+        candidate_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Moves a running clock by `days`; `false` when no clock runs yet.
+pub async fn extend(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
+    days: i32,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"UPDATE candidates
+           SET retention_until = retention_until + make_interval(days => $3),
+               retention_warned_at = NULL
+           WHERE org_id = $1 AND id = $2 AND retention_until IS NOT NULL"#,
+        org_id,
+        candidate_id,
+        days
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_legal_hold(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
+    hold: Option<(&str, OffsetDateTime)>,
+) -> Result<(), sqlx::Error> {
+    let (reason, until) = hold.map_or((None, None), |(r, u)| (Some(r), Some(u)));
+    sqlx::query!(
+        r#"UPDATE candidates SET legal_hold_reason = $3, legal_hold_until = $4
+           WHERE org_id = $1 AND id = $2"#,
+        org_id,
+        candidate_id,
+        reason,
+        until
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Marks a candidate for deletion on an approved data-subject request.
+pub async fn request_deletion(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
+    request_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE candidates SET deletion_requested_at = $4, deletion_request_id = $3
+           WHERE org_id = $1 AND id = $2"#,
+        org_id,
+        candidate_id,
+        request_id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub struct WarningRow {
+    pub candidate_id: Uuid,
+    pub org_id: Uuid,
+    pub public_id: String,
+    pub full_name: String,
+    pub retention_until: OffsetDateTime,
+}
+
+/// Candidates whose clock ends within `warn_from..now` and who were not warned yet, claimed.
+pub async fn claim_warnings(
+    tx: &mut Tx,
+    now: OffsetDateTime,
+    warn_from: OffsetDateTime,
+) -> Result<Vec<WarningRow>, sqlx::Error> {
+    sqlx::query_as!(
+        WarningRow,
+        r#"SELECT id AS candidate_id, org_id, public_id, full_name,
+                  retention_until AS "retention_until!"
+           FROM candidates
+           WHERE retention_until IS NOT NULL AND retention_warned_at IS NULL
+             AND retention_until > $1 AND retention_until <= $2
+           ORDER BY retention_until
+           LIMIT 200
+           FOR UPDATE SKIP LOCKED"#,
+        now,
+        warn_from
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub async fn mark_warned(
+    tx: &mut Tx,
+    candidate_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE candidates SET retention_warned_at = $2 WHERE id = $1",
+        candidate_id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The staff to warn: active admins and recruiters of the organisation.
+pub async fn recruiter_addresses(tx: &mut Tx, org_id: Uuid) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT email FROM users
+           WHERE org_id = $1 AND active AND role IN ('admin', 'recruiter')
+           ORDER BY email"#,
+        org_id
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub struct DueRow {
+    pub candidate_id: Uuid,
+    pub org_id: Uuid,
+    pub public_id: String,
+    pub email: String,
+    pub full_name: String,
+    pub language: String,
+    pub deletion_request_id: Option<Uuid>,
+    pub org_public_id: String,
+}
+
+/// One candidate due for deletion (clock ended or deletion requested, no hold in force),
+/// claimed so that no other worker takes it.
+pub async fn claim_due(tx: &mut Tx, now: OffsetDateTime) -> Result<Option<DueRow>, sqlx::Error> {
+    sqlx::query_as!(
+        DueRow,
+        r#"SELECT c.id AS candidate_id, c.org_id, c.public_id, c.email, c.full_name, c.language,
+                  c.deletion_request_id, o.public_id AS org_public_id
+           FROM candidates c JOIN orgs o ON o.id = c.org_id
+           WHERE (c.retention_until <= $1 OR c.deletion_requested_at IS NOT NULL)
+             AND (c.legal_hold_until IS NULL OR c.legal_hold_until <= $1)
+           ORDER BY c.deletion_requested_at NULLS LAST, c.retention_until
+           LIMIT 1
+           FOR UPDATE OF c SKIP LOCKED"#,
+        now
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// How many records of each kind belong to the candidate, before deleting them.
+pub async fn counts(
+    tx: &mut Tx,
+    candidate_id: Uuid,
+    email: &str,
+    org_id: Uuid,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"WITH apps AS (SELECT id FROM applications WHERE candidate_id = $1),
+                ints AS (SELECT id FROM interviews WHERE application_id IN (SELECT id FROM apps))
+           SELECT
+             (SELECT count(*) FROM apps) AS "applications!",
+             (SELECT count(*) FROM application_events WHERE application_id IN (SELECT id FROM apps)) AS "pipeline_events!",
+             (SELECT count(*) FROM application_notes WHERE application_id IN (SELECT id FROM apps)) AS "notes!",
+             (SELECT count(*) FROM consent_events WHERE application_id IN (SELECT id FROM apps)) AS "consent_events!",
+             (SELECT count(*) FROM ints) AS "interviews!",
+             (SELECT count(*) FROM scorecard_entries WHERE interview_id IN (SELECT id FROM ints)) AS "scorecards!",
+             (SELECT count(*) FROM documents WHERE candidate_id = $1 AND kind IN ('cv', 'document')) AS "documents!",
+             (SELECT count(*) FROM documents WHERE candidate_id = $1 AND kind = 'recording') AS "recordings!",
+             (SELECT count(*) FROM documents WHERE candidate_id = $1 AND kind = 'transcript') AS "transcripts!",
+             (SELECT count(*) FROM one_time_tokens WHERE subject_id = $1
+                OR subject_id IN (SELECT id FROM apps)) AS "links!",
+             (SELECT count(*) FROM email_outbox WHERE org_id = $3 AND recipient = $2) AS "emails!""#,
+        candidate_id,
+        email,
+        org_id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(vec![
+        ("applications".into(), row.applications),
+        ("pipeline_events".into(), row.pipeline_events),
+        ("notes".into(), row.notes),
+        ("consent_events".into(), row.consent_events),
+        ("interviews".into(), row.interviews),
+        ("scorecards".into(), row.scorecards),
+        ("documents".into(), row.documents),
+        ("recordings".into(), row.recordings),
+        ("transcripts".into(), row.transcripts),
+        ("one_time_links".into(), row.links),
+        ("emails".into(), row.emails),
+    ])
+}
+
+/// Deletes the candidate as one unit; returns the storage names of their files. What has no
+/// foreign key to the candidate (links, e-mails to their address) goes explicitly; everything else
+/// follows the cascade, their data key included (crypto-shredding).
+pub async fn delete_candidate(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
+    email: &str,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let files = sqlx::query!(
+        "SELECT storage_name, size_bytes FROM documents WHERE candidate_id = $1",
+        candidate_id
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    sqlx::query!(
+        r#"DELETE FROM one_time_tokens
+           WHERE org_id = $1 AND (subject_id = $2 OR subject_id IN
+                 (SELECT id FROM applications WHERE candidate_id = $2))"#,
+        org_id,
+        candidate_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    // Requests outlive the candidate (accountability) but not their words.
+    sqlx::query!(
+        "UPDATE data_requests SET details = '' WHERE org_id = $1 AND candidate_id = $2",
+        org_id,
+        candidate_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM email_outbox WHERE org_id = $1 AND recipient = $2",
+        org_id,
+        email
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM candidates WHERE org_id = $1 AND id = $2",
+        org_id,
+        candidate_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    let freed: i64 = files.iter().map(|f| f.size_bytes).sum();
+    sqlx::query!(
+        "UPDATE org_storage SET used_bytes = used_bytes - $2 WHERE org_id = $1",
+        org_id,
+        freed
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(files
+        .into_iter()
+        .map(|f| (f.storage_name, f.size_bytes))
+        .collect())
+}
+
+pub async fn insert_certificate(
+    tx: &mut Tx,
+    org_id: Uuid,
+    public_id: &str,
+    certificate: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO deletion_certificates (id, public_id, org_id, certificate)
+           VALUES ($1, $2, $3, $4)"#,
+        Uuid::new_v4(),
+        public_id,
+        org_id,
+        certificate
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Completes the data-subject request that asked for the deletion.
+pub async fn complete_request(
+    tx: &mut Tx,
+    request_id: Uuid,
+    outcome: &str,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE data_requests SET status = 'completed', outcome = $2, updated_at = $3
+           WHERE id = $1"#,
+        request_id,
+        outcome,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

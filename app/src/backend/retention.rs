@@ -1,0 +1,258 @@
+//! Retention (F10): the staff's extension and legal hold, and the sweep that the portal's worker
+//! runs — warning recruiters before a clock ends, then deleting each due candidate as one unit with
+//! a signed certificate. The sweep claims rows with `FOR UPDATE SKIP LOCKED`, so any number of
+//! portals may run it at once and each candidate is processed exactly once; it catches up on
+//! everything overdue whenever it runs.
+
+use super::audit::{self, record_caller_action, Entry, Outcome};
+use super::auth::tokens::random_16;
+use super::db::{self, retention as store, Tx};
+use super::guard::{Caller, Ctx};
+use super::mail::messages::{self, Action, CandidateEmail};
+use super::request::RequestMeta;
+use super::state::AppState;
+use crate::domain::audit::AuditAction;
+use crate::domain::i18n::{fill, Lang};
+use crate::domain::ids::{IdKind, PublicId};
+use crate::domain::retention::{
+    legal_hold, sha256_hex, DeletionCause, DeletionCertificate, EXTENSION, WARNING_BEFORE,
+};
+use crate::domain::role::Permission;
+use crate::error::AppError;
+use std::net::{IpAddr, Ipv4Addr};
+use uuid::Uuid;
+
+async fn visible_candidate(
+    tx: &mut Tx,
+    caller: &Caller,
+    public_id: &str,
+) -> Result<(Uuid, String), AppError> {
+    let id = PublicId::parse(IdKind::Candidate, public_id).ok_or(AppError::NotFound)?;
+    let scope = super::recruitments::viewer(caller)?;
+    let c = db::candidates::find_visible(tx, caller.org_id, id.as_str(), scope)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((c.id, c.public_id))
+}
+
+/// One click: the clock ends [`EXTENSION`] later (audited).
+pub async fn extend(
+    ctx: &Ctx,
+    caller: &Caller,
+    candidate_public_id: &str,
+) -> Result<String, AppError> {
+    caller.require(Permission::ManageCandidates)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let (id, public_id) = visible_candidate(&mut tx, caller, candidate_public_id).await?;
+    let days = i32::try_from(EXTENSION.whole_days()).unwrap_or(30);
+    if !store::extend(&mut tx, caller.org_id, id, days).await? {
+        return Err(AppError::invalid(
+            "retention",
+            "The retention clock starts with the hiring decision; there is nothing to extend yet.",
+        ));
+    }
+    record_caller_action(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::RetentionExtended,
+        &public_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(public_id)
+}
+
+/// Places (with a reason and an end date) or lifts a legal hold (audited).
+pub async fn hold(
+    ctx: &Ctx,
+    caller: &Caller,
+    candidate_public_id: &str,
+    place: Option<(&str, &str)>,
+) -> Result<String, AppError> {
+    caller.require(Permission::ManageCandidates)?;
+    let now = ctx.state.clock.now();
+    let hold = place
+        .map(|(reason, until)| legal_hold(reason, until, now))
+        .transpose()
+        .map_err(|(field, message)| AppError::invalid(field, message))?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let (id, public_id) = visible_candidate(&mut tx, caller, candidate_public_id).await?;
+    store::set_legal_hold(
+        &mut tx,
+        caller.org_id,
+        id,
+        hold.as_ref().map(|(r, u)| (r.as_str(), *u)),
+    )
+    .await?;
+    let action = if hold.is_some() {
+        AuditAction::LegalHoldPlaced
+    } else {
+        AuditAction::LegalHoldLifted
+    };
+    record_caller_action(ctx, &mut tx, caller, action, &public_id).await?;
+    tx.commit().await?;
+    Ok(public_id)
+}
+
+/// The retention facts of a candidate, for the candidate page.
+pub async fn clock(
+    ctx: &Ctx,
+    caller: &Caller,
+    candidate_id: Uuid,
+) -> Result<Option<store::ClockRow>, AppError> {
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let row = store::clock(&mut tx, caller.org_id, candidate_id).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// What one sweep did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub warned: usize,
+    pub deleted: usize,
+}
+
+/// The worker's metadata for audit entries: no request, no client.
+fn system_meta() -> RequestMeta {
+    RequestMeta {
+        request_id: "retention-worker".into(),
+        client_addr: IpAddr::V4(Ipv4Addr::LOCALHOST),
+    }
+}
+
+/// Warnings, then deletions, until nothing is due. Safe to run from several portals at once.
+pub async fn sweep(state: &AppState) -> Result<SweepReport, AppError> {
+    let mut report = SweepReport {
+        warned: warn(state).await?,
+        ..SweepReport::default()
+    };
+    while delete_next(state).await? {
+        report.deleted += 1;
+    }
+    Ok(report)
+}
+
+async fn warn(state: &AppState) -> Result<usize, AppError> {
+    let now = state.clock.now();
+    let mut tx = state.db.system_pool().begin().await?;
+    let due = store::claim_warnings(&mut tx, now, now + WARNING_BEFORE).await?;
+    for c in &due {
+        let link = state
+            .settings
+            .link(&format!("/app/candidates/{}#retention", c.public_id));
+        let date = c.retention_until.date().to_string();
+        for address in store::recruiter_addresses(&mut tx, c.org_id).await? {
+            let email = CandidateEmail {
+                kind: "retention_warning",
+                lang: "en",
+                subject: format!("{} will be deleted on {date}", c.full_name),
+                greeting: "Hello,".into(),
+                paragraphs: vec![format!(
+                    "The retention period of {} ends on {date}. Then all their data is deleted \
+                     for good, files included. If there is a reason to keep it longer, extend \
+                     it by {} days with one click.",
+                    c.full_name,
+                    EXTENSION.whole_days()
+                )],
+                action: Some(Action {
+                    label: "Open the candidate to extend".into(),
+                    link: link.clone(),
+                }),
+                closing: vec![],
+                sender_line: "Candor, your recruiting portal.".into(),
+            };
+            messages::queue(&mut tx, Some(c.org_id), &address, &email).await?;
+        }
+        store::mark_warned(&mut tx, c.candidate_id, now).await?;
+    }
+    tx.commit().await?;
+    Ok(due.len())
+}
+
+/// Deletes the next due candidate, if any, in its own transaction.
+async fn delete_next(state: &AppState) -> Result<bool, AppError> {
+    let now = state.clock.now();
+    let mut tx = state.db.system_pool().begin().await?;
+    let Some(due) = store::claim_due(&mut tx, now).await? else {
+        tx.commit().await?;
+        return Ok(false);
+    };
+    let mut deleted = store::counts(&mut tx, due.candidate_id, &due.email, due.org_id).await?;
+    let request = match due.deletion_request_id {
+        Some(id) => db::data_requests::find(&mut tx, due.org_id, None, Some(due.candidate_id))
+            .await?
+            .into_iter()
+            .find(|r| r.id == id),
+        None => None,
+    };
+    let files = store::delete_candidate(&mut tx, due.org_id, due.candidate_id, &due.email).await?;
+    deleted.push(("candidates".into(), 1));
+    let certificate_id = PublicId::from_random(IdKind::Certificate, random_16());
+    let certificate = DeletionCertificate {
+        version: "candor.deletion-certificate.v1".into(),
+        certificate_id: certificate_id.to_string(),
+        controller: due.org_public_id.clone(),
+        subject_hash: sha256_hex(&due.public_id),
+        cause: if request.is_some() {
+            DeletionCause::DataSubjectRequest
+        } else {
+            DeletionCause::RetentionExpired
+        },
+        request_hash: request.as_ref().map(|r| sha256_hex(&r.public_id)),
+        deleted,
+        files_removed: i64::try_from(files.len()).unwrap_or(i64::MAX),
+        data_key_destroyed: true,
+        deleted_at: now.unix_timestamp(),
+    };
+    let signed = state
+        .signer
+        .sign(&certificate)
+        .map_err(super::errors::internal)?;
+    store::insert_certificate(&mut tx, due.org_id, certificate_id.as_str(), &signed).await?;
+    audit::record(
+        &mut tx,
+        &system_meta(),
+        now,
+        Entry {
+            org_id: Some(due.org_id),
+            actor: Some("system"),
+            action: AuditAction::CandidateDeleted,
+            target: Some(certificate_id.as_str()),
+            outcome: Outcome::Success,
+        },
+    )
+    .await?;
+    if let Some(request) = &request {
+        let outcome = format!("Deleted; deletion certificate {certificate_id}.");
+        store::complete_request(&mut tx, request.id, &outcome, now).await?;
+        let lang = Lang::parse(&due.language).unwrap_or_default();
+        let m = lang.messages();
+        let org = db::data_requests::org_name(&mut tx, due.org_id).await?;
+        let email = CandidateEmail {
+            kind: CERTIFICATE_EMAIL,
+            lang: lang.code(),
+            subject: fill(m.request_answered_subject, &[("org", &org)]),
+            greeting: fill(m.email_greeting, &[("name", &due.full_name)]),
+            paragraphs: vec![fill(
+                m.request_completed_text,
+                &[("org", &org), ("outcome", &outcome)],
+            )],
+            action: None,
+            closing: vec![signed.clone()],
+            sender_line: fill(m.email_sender_line, &[("org", &org)]),
+        };
+        messages::queue(&mut tx, Some(due.org_id), &due.email, &email).await?;
+    }
+    tx.commit().await?;
+    for (name, _) in files {
+        state.files.delete(&name).await;
+    }
+    tracing::info!(certificate = %certificate_id, "candidate deleted");
+    Ok(true)
+}
+
+/// The e-mail that carries a deletion certificate to the candidate who asked; the outbox forgets
+/// its address once it is sent.
+pub const CERTIFICATE_EMAIL: &str = "deletion_certificate";
