@@ -183,6 +183,7 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
                     .retention
                     .as_ref()
                     .is_some_and(|r| r.deletion_requested_at.is_some()),
+                own_days: v.retention.as_ref().and_then(|r| r.retention_days_override),
             };
             Ok(CandidateDetail {
                 retention,
@@ -325,6 +326,33 @@ pub async fn add_application_note(
         |ctx| async move {
             let caller = ctx.caller()?.clone();
             let id = candidates::add_note(&ctx, &caller, &application, &note).await?;
+            leptos_axum::redirect(&candidate_page(&id));
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Corrects the candidate's details (rectification, F9).
+#[server(prefix = "/fn", endpoint = "update_candidate")]
+pub async fn update_candidate(
+    candidate: String,
+    full_name: String,
+    email: String,
+    #[server(default)] phone: String,
+) -> Result<(), AppError> {
+    let page = candidate_page(&candidate);
+    serve(
+        Access::Requires(Permission::ManageCandidates),
+        Some(&page),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let form = candidates::CandidateForm {
+                full_name,
+                email,
+                phone,
+            };
+            let id = candidates::update_details(&ctx, &caller, &candidate, form).await?;
             leptos_axum::redirect(&candidate_page(&id));
             Ok(())
         },

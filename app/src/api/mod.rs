@@ -38,6 +38,14 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
             Access::Requires(Permission::ManageCandidates),
         ),
         (
+            "/fn/set_retention_period",
+            Access::Requires(Permission::ManageCandidates),
+        ),
+        (
+            "/fn/update_candidate",
+            Access::Requires(Permission::ManageCandidates),
+        ),
+        (
             "/fn/set_legal_hold",
             Access::Requires(Permission::ManageCandidates),
         ),

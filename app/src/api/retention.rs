@@ -24,6 +24,8 @@ pub struct RetentionView {
     pub deleted_on: Option<String>,
     pub legal_hold: Option<(String, String)>,
     pub deletion_requested: bool,
+    /// The candidate's own period, when it replaces the organisation's.
+    pub own_days: Option<i32>,
 }
 
 /// One click: thirty more days before the candidate's data is deleted.
@@ -36,6 +38,23 @@ pub async fn extend_retention(candidate: String) -> Result<(), AppError> {
         |ctx| async move {
             let caller = ctx.caller()?.clone();
             let id = retention::extend(&ctx, &caller, &candidate).await?;
+            leptos_axum::redirect(&format!("/app/candidates/{id}#retention"));
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// The candidate's own retention period, in days from the latest hiring decision.
+#[server(prefix = "/fn", endpoint = "set_retention_period")]
+pub async fn set_retention_period(candidate: String, days: String) -> Result<(), AppError> {
+    let page = candidate_page(&candidate);
+    serve(
+        Access::Requires(Permission::ManageCandidates),
+        Some(&page),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let id = retention::set_period(&ctx, &caller, &candidate, &days).await?;
             leptos_axum::redirect(&format!("/app/candidates/{id}#retention"));
             Ok(())
         },

@@ -503,3 +503,45 @@ mod tests {
         assert_eq!(spreadsheet_safe("Grace Hopper"), "Grace Hopper");
     }
 }
+
+/// Corrects a candidate's details (rectification, F9); the address stays unique in the org.
+pub async fn update_details(
+    ctx: &Ctx,
+    caller: &Caller,
+    candidate_public_id: &str,
+    form: CandidateForm,
+) -> Result<String, AppError> {
+    caller.require(Permission::ManageCandidates)?;
+    let valid = validate(&form).map_err(|fields| AppError::Invalid { fields })?;
+    let id = PublicId::parse(IdKind::Candidate, candidate_public_id).ok_or(AppError::NotFound)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let candidate = store::find_visible(&mut tx, caller.org_id, id.as_str(), viewer(caller)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let updated = store::update_details(
+        &mut tx,
+        caller.org_id,
+        candidate.id,
+        &valid.full_name,
+        valid.email.as_str(),
+        &valid.phone,
+    )
+    .await;
+    if let Err(err) = updated {
+        return Err(if is_unique_violation(&err) {
+            AppError::invalid("email", "Another candidate has this address.")
+        } else {
+            err.into()
+        });
+    }
+    record(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::CandidateUpdated,
+        &candidate.public_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(candidate.public_id)
+}

@@ -462,13 +462,25 @@ async fn record_choices_in(
     now: OffsetDateTime,
 ) -> Result<ShownNotice, AppError> {
     let shown = notice_for(tx, org_id, context, lang).await?;
+    let history = store::history(tx, org_id, context.application_id).await?;
+    // Consent given again — after it was given before, or after a request ran out — is a
+    // renewal (ISO/IEC TS 27560).
+    let renewal = |p: &Purpose| {
+        history.iter().any(|e| {
+            e.purpose == p.as_str()
+                && matches!(
+                    ConsentEvent::parse(&e.event),
+                    Some(ConsentEvent::Given | ConsentEvent::Renewed | ConsentEvent::Expired)
+                )
+        })
+    };
     let events: Vec<_> = choices
         .iter()
         .map(|(p, yes)| {
-            let event = if *yes {
-                ConsentEvent::Given
-            } else {
-                ConsentEvent::Refused
+            let event = match (*yes, renewal(p)) {
+                (true, true) => ConsentEvent::Renewed,
+                (true, false) => ConsentEvent::Given,
+                (false, _) => ConsentEvent::Refused,
             };
             (*p, event)
         })

@@ -15,7 +15,8 @@ use crate::domain::audit::AuditAction;
 use crate::domain::i18n::{fill, Lang};
 use crate::domain::ids::{IdKind, PublicId};
 use crate::domain::retention::{
-    legal_hold, sha256_hex, DeletionCause, DeletionCertificate, EXTENSION, WARNING_BEFORE,
+    legal_hold, parse_days, sha256_hex, DeletionCause, DeletionCertificate, EXTENSION,
+    WARNING_BEFORE,
 };
 use crate::domain::role::Permission;
 use crate::error::AppError;
@@ -56,6 +57,30 @@ pub async fn extend(
         &mut tx,
         caller,
         AuditAction::RetentionExtended,
+        &public_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(public_id)
+}
+
+/// Gives this candidate their own retention period (at least 30 days), audited.
+pub async fn set_period(
+    ctx: &Ctx,
+    caller: &Caller,
+    candidate_public_id: &str,
+    raw_days: &str,
+) -> Result<String, AppError> {
+    caller.require(Permission::ManageCandidates)?;
+    let days = parse_days(raw_days).map_err(|m| AppError::invalid("days", m))?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let (id, public_id) = visible_candidate(&mut tx, caller, candidate_public_id).await?;
+    store::set_period(&mut tx, caller.org_id, id, days).await?;
+    record_caller_action(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::RetentionPeriodSet,
         &public_id,
     )
     .await?;
@@ -122,8 +147,14 @@ fn system_meta() -> RequestMeta {
     }
 }
 
-/// Warnings, then deletions, until nothing is due. Safe to run from several portals at once.
+/// Unanswered consent requests whose link has expired, then warnings, then deletions, until
+/// nothing is due. Safe to run from several portals at once.
 pub async fn sweep(state: &AppState) -> Result<SweepReport, AppError> {
+    let now = state.clock.now();
+    let mut tx = state.db.system_pool().begin().await?;
+    let lifetime = crate::domain::token::TokenPurpose::Consent.lifetime();
+    db::consent::expire_requests(&mut tx, now - lifetime, now).await?;
+    tx.commit().await?;
     let mut report = SweepReport {
         warned: warn(state).await?,
         ..SweepReport::default()

@@ -700,3 +700,68 @@ async fn the_confirmation_carries_a_signed_receipt_anyone_can_verify_and_no_one_
             .is_err()
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_unanswered_request_expires_and_consent_given_again_is_a_renewal(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let s = setup(&app).await;
+    app.state.clock.advance(Duration::days(31));
+    candor_app::backend::retention::sweep(&app.state)
+        .await
+        .unwrap();
+    candor_app::backend::retention::sweep(&app.state)
+        .await
+        .unwrap();
+    let expired = app
+        .count("SELECT count(*) FROM consent_events WHERE event = 'expired'")
+        .await;
+    assert_eq!(expired, 4, "once per purpose, however many sweeps");
+
+    // Asked again, answered, withdrawn, asked again, answered: the second yes is a renewal.
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let c: Value = app
+        .call(&rita, "candidate", &[("id", &s.grace)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let application = c["applications"][0]["id"].as_str().unwrap().to_owned();
+    let resend = || async {
+        app.call(
+            &rita,
+            "resend_consent",
+            &[("application", &application), ("candidate", &s.grace)],
+        )
+        .await
+        .status()
+    };
+    assert_eq!(resend().await, StatusCode::OK);
+    let given = app.answer_consent(GRACE, "yes").await;
+    assert!(!given.is_empty());
+    let renewed_so_far = app
+        .count("SELECT count(*) FROM consent_events WHERE event = 'renewed'")
+        .await;
+    assert_eq!(
+        renewed_so_far, 4,
+        "consent after an expired request renews it"
+    );
+    let manage = token_in_mail(&app, GRACE).await;
+    assert_eq!(
+        withdraw(&app, &manage, "recording").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(resend().await, StatusCode::OK);
+    app.answer_consent(GRACE, "yes").await;
+    let last: Vec<(String, String)> =
+        sqlx::query_as("SELECT purpose, event FROM consent_events ORDER BY id DESC LIMIT 4")
+            .fetch_all(&app.owner)
+            .await
+            .unwrap();
+    assert!(
+        last.contains(&("recording".to_owned(), "renewed".to_owned())),
+        "{last:?}"
+    );
+}

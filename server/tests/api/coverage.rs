@@ -55,6 +55,12 @@ fn sample_args(path: &str) -> Vec<(&'static str, &'static str)> {
         "/fn/resend_consent" => vec![("application", "app_x"), ("candidate", "cand_x")],
         "/fn/request_privacy_link" => vec![("email", "x"), ("lang", "en")],
         "/fn/extend_retention" | "/fn/set_legal_hold" => vec![("candidate", "cand_x")],
+        "/fn/set_retention_period" => vec![("candidate", "cand_x"), ("days", "60")],
+        "/fn/update_candidate" => vec![
+            ("candidate", "cand_x"),
+            ("full_name", "x"),
+            ("email", "x@example.org"),
+        ],
         "/fn/privacy_link" => vec![("token", "x")],
         "/fn/open_privacy" => vec![("token", "x"), ("lang", "en")],
         "/fn/file_data_request" => vec![("kind", "x"), ("lang", "en")],

@@ -603,3 +603,82 @@ async fn a_deletion_request_ends_in_deletion_and_the_candidate_receives_the_cert
         0
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_candidate_may_have_their_own_period_and_their_details_corrected(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let o = org(&app).await;
+    let (grace, application) = candidate(&app, &o, "Grace Hopper", "grace@example.org").await;
+    decide(&app, &o.rita, &grace, &application).await;
+    let set = |days: &'static str| {
+        let (app, rita, grace) = (&app, &o.rita, grace.clone());
+        async move {
+            app.call(
+                rita,
+                "set_retention_period",
+                &[("candidate", &grace), ("days", days)],
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(
+        set("29").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "at least 30 days"
+    );
+    assert_eq!(set("60").await, StatusCode::OK);
+    let days: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM retention_until - now())::float8 / 86400 FROM candidates",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert!((59.9..60.1).contains(&days), "{days}");
+    app.state.clock.advance(Duration::days(61));
+    assert_eq!(sweep(&app).await.deleted, 1);
+
+    // Rectification without SQL: the details form, with the address kept unique.
+    let o = Org {
+        rita: app.signed_in("rita@acme.example", PASSWORD).await,
+        rec: o.rec.clone(),
+    };
+    let (alan, _) = candidate(&app, &o, "Alan Turing", "alan@example.org").await;
+    let (_, _) = candidate(&app, &o, "Ada Lovelace", "ada.l@example.org").await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let fix = |email: &'static str| {
+        let (app, rita, alan) = (&app, &rita, alan.clone());
+        async move {
+            app.call(
+                rita,
+                "update_candidate",
+                &[
+                    ("candidate", alan.as_str()),
+                    ("full_name", "Alan M. Turing"),
+                    ("email", email),
+                    ("phone", "+44 20 7946 0000"),
+                ],
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(
+        fix("ada.l@example.org").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(fix("alan.turing@example.org").await, StatusCode::OK);
+    let (name, email): (String, String) =
+        sqlx::query_as("SELECT full_name, email FROM candidates WHERE public_id = $1")
+            .bind(&alan)
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    assert_eq!(
+        (name.as_str(), email.as_str()),
+        ("Alan M. Turing", "alan.turing@example.org")
+    );
+}

@@ -391,6 +391,26 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
             ],
         ),
         (
+            "set_retention_period",
+            same(&[("candidate", &cand), ("days", "400")]),
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "update_candidate",
+            same(&[
+                ("candidate", &cand),
+                ("full_name", "Grace Hopper"),
+                ("email", "grace@example.org"),
+            ]),
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
             "set_legal_hold",
             same(&[("candidate", &cand), ("lift", "1")]),
             "",

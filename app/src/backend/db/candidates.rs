@@ -32,6 +32,29 @@ pub async fn upsert(
     Ok((row.id, row.public_id))
 }
 
+/// Rectification (F9): the candidate's own details, as corrected by staff.
+pub async fn update_details(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
+    full_name: &str,
+    email: &str,
+    phone: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE candidates SET full_name = $3, email = $4, phone = $5, updated_at = now()
+           WHERE org_id = $1 AND id = $2"#,
+        org_id,
+        candidate_id,
+        full_name,
+        email,
+        phone
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 pub async fn insert_application(
     tx: &mut Tx,
     org_id: Uuid,

@@ -280,3 +280,33 @@ pub async fn delete_interview_files(
         .map(|r| (r.storage_name, r.size_bytes))
         .collect())
 }
+
+/// Appends `expired` for every purpose whose latest event is a request older than `cutoff`,
+/// under a transaction-wide advisory lock so that two workers never expire the same request twice.
+pub async fn expire_requests(
+    tx: &mut Tx,
+    cutoff: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtext('candor.consent.expire')::bigint) AS locked"
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let done = sqlx::query!(
+        r#"INSERT INTO consent_events
+             (org_id, application_id, purpose, event, lawful_basis, notice_id, controller,
+              recipients, retention_rule, actor, collection_method, occurred_at)
+           SELECT e.org_id, e.application_id, e.purpose, 'expired', e.lawful_basis, e.notice_id,
+                  e.controller, e.recipients, e.retention_rule, 'system', e.collection_method, $2
+           FROM consent_events e
+           WHERE e.event = 'requested' AND e.occurred_at <= $1
+             AND e.id = (SELECT max(x.id) FROM consent_events x
+                         WHERE x.application_id = e.application_id AND x.purpose = e.purpose)"#,
+        cutoff,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}

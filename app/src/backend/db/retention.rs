@@ -75,6 +75,29 @@ pub async fn extend(
     Ok(done.rows_affected() == 1)
 }
 
+/// The candidate's own retention period: recomputes a running clock from the latest decision.
+pub async fn set_period(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
+    days: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE candidates c
+           SET retention_days_override = $3,
+               retention_until = (SELECT max(a.decided_at) FROM applications a
+                                  WHERE a.candidate_id = c.id) + make_interval(days => $3),
+               retention_warned_at = NULL
+           WHERE c.org_id = $1 AND c.id = $2"#,
+        org_id,
+        candidate_id,
+        days
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 pub async fn set_legal_hold(
     tx: &mut Tx,
     org_id: Uuid,

@@ -2,9 +2,10 @@
 
 use crate::api::candidates::{
     candidate, AddApplicationNote, ApplicationView, MoveApplication, RecordDecision,
+    UpdateCandidate,
 };
 use crate::api::interviews::{InterviewSummary, ScheduleInterview};
-use crate::api::retention::{ExtendRetention, RetentionView, SetLegalHold};
+use crate::api::retention::{ExtendRetention, RetentionView, SetLegalHold, SetRetentionPeriod};
 use crate::domain::pipeline::Stage;
 use crate::domain::upload::FileKind;
 use crate::routes::UPLOAD_CANDIDATE_DOCUMENT;
@@ -120,6 +121,9 @@ pub fn CandidatePage() -> impl IntoView {
                     <ProblemBanner problem=decide_problem/>
                     <ProblemBanner problem=note_problem/>
                     <ProblemBanner problem=schedule_problem/>
+                    {c.can_manage.then(|| view! {
+                        <EditDetails candidate=c.id.clone() name=c.full_name.clone() email=c.email.clone() phone=c.phone.clone()/>
+                    })}
                     <section class="panel" id="documents" aria-labelledby="documents-title">
                         <h2 id="documents-title">"CV and documents"</h2>
                         <FileList files=c.documents.clone() empty="No documents yet."/>
@@ -284,12 +288,19 @@ fn RetentionPanel(candidate: String, view: RetentionView, can_manage: bool) -> i
     let hold = ServerAction::<SetLegalHold>::new();
     let extend_problem = form_problem(extend);
     let hold_problem = form_problem(hold);
+    let period = ServerAction::<SetRetentionPeriod>::new();
+    let period_problem = form_problem(period);
     let when = match (&view.deleted_on, view.deletion_requested) {
         (_, true) => "Deletion was requested by the candidate; it runs shortly.".to_owned(),
         (Some(date), false) => format!("All data of this candidate is deleted on {date}."),
         (None, false) => "The retention clock starts with the hiring decision.".to_owned(),
     };
-    let (c1, c2, c3) = (candidate.clone(), candidate.clone(), candidate);
+    let (c1, c2, c3, c4) = (
+        candidate.clone(),
+        candidate.clone(),
+        candidate.clone(),
+        candidate,
+    );
     view! {
         <section class="panel" id="retention" aria-labelledby="retention-title">
             <h2 id="retention-title">"Retention"</h2>
@@ -299,10 +310,20 @@ fn RetentionPanel(candidate: String, view: RetentionView, can_manage: bool) -> i
             })}
             <ProblemBanner problem=extend_problem/>
             <ProblemBanner problem=hold_problem/>
+            <ProblemBanner problem=period_problem/>
             {(can_manage && view.deleted_on.is_some()).then(|| view! {
                 <ActionForm action=extend attr:class="inline">
                     <input type="hidden" name="candidate" value=c1/>
                     <button type="submit" class="button button-secondary">"Keep 30 days longer"</button>
+                </ActionForm>
+            })}
+            {can_manage.then(|| view! {
+                <ActionForm action=period attr:class="inline-form">
+                    <input type="hidden" name="candidate" value=c4/>
+                    <label for="own-days">"Keep this candidate's data for (days after the decision)"</label>
+                    <input id="own-days" name="days" type="number" min="30" max="3650"
+                        value=view.own_days.map(|d| d.to_string()).unwrap_or_default()/>
+                    <button type="submit" class="button button-secondary">"Set"</button>
                 </ActionForm>
             })}
             {can_manage.then(|| match view.legal_hold.is_some() {
@@ -332,5 +353,34 @@ fn RetentionPanel(candidate: String, view: RetentionView, can_manage: bool) -> i
                 }.into_any(),
             })}
         </section>
+    }
+}
+
+/// Correcting the candidate's details (rectification, F9).
+#[component]
+fn EditDetails(candidate: String, name: String, email: String, phone: String) -> impl IntoView {
+    let update = ServerAction::<UpdateCandidate>::new();
+    let problem = form_problem(update);
+    view! {
+        <details class="panel">
+            <summary>"Correct the candidate's details"</summary>
+            <ProblemBanner problem/>
+            <ActionForm action=update attr:class="stack">
+                <input type="hidden" name="candidate" value=candidate/>
+                <div class="field">
+                    <label for="edit-name">"Full name"</label>
+                    <input id="edit-name" name="full_name" type="text" value=name maxlength="200"/>
+                </div>
+                <div class="field">
+                    <label for="edit-email">"E-mail address"</label>
+                    <input id="edit-email" name="email" type="email" value=email/>
+                </div>
+                <div class="field">
+                    <label for="edit-phone">"Phone"</label>
+                    <input id="edit-phone" name="phone" type="tel" value=phone maxlength="40"/>
+                </div>
+                <button type="submit" class="button button-secondary">"Save the details"</button>
+            </ActionForm>
+        </details>
     }
 }
