@@ -491,19 +491,6 @@ fn spreadsheet_safe(value: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::spreadsheet_safe;
-
-    #[test]
-    fn cells_that_would_run_as_formulas_are_defused() {
-        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(spreadsheet_safe("+31 6 1234"), "'+31 6 1234");
-        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(spreadsheet_safe("Grace Hopper"), "Grace Hopper");
-    }
-}
-
 /// Corrects a candidate's details (rectification, F9); the address stays unique in the org.
 pub async fn update_details(
     ctx: &Ctx,
@@ -544,4 +531,17 @@ pub async fn update_details(
     .await?;
     tx.commit().await?;
     Ok(candidate.public_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn cells_that_would_run_as_formulas_are_defused() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("+31 6 1234"), "'+31 6 1234");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("Grace Hopper"), "Grace Hopper");
+    }
 }
