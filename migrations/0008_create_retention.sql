@@ -11,6 +11,9 @@ ALTER TABLE candidates
     ADD COLUMN legal_hold_until timestamptz,
     ADD COLUMN deletion_requested_at timestamptz,
     ADD COLUMN deletion_request_id uuid,
+    -- Set when a restriction or objection request is granted (GDPR Art. 18, 21): evaluation,
+    -- recording and transcription stop until staff lift it.
+    ADD COLUMN processing_restricted_at timestamptz,
     ADD CONSTRAINT candidates_legal_hold_whole
         CHECK ((legal_hold_reason IS NULL) = (legal_hold_until IS NULL));
 CREATE INDEX candidates_retention_due_idx ON candidates (retention_until)

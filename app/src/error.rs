@@ -46,6 +46,9 @@ pub enum AppError {
     /// F7: recording, transcription and evaluation wait for the candidate's consent.
     #[error("The candidate has not given consent to {purpose} for this application.")]
     ConsentRequired { purpose: String },
+    /// F9: a granted restriction or objection stops evaluation, recording and transcription.
+    #[error("The candidate has restricted the processing of their data; it is paused.")]
+    ProcessingRestricted,
     #[error("The service is temporarily unavailable. Please try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side. Reference: {request_id}.")]
@@ -65,7 +68,9 @@ impl AppError {
             AppError::Invalid { .. } => 422,
             AppError::BadRequest { .. } => 400,
             AppError::RateLimited { .. } => 429,
-            AppError::StorageQuotaExceeded | AppError::ConsentRequired { .. } => 409,
+            AppError::StorageQuotaExceeded
+            | AppError::ConsentRequired { .. }
+            | AppError::ProcessingRestricted => 409,
             AppError::Unavailable => 503,
             AppError::Internal { .. } => 500,
         }
@@ -86,6 +91,7 @@ impl AppError {
             AppError::DpaAcceptanceRequired => "dpa_acceptance_required",
             AppError::StorageQuotaExceeded => "storage_quota_exceeded",
             AppError::ConsentRequired { .. } => "consent_required",
+            AppError::ProcessingRestricted => "processing_restricted",
             AppError::Unavailable => "unavailable",
             AppError::Internal { .. } => "internal",
         }
@@ -149,6 +155,7 @@ impl AppError {
             },
             "dpa_acceptance_required" => AppError::DpaAcceptanceRequired,
             "storage_quota_exceeded" => AppError::StorageQuotaExceeded,
+            "processing_restricted" => AppError::ProcessingRestricted,
             "consent_required" => AppError::ConsentRequired {
                 purpose: "this use".into(),
             },

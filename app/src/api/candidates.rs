@@ -184,6 +184,10 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
                     .as_ref()
                     .is_some_and(|r| r.deletion_requested_at.is_some()),
                 own_days: v.retention.as_ref().and_then(|r| r.retention_days_override),
+                restricted: v
+                    .retention
+                    .as_ref()
+                    .is_some_and(|r| r.processing_restricted_at.is_some()),
             };
             Ok(CandidateDetail {
                 retention,

@@ -21,6 +21,11 @@ pub struct InterviewSummary {
     pub location: String,
     pub candidate_name: String,
     pub recruitment_title: String,
+    /// The candidate's consent for this application (F7); empty where it is shown elsewhere.
+    pub consent: Vec<(
+        crate::domain::consent::Purpose,
+        crate::domain::consent::ConsentStatus,
+    )>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,6 +72,7 @@ pub(crate) fn summary(i: &crate::backend::db::interviews::InterviewRow) -> Inter
         location: i.location.clone(),
         candidate_name: i.candidate_name.clone(),
         recruitment_title: i.recruitment_title.clone(),
+        consent: Vec::new(),
     }
 }
 
@@ -131,8 +137,14 @@ pub async fn my_interviews() -> Result<Vec<InterviewSummary>, AppError> {
         None,
         |ctx| async move {
             let caller = ctx.caller()?.clone();
-            let rows = interviews::list(&ctx, &caller).await?;
-            Ok(rows.iter().map(summary).collect())
+            let (rows, mut consents) = interviews::list(&ctx, &caller).await?;
+            Ok(rows
+                .iter()
+                .map(|i| InterviewSummary {
+                    consent: consents.remove(&i.application_id).unwrap_or_default(),
+                    ..summary(i)
+                })
+                .collect())
         },
     )
     .await

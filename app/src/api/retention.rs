@@ -26,6 +26,8 @@ pub struct RetentionView {
     pub deletion_requested: bool,
     /// The candidate's own period, when it replaces the organisation's.
     pub own_days: Option<i32>,
+    /// A granted restriction or objection pauses evaluation, recording and transcription.
+    pub restricted: bool,
 }
 
 /// One click: thirty more days before the candidate's data is deleted.

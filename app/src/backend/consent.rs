@@ -265,13 +265,17 @@ pub async fn statuses(
         .collect())
 }
 
-/// The gate (F7): recording, transcription and evaluation happen only under granted consent.
+/// The gate (F7, F9): recording, transcription and evaluation happen only under granted consent,
+/// and not at all while the candidate's restriction or objection is in force.
 pub(super) async fn require_granted(
     tx: &mut Tx,
     org_id: Uuid,
     application_id: Uuid,
     purpose: Purpose,
 ) -> Result<(), AppError> {
+    if store::processing_restricted(tx, org_id, application_id).await? {
+        return Err(AppError::ProcessingRestricted);
+    }
     let status = statuses(tx, org_id, &[application_id])
         .await?
         .remove(&application_id)

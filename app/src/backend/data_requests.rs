@@ -141,6 +141,14 @@ pub async fn act(
             "Someone else changed this request meanwhile; reload it.",
         ));
     }
+    // A granted restriction or objection pauses processing at once (GDPR Art. 18, 21).
+    let restricts = matches!(
+        RequestKind::parse(&request.kind),
+        Some(RequestKind::Restriction | RequestKind::Objection)
+    ) && matches!(step, Step::Complete(_));
+    if let (Some(candidate_id), true) = (request.candidate_id, restricts) {
+        super::db::consent::restrict_processing(&mut tx, caller.org_id, candidate_id, now).await?;
+    }
     if let (Some(candidate_id), false) = (request.candidate_id, deletion) {
         tell_candidate(ctx, &mut tx, caller, candidate_id, &step, due).await?;
     }

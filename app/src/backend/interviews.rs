@@ -138,13 +138,19 @@ pub async fn assign(
     Ok(())
 }
 
-pub async fn list(ctx: &Ctx, caller: &Caller) -> Result<Vec<store::InterviewRow>, AppError> {
+/// The interviews the caller may see, with each candidate's consent (F7).
+pub async fn list(
+    ctx: &Ctx,
+    caller: &Caller,
+) -> Result<(Vec<store::InterviewRow>, super::candidates::Consents), AppError> {
     caller.require(Permission::ConductInterviews)?;
     let (viewer, assigned) = scope(caller)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     let rows = store::visible(&mut tx, caller.org_id, None, None, viewer, assigned).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.application_id).collect();
+    let consents = super::consent::statuses(&mut tx, caller.org_id, &ids).await?;
     tx.commit().await?;
-    Ok(rows)
+    Ok((rows, consents))
 }
 
 pub async fn for_application(

@@ -388,7 +388,27 @@ async fn processing_waits_for_consent_and_withdrawal_stops_it_and_deletes_what_i
         StatusCode::CONFLICT
     );
 
+    let listed: Value = app
+        .call(&s.ivan, "my_interviews", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed[0]["consent"][0],
+        serde_json::json!(["evaluation", "pending"])
+    );
     app.grant_consent(GRACE).await;
+    let listed: Value = app
+        .call(&s.ivan, "my_interviews", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed[0]["consent"][0],
+        serde_json::json!(["evaluation", "granted"])
+    );
     assert_eq!(score(&app, &s).await, StatusCode::OK);
     assert_eq!(
         attach(&app, &s, "transcript", "t.vtt", vtt.clone()).await,
@@ -763,5 +783,45 @@ async fn an_unanswered_request_expires_and_consent_given_again_is_a_renewal(
     assert!(
         last.contains(&("recording".to_owned(), "renewed".to_owned())),
         "{last:?}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn staff_may_ask_again_but_not_flood_the_candidate(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    let s = setup(&app).await;
+    let c: Value = app
+        .call(&s.rita, "candidate", &[("id", &s.grace)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let application = c["applications"][0]["id"].as_str().unwrap().to_owned();
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let res = app
+            .call(
+                &s.rita,
+                "resend_consent",
+                &[("application", &application), ("candidate", &s.grace)],
+            )
+            .await;
+        statuses.push(res.status());
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    let requests = app
+        .count("SELECT count(*) FROM consent_events WHERE event = 'requested'")
+        .await;
+    assert_eq!(
+        requests, 16,
+        "the first request and three more, four purposes each"
     );
 }

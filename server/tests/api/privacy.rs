@@ -439,3 +439,76 @@ async fn requests_follow_their_lifecycle_and_deadlines_and_the_candidate_is_told
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_granted_restriction_pauses_evaluation_recording_and_transcription(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let (rita, grace) = acme(&app).await;
+    app.grant_consent(GRACE).await;
+    let c: Value = app
+        .call(&rita, "candidate", &[("id", &grace)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let application = c["applications"][0]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .call(
+            &rita,
+            "schedule_interview",
+            &[
+                ("application", &application),
+                ("candidate", &grace),
+                ("starts_at", "2026-12-01T09:30"),
+                ("duration", "45"),
+            ],
+        )
+        .await;
+    let interview = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/app/interviews/")
+        .to_owned();
+    let transcript = |client: Client| {
+        let (app, interview) = (&app, interview.clone());
+        async move {
+            app.upload(
+                &client,
+                &candor_app::routes::UPLOAD_INTERVIEW_FILE.at(&interview),
+                &[("kind", "transcript")],
+                Some((
+                    "file",
+                    "t.vtt",
+                    b"WEBVTT\n\n00:00.000 --> 00:01.000\nHi\n".to_vec(),
+                )),
+            )
+            .await
+        }
+    };
+    assert_eq!(transcript(rita.clone()).await.status(), StatusCode::OK);
+
+    let browser = grace_session(&app).await;
+    app.call(
+        &browser,
+        "file_data_request",
+        &[
+            ("kind", "restriction"),
+            ("details", "Pause while I complain"),
+            ("lang", "en"),
+        ],
+    )
+    .await;
+    let q: Value = queue(&app, &rita).await.json().await.unwrap();
+    let id = q["requests"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        step(&app, &rita, &id, "complete", "", "Processing is paused").await,
+        StatusCode::OK
+    );
+    let res = transcript(rita.clone()).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "processing_restricted");
+}

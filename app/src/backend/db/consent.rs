@@ -310,3 +310,40 @@ pub async fn expire_requests(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Whether the application's candidate has restricted processing (or objected to it).
+pub async fn processing_restricted(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let restricted = sqlx::query_scalar!(
+        r#"SELECT c.processing_restricted_at IS NOT NULL AS "restricted!"
+           FROM applications a JOIN candidates c ON c.id = a.candidate_id
+           WHERE a.org_id = $1 AND a.id = $2"#,
+        org_id,
+        application_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(restricted.unwrap_or(false))
+}
+
+/// Records that a restriction or objection request was granted.
+pub async fn restrict_processing(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE candidates SET processing_restricted_at = COALESCE(processing_restricted_at, $3)
+           WHERE org_id = $1 AND id = $2"#,
+        org_id,
+        candidate_id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -35,6 +35,7 @@ pub struct ClockRow {
     pub legal_hold_reason: Option<String>,
     pub legal_hold_until: Option<OffsetDateTime>,
     pub deletion_requested_at: Option<OffsetDateTime>,
+    pub processing_restricted_at: Option<OffsetDateTime>,
 }
 
 pub async fn clock(
@@ -45,7 +46,7 @@ pub async fn clock(
     sqlx::query_as!(
         ClockRow,
         r#"SELECT retention_until, retention_days_override, legal_hold_reason, legal_hold_until,
-                  deletion_requested_at
+                  deletion_requested_at, processing_restricted_at
            FROM candidates WHERE org_id = $1 AND id = $2"#,
         org_id,
         candidate_id

@@ -305,6 +305,9 @@ fn RetentionPanel(candidate: String, view: RetentionView, can_manage: bool) -> i
         <section class="panel" id="retention" aria-labelledby="retention-title">
             <h2 id="retention-title">"Retention"</h2>
             <p>{when}</p>
+            {view.restricted.then(|| view! {
+                <p class="banner banner-error">"The candidate restricted the processing of their data: evaluation, recording and transcription are paused."</p>
+            })}
             {view.legal_hold.clone().map(|(reason, until)| view! {
                 <p class="banner banner-error">{format!("Legal hold until {until}: {reason}. Nothing is deleted while it lasts.")}</p>
             })}

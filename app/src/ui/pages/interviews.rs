@@ -32,6 +32,7 @@ pub fn InterviewsPage() -> impl IntoView {
                             <thead><tr>
                                 <th scope="col">"When"</th><th scope="col">"Candidate"</th>
                                 <th scope="col">"Recruitment"</th><th scope="col">"Where"</th>
+                                <th scope="col">"Consent"</th>
                             </tr></thead>
                             <tbody>
                                 {rows.into_iter().map(|i| view! {
@@ -40,6 +41,7 @@ pub fn InterviewsPage() -> impl IntoView {
                                         <td>{i.candidate_name}</td>
                                         <td>{i.recruitment_title}</td>
                                         <td>{i.location}</td>
+                                        <td><ConsentBadges consent=i.consent compact=true/></td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
