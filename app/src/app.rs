@@ -15,6 +15,7 @@ use crate::ui::pages::{
     requests::RequestsPage,
     reset::{ResetPage, ResetWithTokenPage},
     signup::{SignUpCheckEmailPage, SignUpPage},
+    users::{InvitationPage, UsersPage},
     verify_email::{VerifyEmailPage, VerifyEmailWithTokenPage},
     NotFoundPage,
 };
@@ -76,6 +77,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
                 <Route path=path!("/c/privacy/:token") view=PrivacyLinkPage ssr=SsrMode::Async/>
                 <Route path=path!("/c/my-data") view=MyDataPage ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view=InvitationPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("/admin") view=StaffLayout ssr=SsrMode::Async>
+                    <Route path=path!("users") view=UsersPage/>
+                </ParentRoute>
                 <ParentRoute path=path!("/app") view=StaffLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage/>
                     <Route path=path!("account") view=AccountPage/>

@@ -67,6 +67,14 @@ pub const PAGES: &[Page] = &[
         access: Access::Requires(Permission::ViewDataRequests),
     },
     Page {
+        path: "/invite/{token}",
+        access: Access::Public,
+    },
+    Page {
+        path: "/admin/users",
+        access: Access::Requires(Permission::ManageUsers),
+    },
+    Page {
         path: "/app",
         access: Access::Requires(Permission::ViewDashboard),
     },
@@ -168,7 +176,7 @@ impl FileRoute {
 
 /// Pages whose URL carries a one-time token: never cached, never indexed (S11).
 pub fn is_token_page(path: &str) -> bool {
-    ["/verify-email/", "/reset/", "/c/"]
+    ["/verify-email/", "/reset/", "/c/", "/invite/"]
         .iter()
         .any(|prefix| path.starts_with(prefix) && path.len() > prefix.len())
 }
@@ -212,6 +220,7 @@ pub const STAFF_NAV: &[(&str, &str, Permission)] = &[
         "Data requests",
         Permission::ViewDataRequests,
     ),
+    ("/admin/users", "Users", Permission::ManageUsers),
     ("/app/account", "My account", Permission::ManageOwnAccount),
     ("/app/dpa", "Agreement", Permission::AcceptDpa),
 ];

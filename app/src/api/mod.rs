@@ -11,6 +11,7 @@ pub mod organisation;
 pub mod privacy;
 pub mod recruitments;
 pub mod retention;
+pub mod users;
 
 /// Every server function endpoint with the access it declares. The route-coverage test compares
 /// this table with the functions actually registered and with the guard's decisions.
@@ -29,6 +30,18 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         ("/fn/give_consent", Access::Public),
         ("/fn/withdraw_consent", Access::Public),
         ("/fn/request_privacy_link", Access::Public),
+        ("/fn/invitation", Access::Public),
+        ("/fn/accept_invitation", Access::Public),
+        ("/fn/list_users", Access::Requires(Permission::ManageUsers)),
+        ("/fn/invite_user", Access::Requires(Permission::ManageUsers)),
+        (
+            "/fn/change_user_role",
+            Access::Requires(Permission::ManageUsers),
+        ),
+        (
+            "/fn/set_user_active",
+            Access::Requires(Permission::ManageUsers),
+        ),
         ("/fn/privacy_link", Access::Public),
         ("/fn/open_privacy", Access::Public),
         ("/fn/my_data", Access::Public),

@@ -24,3 +24,4 @@ pub mod request;
 pub mod retention;
 pub mod signing;
 pub mod state;
+pub mod users;

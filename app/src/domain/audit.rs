@@ -56,6 +56,11 @@ pub enum AuditAction {
     LegalHoldPlaced,
     LegalHoldLifted,
     CandidateDeleted,
+    UserInvited,
+    InvitationAccepted,
+    UserRoleChanged,
+    UserDeactivated,
+    UserReactivated,
 }
 
 impl AuditAction {
@@ -109,6 +114,11 @@ impl AuditAction {
             AuditAction::LegalHoldPlaced => "retention.legal_hold_placed",
             AuditAction::LegalHoldLifted => "retention.legal_hold_lifted",
             AuditAction::CandidateDeleted => "candidate.deleted",
+            AuditAction::UserInvited => "user.invited",
+            AuditAction::InvitationAccepted => "user.invitation_accepted",
+            AuditAction::UserRoleChanged => "user.role_changed",
+            AuditAction::UserDeactivated => "user.deactivated",
+            AuditAction::UserReactivated => "user.reactivated",
         }
     }
 }

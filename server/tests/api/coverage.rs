@@ -54,6 +54,11 @@ fn sample_args(path: &str) -> Vec<(&'static str, &'static str)> {
         "/fn/withdraw_consent" => vec![("token", "x"), ("lang", "en"), ("purpose", "all")],
         "/fn/resend_consent" => vec![("application", "app_x"), ("candidate", "cand_x")],
         "/fn/request_privacy_link" => vec![("email", "x"), ("lang", "en")],
+        "/fn/invitation" => vec![("token", "x")],
+        "/fn/accept_invitation" => vec![("token", "x"), ("display_name", "x"), ("password", "x")],
+        "/fn/invite_user" => vec![("email", "x"), ("display_name", ""), ("role", "x")],
+        "/fn/change_user_role" => vec![("user", "usr_x"), ("role", "x")],
+        "/fn/set_user_active" => vec![("user", "usr_x"), ("active", "false")],
         "/fn/extend_retention" | "/fn/set_legal_hold" => vec![("candidate", "cand_x")],
         "/fn/set_retention_period" => vec![("candidate", "cand_x"), ("days", "60")],
         "/fn/update_candidate" => vec![

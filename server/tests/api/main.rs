@@ -17,5 +17,6 @@ mod recruitments;
 mod retention;
 mod security;
 mod tenancy;
+mod users;
 mod visibility;
 mod xss;

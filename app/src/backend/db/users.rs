@@ -229,3 +229,90 @@ pub async fn active_staff(tx: &mut Tx, org_id: Uuid) -> Result<Vec<StaffRow>, sq
     .fetch_all(&mut **tx)
     .await
 }
+
+pub async fn set_role(
+    tx: &mut Tx,
+    org_id: Uuid,
+    user_id: Uuid,
+    role: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET role = $3, updated_at = now() WHERE org_id = $1 AND id = $2",
+        org_id,
+        user_id,
+        role
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Deactivating also bumps the session epoch: every session of the user ends at once.
+pub async fn set_active(
+    tx: &mut Tx,
+    org_id: Uuid,
+    user_id: Uuid,
+    active: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE users SET active = $3, updated_at = now(),
+               session_epoch = session_epoch + CASE WHEN $3 THEN 0 ELSE 1 END
+           WHERE org_id = $1 AND id = $2"#,
+        org_id,
+        user_id,
+        active
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The organisation's active admins, locked until the transaction ends, so that two admins
+/// demoting each other at once cannot leave the organisation without one.
+pub async fn lock_active_admins(tx: &mut Tx, org_id: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT id FROM users WHERE org_id = $1 AND role = 'admin' AND active
+           ORDER BY id FOR UPDATE"#,
+        org_id
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub async fn set_display_name(
+    tx: &mut Tx,
+    org_id: Uuid,
+    user_id: Uuid,
+    display_name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET display_name = $3 WHERE org_id = $1 AND id = $2",
+        org_id,
+        user_id,
+        display_name
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub struct InviteeRow {
+    pub email: String,
+    pub org_name: String,
+}
+
+pub async fn invitee(
+    tx: &mut Tx,
+    org_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<InviteeRow>, sqlx::Error> {
+    sqlx::query_as!(
+        InviteeRow,
+        r#"SELECT u.email, o.name AS org_name FROM users u JOIN orgs o ON o.id = u.org_id
+           WHERE u.org_id = $1 AND u.id = $2"#,
+        org_id,
+        user_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}

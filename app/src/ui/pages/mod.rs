@@ -11,6 +11,7 @@ pub mod recruitments;
 pub mod requests;
 pub mod reset;
 pub mod signup;
+pub mod users;
 pub mod verify_email;
 
 use leptos::prelude::*;

@@ -1,0 +1,124 @@
+//! Users (F4): the admin's list, invitations, roles and (de)activation; the invitee's page.
+
+use crate::domain::role::Role;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    backend::{guard::serve, users},
+    domain::role::{Access, Permission},
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+#[server(prefix = "/fn", endpoint = "list_users")]
+pub async fn list_users() -> Result<Vec<Member>, AppError> {
+    serve(
+        Access::Requires(Permission::ManageUsers),
+        None,
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            Ok(users::list(&ctx, &caller)
+                .await?
+                .into_iter()
+                .filter_map(|m| {
+                    Some(Member {
+                        role: Role::parse(&m.role)?,
+                        id: m.public_id,
+                        name: m.display_name,
+                        email: m.email,
+                        active: m.active,
+                    })
+                })
+                .collect())
+        },
+    )
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "invite_user")]
+pub async fn invite_user(
+    email: String,
+    display_name: String,
+    role: String,
+) -> Result<(), AppError> {
+    serve(
+        Access::Requires(Permission::ManageUsers),
+        Some("/admin/users"),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            users::invite(&ctx, &caller, &email, &display_name, &role).await?;
+            leptos_axum::redirect("/admin/users?invited=1");
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "change_user_role")]
+pub async fn change_user_role(user: String, role: String) -> Result<(), AppError> {
+    serve(
+        Access::Requires(Permission::ManageUsers),
+        Some("/admin/users"),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            users::change_role(&ctx, &caller, &user, &role).await?;
+            leptos_axum::redirect("/admin/users");
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "set_user_active")]
+pub async fn set_user_active(user: String, active: String) -> Result<(), AppError> {
+    serve(
+        Access::Requires(Permission::ManageUsers),
+        Some("/admin/users"),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            users::set_active(&ctx, &caller, &user, active == "true").await?;
+            leptos_axum::redirect("/admin/users");
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Where an invitation leads: (organisation, address), or `None` for a link that does not work.
+#[server(prefix = "/fn", endpoint = "invitation")]
+pub async fn invitation(token: String) -> Result<Option<(String, String)>, AppError> {
+    serve(Access::Public, None, |ctx| async move {
+        users::invitation(&ctx.state, &ctx.meta, &token).await
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "accept_invitation")]
+pub async fn accept_invitation(
+    token: String,
+    display_name: String,
+    password: String,
+) -> Result<(), AppError> {
+    let clean: String = token
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(64)
+        .collect();
+    let page = format!("/invite/{clean}");
+    serve(Access::Public, Some(&page), |ctx| async move {
+        users::accept(&ctx.state, &ctx.meta, &token, &display_name, password).await?;
+        leptos_axum::redirect("/login?invited=1");
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,147 @@
+//! Users (F4): the admin's page (invite, roles, deactivation) and the invitee's page.
+
+use crate::api::users::{
+    invitation, list_users, AcceptInvitation, ChangeUserRole, InviteUser, Member, SetUserActive,
+};
+use crate::domain::role::Role;
+use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use crate::ui::pages::PublicCard;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let invite = ServerAction::<InviteUser>::new();
+    let change = ServerAction::<ChangeUserRole>::new();
+    let activate = ServerAction::<SetUserActive>::new();
+    let invite_problem = form_problem(invite);
+    let change_problem = form_problem(change);
+    let activate_problem = form_problem(activate);
+    let query = use_query_map();
+    let invited = move || {
+        query.with(|q| q.get("invited").is_some()) || matches!(invite.value().get(), Some(Ok(())))
+    };
+    let members = Resource::new(
+        move || {
+            (
+                invite.version().get(),
+                change.version().get(),
+                activate.version().get(),
+            )
+        },
+        |_| list_users(),
+    );
+    view! {
+        <Title text="Users"/>
+        <h1>"Users"</h1>
+        <ProblemBanner problem=change_problem/>
+        <ProblemBanner problem=activate_problem/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match members.await {
+                    Ok(list) => view! {
+                        <table class="users">
+                            <thead><tr>
+                                <th scope="col">"Name"</th><th scope="col">"E-mail"</th>
+                                <th scope="col">"Role"</th><th scope="col">"Status"</th>
+                            </tr></thead>
+                            <tbody>{list.into_iter().map(|m| row(m, change, activate)).collect_view()}</tbody>
+                        </table>
+                    }.into_any(),
+                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <section class="panel" aria-labelledby="invite-title">
+            <h2 id="invite-title">"Invite a colleague"</h2>
+            {move || invited().then(|| view! { <p class="banner banner-ok" role="status">"The invitation is on its way; it works for 7 days."</p> })}
+            <ProblemBanner problem=invite_problem/>
+            <ActionForm action=invite attr:class="stack" attr:novalidate=true>
+                <Field name="display_name" label="Name" autocomplete="off" problem=invite_problem/>
+                <Field name="email" label="E-mail address" kind="email" autocomplete="off" problem=invite_problem/>
+                <div class="field">
+                    <label for="role">"Role"</label>
+                    <select id="role" name="role">
+                        {Role::ALL.into_iter().map(|r| view! {
+                            <option value=r.as_str() selected=r == Role::Recruiter>{r.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="button">"Send the invitation"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+fn row(
+    m: Member,
+    change: ServerAction<ChangeUserRole>,
+    activate: ServerAction<SetUserActive>,
+) -> impl IntoView {
+    let select_id = format!("role-{}", m.id);
+    let (id1, id2) = (m.id.clone(), m.id.clone());
+    let current = m.role;
+    view! {
+        <tr class:inactive=!m.active>
+            <td>{m.name.clone()}</td>
+            <td>{m.email.clone()}</td>
+            <td>
+                <ActionForm action=change attr:class="inline-form">
+                    <input type="hidden" name="user" value=id1/>
+                    <label class="visually-hidden" for=select_id.clone()>{format!("Role of {}", m.name)}</label>
+                    <select id=select_id name="role">
+                        {Role::ALL.into_iter().map(|r| view! {
+                            <option value=r.as_str() selected=r == current>{r.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <button type="submit" class="button-small">"Change"</button>
+                </ActionForm>
+            </td>
+            <td>
+                <ActionForm action=activate attr:class="inline">
+                    <input type="hidden" name="user" value=id2/>
+                    <input type="hidden" name="active" value=(!m.active).to_string()/>
+                    <span>{if m.active { "Active " } else { "Deactivated " }}</span>
+                    <button type="submit" class="button-small">{if m.active { "Deactivate" } else { "Reactivate" }}</button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn InvitationPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let found = Resource::new(token, invitation);
+    let accept = ServerAction::<AcceptInvitation>::new();
+    let problem = form_problem(accept);
+    view! {
+        <Meta name="robots" content="noindex, nofollow"/>
+        <PublicCard title="Join your team on Candor">
+            <ProblemBanner problem/>
+            <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>
+                {move || Suspend::new(async move {
+                    match found.await {
+                        Ok(Some((org, email))) => view! {
+                            <p>{format!("You are invited to {org} as {email}. Choose your name and a password.")}</p>
+                            <ActionForm action=accept attr:class="stack" attr:novalidate=true>
+                                <input type="hidden" name="token" value=token()/>
+                                <Field name="display_name" label="Your name" autocomplete="name" problem/>
+                                <Field name="password" label="Password" kind="password" autocomplete="new-password"
+                                    hint="At least 12 characters; common passwords are refused." problem/>
+                                <button type="submit" class="button">"Join"</button>
+                            </ActionForm>
+                        }.into_any(),
+                        Ok(None) => view! {
+                            <p>"This invitation does not work any more: it was used already or has expired. Ask your admin for a new one."</p>
+                        }.into_any(),
+                        Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </PublicCard>
+    }
+}

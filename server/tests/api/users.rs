@@ -1,0 +1,283 @@
+//! Users (F4): invitations through a one-time link, role changes and deactivation that take effect
+//! on the very next request, and an organisation that always keeps an active admin.
+
+use crate::helpers::{TestApp, PASSWORD};
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use time::Duration;
+
+async fn user_id(app: &TestApp, email: &str) -> String {
+    sqlx::query_scalar("SELECT public_id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap()
+}
+
+async fn invite(app: &TestApp, ada: &Client, email: &str, role: &str) -> reqwest::Response {
+    app.call(
+        ada,
+        "invite_user",
+        &[
+            ("email", email),
+            ("display_name", "New Colleague"),
+            ("role", role),
+        ],
+    )
+    .await
+}
+
+fn invitation_token(app: &TestApp, mail: &str) -> String {
+    app.link_in(mail, "/invite/")
+        .trim_start_matches("/invite/")
+        .to_owned()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_invited_colleague_joins_through_the_link_once(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    let res = invite(&app, &ada, "Rita@Acme.example", "recruiter").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Before accepting, the account cannot sign in.
+    let res = app
+        .call(
+            &app.browser(),
+            "sign_in",
+            &[("email", "rita@acme.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_ne!(res.status(), StatusCode::OK);
+
+    let mail = app.last_mail_to("rita@acme.example").await.unwrap();
+    assert!(mail.contains("Acme invites you to Candor"));
+    let token = invitation_token(&app, &mail);
+    let html = app
+        .browser()
+        .get(app.url(&format!("/invite/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("You are invited to Acme as rita@acme.example"));
+    let weak = app
+        .call(
+            &app.browser(),
+            "accept_invitation",
+            &[
+                ("token", &token),
+                ("display_name", "Rita"),
+                ("password", "password1234"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        weak.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "and the link still works"
+    );
+    let res = app
+        .call(
+            &app.browser(),
+            "accept_invitation",
+            &[
+                ("token", &token),
+                ("display_name", "Rita Recruiter"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let me: Value = app
+        .call(&rita, "current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "recruiter");
+    assert_eq!(me["display_name"], "Rita Recruiter");
+    let reused = app
+        .call(
+            &app.browser(),
+            "accept_invitation",
+            &[
+                ("token", &token),
+                ("display_name", "Mallory"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(reused.status(), StatusCode::GONE);
+    // An address with an account cannot be invited again, here or by another organisation.
+    assert_eq!(
+        invite(&app, &ada, "rita@acme.example", "auditor")
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_invitation_expires_after_seven_days(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    invite(&app, &ada, "late@acme.example", "interviewer").await;
+    let token = invitation_token(&app, &app.last_mail_to("late@acme.example").await.unwrap());
+    app.state.clock.advance(Duration::days(8));
+    let res = app
+        .call(
+            &app.browser(),
+            "accept_invitation",
+            &[
+                ("token", &token),
+                ("display_name", "Late"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::GONE);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn role_changes_and_deactivation_apply_on_the_very_next_request(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.add_members("ada@acme.example", &[("rita@acme.example", "recruiter")])
+        .await;
+    app.verified_admin("Rival", "rex@rival.example").await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let rita_id = user_id(&app, "rita@acme.example").await;
+    assert_eq!(
+        app.call(&rita, "list_recruitments", &[]).await.status(),
+        StatusCode::OK
+    );
+    let res = app
+        .call(
+            &ada,
+            "change_user_role",
+            &[("user", &rita_id), ("role", "interviewer")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        app.call(&rita, "list_recruitments", &[]).await.status(),
+        StatusCode::FORBIDDEN,
+        "the same session, the new role"
+    );
+    let res = app
+        .call(
+            &ada,
+            "set_user_active",
+            &[("user", &rita_id), ("active", "false")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        app.call(&rita, "current_user", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let res = app
+        .call(
+            &app.browser(),
+            "sign_in",
+            &[("email", "rita@acme.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_ne!(res.status(), StatusCode::OK);
+    app.call(
+        &ada,
+        "set_user_active",
+        &[("user", &rita_id), ("active", "true")],
+    )
+    .await;
+    app.signed_in("rita@acme.example", PASSWORD).await;
+
+    // Another organisation's admin cannot touch Acme's people; a recruiter cannot at all.
+    let rex = app.signed_in("rex@rival.example", PASSWORD).await;
+    assert_eq!(
+        app.call(
+            &rex,
+            "set_user_active",
+            &[("user", &rita_id), ("active", "false")]
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+    let members: Value = app
+        .call(&rex, "list_users", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!members.to_string().contains("rita@acme.example"));
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    assert_eq!(
+        app.call(&rita, "list_users", &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action LIKE 'user.%ctivated' OR action = 'user.role_changed'")
+            .await,
+        3
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    let ada_id = user_id(&app, "ada@acme.example").await;
+    for (name, args) in [
+        (
+            "change_user_role",
+            [("user", ada_id.as_str()), ("role", "recruiter")],
+        ),
+        (
+            "set_user_active",
+            [("user", ada_id.as_str()), ("active", "false")],
+        ),
+    ] {
+        let res = app.call(&ada, name, &args).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(res.text().await.unwrap().contains("last active admin"));
+    }
+    // With a second admin, the first may step down.
+    app.add_members("ada@acme.example", &[("alan@acme.example", "admin")])
+        .await;
+    let res = app
+        .call(
+            &ada,
+            "change_user_role",
+            &[("user", &ada_id), ("role", "recruiter")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let alan = app.signed_in("alan@acme.example", PASSWORD).await;
+    let alan_id = user_id(&app, "alan@acme.example").await;
+    let res = app
+        .call(
+            &alan,
+            "set_user_active",
+            &[("user", &alan_id), ("active", "false")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
