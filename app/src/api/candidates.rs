@@ -155,12 +155,17 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
         |ctx| async move {
             let caller = ctx.caller()?.clone();
             let v = candidates::view(&ctx, &caller, &id).await?;
-            let mut interviews = Vec::new();
-            for a in &v.applications {
-                for i in crate::backend::interviews::for_application(&ctx, &caller, a.id).await? {
-                    interviews.push((a.public_id.clone(), crate::api::interviews::summary(&i)));
-                }
-            }
+            let ids: Vec<uuid::Uuid> = v.applications.iter().map(|a| a.id).collect();
+            let interviews = crate::backend::interviews::for_applications(&ctx, &caller, &ids)
+                .await?
+                .iter()
+                .map(|i| {
+                    (
+                        i.application_public_id.clone(),
+                        crate::api::interviews::summary(i),
+                    )
+                })
+                .collect();
             let public_of = |internal: uuid::Uuid| {
                 v.applications
                     .iter()

@@ -153,10 +153,11 @@ pub async fn list(
     Ok((rows, consents))
 }
 
-pub async fn for_application(
+/// The interviews of these applications that the caller may see, in one query.
+pub async fn for_applications(
     ctx: &Ctx,
     caller: &Caller,
-    application_id: Uuid,
+    application_ids: &[Uuid],
 ) -> Result<Vec<store::InterviewRow>, AppError> {
     let (viewer, assigned) = scope(caller)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
@@ -164,7 +165,7 @@ pub async fn for_application(
         &mut tx,
         caller.org_id,
         None,
-        Some(application_id),
+        Some(application_ids),
         viewer,
         assigned,
     )

@@ -70,12 +70,12 @@ pub struct InterviewRow {
     pub recruitment_title: String,
 }
 
-/// Visible interviews, optionally one by public id or those of one application, newest first.
+/// Visible interviews, optionally one by public id or those of some applications, newest first.
 pub async fn visible(
     tx: &mut Tx,
     org_id: Uuid,
     public_id: Option<&str>,
-    application_id: Option<Uuid>,
+    application_ids: Option<&[Uuid]>,
     recruitment_viewer: Option<Uuid>,
     assigned_to: Option<Uuid>,
 ) -> Result<Vec<InterviewRow>, sqlx::Error> {
@@ -92,7 +92,7 @@ pub async fn visible(
            JOIN recruitments r ON r.id = a.recruitment_id
            WHERE i.org_id = $1
              AND ($2::text IS NULL OR i.public_id = $2)
-             AND ($3::uuid IS NULL OR i.application_id = $3)
+             AND ($3::uuid[] IS NULL OR i.application_id = ANY($3))
              AND ($4::uuid IS NULL OR r.owner_id = $4 OR EXISTS (
                    SELECT 1 FROM recruitment_members m
                    WHERE m.recruitment_id = r.id AND m.user_id = $4))
@@ -103,7 +103,7 @@ pub async fn visible(
            LIMIT 200"#,
         org_id,
         public_id,
-        application_id,
+        application_ids,
         recruitment_viewer,
         assigned_to
     )
