@@ -5,6 +5,7 @@
 
 CREATE TABLE org_sub_processors (
     id uuid PRIMARY KEY,
+    public_id text NOT NULL UNIQUE,
     org_id uuid NOT NULL REFERENCES orgs (id),
     name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
     service text NOT NULL CHECK (length(service) BETWEEN 1 AND 200),

@@ -14,6 +14,7 @@ use crate::ui::pages::{
     recruitments::{EditRecruitmentPage, NewRecruitmentPage, RecruitmentPage, RecruitmentsPage},
     requests::RequestsPage,
     reset::{ResetPage, ResetWithTokenPage},
+    settings::SettingsPage,
     signup::{SignUpCheckEmailPage, SignUpPage},
     users::{InvitationPage, UsersPage},
     verify_email::{VerifyEmailPage, VerifyEmailWithTokenPage},
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invite/:token") view=InvitationPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/admin") view=StaffLayout ssr=SsrMode::Async>
                     <Route path=path!("users") view=UsersPage/>
+                    <Route path=path!("settings") view=SettingsPage/>
                 </ParentRoute>
                 <ParentRoute path=path!("/app") view=StaffLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage/>

@@ -75,6 +75,10 @@ pub const PAGES: &[Page] = &[
         access: Access::Requires(Permission::ManageUsers),
     },
     Page {
+        path: "/admin/settings",
+        access: Access::Requires(Permission::ManageOrgSettings),
+    },
+    Page {
         path: "/app",
         access: Access::Requires(Permission::ViewDashboard),
     },
@@ -221,6 +225,7 @@ pub const STAFF_NAV: &[(&str, &str, Permission)] = &[
         Permission::ViewDataRequests,
     ),
     ("/admin/users", "Users", Permission::ManageUsers),
+    ("/admin/settings", "Settings", Permission::ManageOrgSettings),
     ("/app/account", "My account", Permission::ManageOwnAccount),
     ("/app/dpa", "Agreement", Permission::AcceptDpa),
 ];

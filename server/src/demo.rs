@@ -66,7 +66,17 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<DemoUser>> {
     .enumerate()
     {
         let position = i32::try_from(position).unwrap_or(0);
-        db::consent::add_sub_processor(&mut tx, org_id, name, service, country, position).await?;
+        let public = PublicId::from_random(IdKind::SubProcessor, random_16());
+        db::consent::add_sub_processor(
+            &mut tx,
+            org_id,
+            public.as_str(),
+            name,
+            service,
+            country,
+            position,
+        )
+        .await?;
     }
     let now = state.clock.now();
     let mut ids = Vec::new();

@@ -11,6 +11,7 @@ pub mod organisation;
 pub mod privacy;
 pub mod recruitments;
 pub mod retention;
+pub mod settings;
 pub mod users;
 
 /// Every server function endpoint with the access it declares. The route-coverage test compares
@@ -33,6 +34,22 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         ("/fn/invitation", Access::Public),
         ("/fn/accept_invitation", Access::Public),
         ("/fn/list_users", Access::Requires(Permission::ManageUsers)),
+        (
+            "/fn/org_settings",
+            Access::Requires(Permission::ManageOrgSettings),
+        ),
+        (
+            "/fn/set_org_retention",
+            Access::Requires(Permission::ManageOrgSettings),
+        ),
+        (
+            "/fn/add_sub_processor",
+            Access::Requires(Permission::ManageOrgSettings),
+        ),
+        (
+            "/fn/remove_sub_processor",
+            Access::Requires(Permission::ManageOrgSettings),
+        ),
         ("/fn/invite_user", Access::Requires(Permission::ManageUsers)),
         (
             "/fn/change_user_role",

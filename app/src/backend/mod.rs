@@ -22,6 +22,7 @@ pub mod rate_limit;
 pub mod recruitments;
 pub mod request;
 pub mod retention;
+pub mod settings;
 pub mod signing;
 pub mod state;
 pub mod users;

@@ -61,6 +61,7 @@ pub enum AuditAction {
     UserRoleChanged,
     UserDeactivated,
     UserReactivated,
+    OrgSettingsChanged,
 }
 
 impl AuditAction {
@@ -119,6 +120,7 @@ impl AuditAction {
             AuditAction::UserRoleChanged => "user.role_changed",
             AuditAction::UserDeactivated => "user.deactivated",
             AuditAction::UserReactivated => "user.reactivated",
+            AuditAction::OrgSettingsChanged => "org.settings_changed",
         }
     }
 }

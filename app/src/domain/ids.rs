@@ -20,6 +20,7 @@ pub enum IdKind {
     Receipt,
     DataRequest,
     Certificate,
+    SubProcessor,
 }
 
 impl IdKind {
@@ -39,6 +40,7 @@ impl IdKind {
             IdKind::Receipt => "rcpt",
             IdKind::DataRequest => "dsr",
             IdKind::Certificate => "cert",
+            IdKind::SubProcessor => "sub",
         }
     }
 }

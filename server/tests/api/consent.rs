@@ -32,8 +32,9 @@ async fn setup(app: &TestApp) -> Setup {
     )
     .await;
     sqlx::query(
-        "INSERT INTO org_sub_processors (id, org_id, name, service, country)
-         SELECT gen_random_uuid(), id, 'Postmark Ltd', 'e-mail delivery', 'IE' FROM orgs",
+        "INSERT INTO org_sub_processors (id, public_id, org_id, name, service, country)
+         SELECT gen_random_uuid(), 'sub_postmark', id, 'Postmark Ltd', 'e-mail delivery', 'IE'
+         FROM orgs",
     )
     .execute(&app.owner)
     .await

@@ -281,3 +281,110 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated(
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn admins_set_retention_and_the_sub_processor_register_that_candidates_see(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.add_members("ada@acme.example", &[("rita@acme.example", "recruiter")])
+        .await;
+    app.verified_admin("Rival", "rex@rival.example").await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    assert_eq!(
+        app.call(&ada, "set_org_retention", &[("retention_days", "20")])
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "at least 30 days"
+    );
+    assert_eq!(
+        app.call(&ada, "set_org_retention", &[("retention_days", "180")])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call(&rita, "set_org_retention", &[("retention_days", "30")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let res = app
+        .call(
+            &ada,
+            "add_sub_processor",
+            &[
+                ("name", "Hetzner"),
+                ("service", "hosting"),
+                ("country", "Germany"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let s: Value = app
+        .call(&ada, "org_settings", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["retention_days"], 180);
+    let id = s["sub_processors"][0][0].as_str().unwrap().to_owned();
+    assert!(id.starts_with("sub_"));
+
+    // A candidate added now reads both on the consent page.
+    let res = app
+        .call(&rita, "create_recruitment", &[("title", "Backend")])
+        .await;
+    let rec = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/app/recruitments/")
+        .to_owned();
+    app.call(
+        &rita,
+        "add_candidate",
+        &[
+            ("recruitment", &rec),
+            ("full_name", "Grace"),
+            ("email", "grace@example.org"),
+        ],
+    )
+    .await;
+    let mail = app.last_mail_to("grace@example.org").await.unwrap();
+    let link = app.link_in(&mail, "/c/consent/");
+    let html = app
+        .browser()
+        .get(app.url(&link))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Hetzner — hosting (Germany)"));
+    assert!(html.contains("Until 180 days after the hiring decision"));
+
+    // Another organisation cannot remove Acme's entry; Acme's admin can.
+    let rex = app.signed_in("rex@rival.example", PASSWORD).await;
+    assert_eq!(
+        app.call(&rex, "remove_sub_processor", &[("id", &id)])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.call(&ada, "remove_sub_processor", &[("id", &id)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'org.settings_changed'")
+            .await,
+        3
+    );
+}

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub struct SubProcessorRow {
+    pub public_id: String,
     pub name: String,
     pub service: String,
     pub country: String,
@@ -16,7 +17,7 @@ pub async fn sub_processors(
 ) -> Result<Vec<SubProcessorRow>, sqlx::Error> {
     sqlx::query_as!(
         SubProcessorRow,
-        r#"SELECT name, service, country FROM org_sub_processors
+        r#"SELECT public_id, name, service, country FROM org_sub_processors
            WHERE org_id = $1 ORDER BY position, created_at LIMIT 100"#,
         org_id
     )
@@ -27,15 +28,17 @@ pub async fn sub_processors(
 pub async fn add_sub_processor(
     tx: &mut Tx,
     org_id: Uuid,
+    public_id: &str,
     name: &str,
     service: &str,
     country: &str,
     position: i32,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        r#"INSERT INTO org_sub_processors (id, org_id, name, service, country, position)
-           VALUES ($1, $2, $3, $4, $5, $6)"#,
+        r#"INSERT INTO org_sub_processors (id, public_id, org_id, name, service, country, position)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
         Uuid::new_v4(),
+        public_id,
         org_id,
         name,
         service,
@@ -45,6 +48,22 @@ pub async fn add_sub_processor(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Removes one entry of the register; `false` when the organisation has no such entry.
+pub async fn remove_sub_processor(
+    tx: &mut Tx,
+    org_id: Uuid,
+    public_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "DELETE FROM org_sub_processors WHERE org_id = $1 AND public_id = $2",
+        org_id,
+        public_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// What the notice of one application states, and whom the e-mails go to.

@@ -44,3 +44,21 @@ pub async fn record_dpa_acceptance(
     .await?;
     Ok(())
 }
+
+pub async fn retention_days(tx: &mut Tx, org_id: Uuid) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar!("SELECT retention_days FROM orgs WHERE id = $1", org_id)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// The organisation's default retention period; running clocks keep the end they had.
+pub async fn set_retention_days(tx: &mut Tx, org_id: Uuid, days: i32) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE orgs SET retention_days = $2 WHERE id = $1",
+        org_id,
+        days
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

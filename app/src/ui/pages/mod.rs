@@ -10,6 +10,7 @@ pub mod privacy;
 pub mod recruitments;
 pub mod requests;
 pub mod reset;
+pub mod settings;
 pub mod signup;
 pub mod users;
 pub mod verify_email;

@@ -1,0 +1,126 @@
+//! Organisation settings (F13): the default retention period and the sub-processor register
+//! shown to candidates. Admin work, behind the current DPA; every change audited.
+
+use super::audit::record_caller_action;
+use super::auth::tokens::random_16;
+use super::db::{self, consent::SubProcessorRow};
+use super::guard::{Caller, Ctx};
+use crate::domain::audit::AuditAction;
+use crate::domain::ids::{IdKind, PublicId};
+use crate::domain::recruitment::single_line;
+use crate::domain::retention::parse_days;
+use crate::domain::role::Permission;
+use crate::error::{AppError, FieldError};
+
+pub struct Settings {
+    pub retention_days: i32,
+    pub sub_processors: Vec<SubProcessorRow>,
+}
+
+pub async fn view(ctx: &Ctx, caller: &Caller) -> Result<Settings, AppError> {
+    caller.require(Permission::ManageOrgSettings)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let settings = Settings {
+        retention_days: db::orgs::retention_days(&mut tx, caller.org_id).await?,
+        sub_processors: db::consent::sub_processors(&mut tx, caller.org_id).await?,
+    };
+    tx.commit().await?;
+    Ok(settings)
+}
+
+/// The default period for clocks started from now on (at least 30 days, F10).
+pub async fn set_retention(ctx: &Ctx, caller: &Caller, raw_days: &str) -> Result<(), AppError> {
+    caller.require(Permission::ManageOrgSettings)?;
+    let days = parse_days(raw_days).map_err(|m| AppError::invalid("retention_days", m))?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    db::orgs::set_retention_days(&mut tx, caller.org_id, days).await?;
+    record_caller_action(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::OrgSettingsChanged,
+        &caller.org_public_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn add_sub_processor(
+    ctx: &Ctx,
+    caller: &Caller,
+    name: &str,
+    service: &str,
+    country: &str,
+) -> Result<(), AppError> {
+    caller.require(Permission::ManageOrgSettings)?;
+    let mut fields = Vec::new();
+    let mut check = |field: &str, raw: &str| {
+        single_line(raw, 200)
+            .map_err(|message| {
+                fields.push(FieldError {
+                    field: field.into(),
+                    message,
+                })
+            })
+            .ok()
+    };
+    let (name, service, country) = (
+        check("name", name),
+        check("service", service),
+        check("country", country),
+    );
+    let (Some(name), Some(service), Some(country)) = (name, service, country) else {
+        return Err(AppError::Invalid { fields });
+    };
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let position = i32::try_from(
+        db::consent::sub_processors(&mut tx, caller.org_id)
+            .await?
+            .len(),
+    )
+    .unwrap_or(i32::MAX);
+    let public = PublicId::from_random(IdKind::SubProcessor, random_16());
+    db::consent::add_sub_processor(
+        &mut tx,
+        caller.org_id,
+        public.as_str(),
+        &name,
+        &service,
+        &country,
+        position,
+    )
+    .await?;
+    record_caller_action(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::OrgSettingsChanged,
+        &caller.org_public_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn remove_sub_processor(
+    ctx: &Ctx,
+    caller: &Caller,
+    public_id: &str,
+) -> Result<(), AppError> {
+    caller.require(Permission::ManageOrgSettings)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    if !db::consent::remove_sub_processor(&mut tx, caller.org_id, public_id).await? {
+        return Err(AppError::NotFound);
+    }
+    record_caller_action(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::OrgSettingsChanged,
+        &caller.org_public_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! Organisation settings (F13): the retention default and the sub-processor register that the
+//! consent page shows candidates.
+
+use crate::api::settings::{org_settings, AddSubProcessor, RemoveSubProcessor, SetOrgRetention};
+use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let retention = ServerAction::<SetOrgRetention>::new();
+    let add = ServerAction::<AddSubProcessor>::new();
+    let remove = ServerAction::<RemoveSubProcessor>::new();
+    let retention_problem = form_problem(retention);
+    let add_problem = form_problem(add);
+    let remove_problem = form_problem(remove);
+    let data = Resource::new(
+        move || {
+            (
+                retention.version().get(),
+                add.version().get(),
+                remove.version().get(),
+            )
+        },
+        |_| org_settings(),
+    );
+    view! {
+        <Title text="Settings"/>
+        <h1>"Organisation settings"</h1>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(s) => view! {
+                        <section class="panel" aria-labelledby="retention-title">
+                            <h2 id="retention-title">"Retention"</h2>
+                            <p>"Candidate data is deleted this many days after the hiring decision (at least 30). A change applies to clocks started from now on."</p>
+                            <ProblemBanner problem=retention_problem/>
+                            <ActionForm action=retention attr:class="inline-form">
+                                <label for="retention_days">"Days"</label>
+                                <input id="retention_days" name="retention_days" type="number" min="30" max="3650"
+                                    value=s.retention_days.to_string()/>
+                                <button type="submit" class="button button-secondary">"Save"</button>
+                            </ActionForm>
+                        </section>
+                        <section class="panel" aria-labelledby="processors-title">
+                            <h2 id="processors-title">"Sub-processors"</h2>
+                            <p>"Shown to every candidate on the consent page; a change makes a new notice version."</p>
+                            <ProblemBanner problem=remove_problem/>
+                            <ul>
+                                {s.sub_processors.into_iter().map(|(id, name, service, country)| view! {
+                                    <li>
+                                        {format!("{name} — {service} ({country}) ")}
+                                        <ActionForm action=remove attr:class="inline">
+                                            <input type="hidden" name="id" value=id/>
+                                            <button type="submit" class="button-small">"Remove"</button>
+                                        </ActionForm>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            <ProblemBanner problem=add_problem/>
+                            <ActionForm action=add attr:class="stack" attr:novalidate=true>
+                                <Field name="name" label="Name" problem=add_problem/>
+                                <Field name="service" label="What they do" problem=add_problem/>
+                                <Field name="country" label="Country" problem=add_problem/>
+                                <button type="submit" class="button button-secondary">"Add"</button>
+                            </ActionForm>
+                        </section>
+                    }.into_any(),
+                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
