@@ -51,20 +51,7 @@ async fn notice_for(
     context: &store::ContextRow,
     lang: Lang,
 ) -> Result<ShownNotice, AppError> {
-    let facts = NoticeFacts {
-        org_name: context.org_name.clone(),
-        recruitment_title: context.recruitment_title.clone(),
-        sub_processors: store::sub_processors(tx, org_id)
-            .await?
-            .into_iter()
-            .map(|s| SubProcessor {
-                name: s.name,
-                service: s.service,
-                country: s.country,
-            })
-            .collect(),
-        retention_days: context.retention_days,
-    };
+    let facts = facts_for(tx, org_id, context).await?;
     let notice = Notice::new(lang, &facts);
     let public = PublicId::from_random(IdKind::Notice, random_16());
     let (id, public_id) = store::notice(
@@ -84,6 +71,28 @@ async fn notice_for(
         public_id,
         notice,
         facts,
+    })
+}
+
+/// What the notice of one application states: read only, so showing a page writes nothing.
+async fn facts_for(
+    tx: &mut Tx,
+    org_id: Uuid,
+    context: &store::ContextRow,
+) -> Result<NoticeFacts, AppError> {
+    Ok(NoticeFacts {
+        org_name: context.org_name.clone(),
+        recruitment_title: context.recruitment_title.clone(),
+        sub_processors: store::sub_processors(tx, org_id)
+            .await?
+            .into_iter()
+            .map(|s| SubProcessor {
+                name: s.name,
+                service: s.service,
+                country: s.country,
+            })
+            .collect(),
+        retention_days: context.retention_days,
     })
 }
 
@@ -330,7 +339,8 @@ pub async fn page(
         return Ok(None);
     };
     let lang = page_language(chosen_lang, accept_language, &context.candidate_language);
-    let notice = notice_for(&mut tx, org_id, &context, lang).await?.notice;
+    // The GET only shows (S11): the notice is stored when an answer is recorded against it.
+    let notice = Notice::new(lang, &facts_for(&mut tx, org_id, &context).await?);
     let statuses = statuses(&mut tx, org_id, &[application_id])
         .await?
         .remove(&application_id)

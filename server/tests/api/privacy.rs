@@ -342,6 +342,15 @@ async fn requests_follow_their_lifecycle_and_deadlines_and_the_candidate_is_told
     );
     let ivan = app.signed_in("ivan@acme.example", PASSWORD).await;
     assert_eq!(queue(&app, &ivan).await.status(), StatusCode::FORBIDDEN);
+    // Another organisation's admin neither sees the request nor reaches it.
+    app.verified_admin("Rival", "rex@rival.example").await;
+    let rex = app.signed_in("rex@rival.example", PASSWORD).await;
+    let q: Value = queue(&app, &rex).await.json().await.unwrap();
+    assert_eq!(q["requests"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        step(&app, &rex, &id, "start", "", "").await,
+        StatusCode::NOT_FOUND
+    );
 
     // One extension, with a reason the candidate receives; not a second one.
     assert_eq!(
