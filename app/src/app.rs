@@ -16,6 +16,7 @@ use crate::ui::pages::{
     reset::{ResetPage, ResetWithTokenPage},
     settings::SettingsPage,
     signup::{SignUpCheckEmailPage, SignUpPage},
+    two_factor::{SecondFactorPage, TwoFactorPage},
     users::{InvitationPage, UsersPage},
     verify_email::{VerifyEmailPage, VerifyEmailWithTokenPage},
     NotFoundPage,
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=HomePage/>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/login/two-factor") view=SecondFactorPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup/check-email") view=SignUpCheckEmailPage/>
                 <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
@@ -86,6 +88,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/app") view=StaffLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage/>
                     <Route path=path!("account") view=AccountPage/>
+                    <Route path=path!("account/two-factor") view=TwoFactorPage/>
                     <Route path=path!("dpa") view=DpaPage/>
                     <Route path=path!("recruitments") view=RecruitmentsPage/>
                     <Route path=path!("recruitments/new") view=NewRecruitmentPage/>

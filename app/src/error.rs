@@ -39,6 +39,9 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("Your organisation must accept the current data processing agreement first.")]
     DpaAcceptanceRequired,
+    /// F2: admins (and everyone, when the organisation says so) enrol before anything else.
+    #[error("Set up two-factor sign-in to continue.")]
+    MfaEnrolmentRequired,
     #[error(
         "Your organisation's file storage is full. Remove files or ask an admin for more space."
     )]
@@ -60,9 +63,10 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
-            AppError::Forbidden | AppError::EmailNotVerified | AppError::DpaAcceptanceRequired => {
-                403
-            }
+            AppError::Forbidden
+            | AppError::EmailNotVerified
+            | AppError::DpaAcceptanceRequired
+            | AppError::MfaEnrolmentRequired => 403,
             AppError::NotFound => 404,
             AppError::InvalidToken => 410,
             AppError::Invalid { .. } => 422,
@@ -89,6 +93,7 @@ impl AppError {
             AppError::InvalidToken => "invalid_token",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::DpaAcceptanceRequired => "dpa_acceptance_required",
+            AppError::MfaEnrolmentRequired => "mfa_enrolment_required",
             AppError::StorageQuotaExceeded => "storage_quota_exceeded",
             AppError::ConsentRequired { .. } => "consent_required",
             AppError::ProcessingRestricted => "processing_restricted",
@@ -154,6 +159,7 @@ impl AppError {
                 retry_after_secs: retry_after_secs.unwrap_or(60),
             },
             "dpa_acceptance_required" => AppError::DpaAcceptanceRequired,
+            "mfa_enrolment_required" => AppError::MfaEnrolmentRequired,
             "storage_quota_exceeded" => AppError::StorageQuotaExceeded,
             "processing_restricted" => AppError::ProcessingRestricted,
             "consent_required" => AppError::ConsentRequired {

@@ -9,6 +9,9 @@ pub struct Page {
     pub access: Access,
 }
 
+/// Where a user who must enrol a second factor is sent before anything else (F2).
+pub const TWO_FACTOR_PAGE: &str = "/app/account/two-factor";
+
 pub const PAGES: &[Page] = &[
     Page {
         path: "/",
@@ -85,6 +88,14 @@ pub const PAGES: &[Page] = &[
     Page {
         path: "/app/account",
         access: Access::Requires(Permission::ManageOwnAccount),
+    },
+    Page {
+        path: TWO_FACTOR_PAGE,
+        access: Access::Requires(Permission::ManageOwnAccount),
+    },
+    Page {
+        path: "/login/two-factor",
+        access: Access::Public,
     },
     Page {
         path: "/app/recruitments",

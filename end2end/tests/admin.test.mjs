@@ -2,7 +2,9 @@
 // and signs in with the role the admin chose.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, PASSWORD, launch, openPage, cspViolations, uniqueEmail, waitForMail, linkIn } from './helpers.mjs';
+import {
+  BASE, PASSWORD, launch, openPage, cspViolations, uniqueEmail, waitForMail, linkIn, signInDemoAdmin,
+} from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -11,12 +13,7 @@ after(async () => { await browser?.close(); });
 test('an admin invites a recruiter, who accepts and signs in', async () => {
   const admin = await openPage(browser);
   const a = admin.page;
-  await a.goto(`${BASE}/login`);
-  await a.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
-  await a.fill('#email', 'admin@demo.candor.test');
-  await a.fill('#password', 'demo admin passphrase 2026');
-  await a.click('button[type=submit]');
-  await a.waitForURL(`${BASE}/app`);
+  await signInDemoAdmin(a);
   await a.click('nav >> text=Users');
   await a.waitForURL(`${BASE}/admin/users`);
   await a.waitForSelector('body[data-hydrated="true"]');

@@ -1,7 +1,9 @@
 // Shared helpers: Debian's Chromium, CSP violation capture, and the outbox of .eml files.
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { chromium } from 'playwright-core';
+import * as OTPAuth from 'otpauth';
 
 export const BASE = process.env.CANDOR_E2E_BASE ?? 'http://127.0.0.1:3100';
 export const OUTBOX = process.env.CANDOR_E2E_OUTBOX;
@@ -95,6 +97,61 @@ export async function signedInAdmin(page, org, name) {
   await page.fill('#email', email);
   await page.fill('#password', PASSWORD);
   await page.click('button[type=submit]');
-  await page.waitForURL(`${BASE}/app`);
+  await enrolTwoFactor(page);
   return email;
+}
+
+// An admin is sent to set up two-factor sign-in before anything else: scan (here: read) the key,
+// confirm with a first code, see the recovery codes once, continue. Returns the key.
+export async function enrolTwoFactor(page, { javaScript = true } = {}) {
+  await page.waitForURL(`${BASE}/app/account/two-factor`);
+  if (javaScript) await page.waitForSelector('body[data-hydrated="true"]');
+  await page.click('button:has-text("Set up two-factor sign-in")');
+  await page.waitForSelector('.qr svg', { timeout: 20000 });
+  const key = (await page.textContent('[data-testid=totp-key]')).trim();
+  await page.fill('#confirm-code', await totpCode(key));
+  await page.click('button:has-text("Turn on")');
+  await page.waitForSelector('[data-testid=recovery-codes] li');
+  const codes = await page.$$eval('[data-testid=recovery-codes] li', (items) => items.length);
+  if (codes !== 10) throw new Error(`expected 10 recovery codes, saw ${codes}`);
+  await page.click('text=I saved them, continue');
+  await page.waitForURL(`${BASE}/app`);
+  return key;
+}
+
+// The second step of sign-in, after the password.
+export async function passTwoFactor(page, key, { javaScript = true } = {}) {
+  await page.waitForURL(`${BASE}/login/two-factor`);
+  if (javaScript) await page.waitForSelector('body[data-hydrated="true"]');
+  await page.fill('#code', await totpCode(key));
+  await page.click('button:has-text("Continue")');
+  await page.waitForURL(`${BASE}/app`);
+}
+
+// The demo admin's fixed TOTP key, printed by `candor serve --demo`.
+export const DEMO_ADMIN_TOTP_KEY = 'MNQW4ZDPOIWWIZLNN4WXI33UOAWWWZLZ';
+
+// An authenticator app's current code for `key` (base32). The portal accepts each time step
+// once, so a step already used by an earlier test (in any test file) is waited out.
+export async function totpCode(key) {
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(key), digits: 6, period: 30 });
+  const ledger = path.join(os.tmpdir(), `candor-e2e-totp-${key}`);
+  const last = fs.existsSync(ledger) ? Number(fs.readFileSync(ledger, 'utf8')) : -1;
+  let step = Math.floor(Date.now() / 30000);
+  if (step <= last) {
+    await new Promise((r) => setTimeout(r, (last + 1) * 30000 - Date.now() + 200));
+    step = Math.floor(Date.now() / 30000);
+  }
+  fs.writeFileSync(ledger, String(step));
+  return totp.generate({ timestamp: step * 30000 });
+}
+
+// Signs in as the demo admin: password, then the code from the app.
+export async function signInDemoAdmin(page) {
+  await page.goto(`${BASE}/login`);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
+  await page.fill('#email', 'admin@demo.candor.test');
+  await page.fill('#password', 'demo admin passphrase 2026');
+  await page.click('button[type=submit]');
+  await passTwoFactor(page, DEMO_ADMIN_TOTP_KEY);
 }

@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE, PASSWORD, launch, openPage, cspViolations, waitForMail, linkIn, uniqueEmail,
+  enrolTwoFactor, passTwoFactor,
 } from './helpers.mjs';
 
 let browser;
@@ -43,7 +44,7 @@ test('sign-up, verification, sign-in, dashboard and sign-out with hydration and 
   assert.match(await page.textContent('#form-error'), /e-mail address or password is not correct/);
   await page.fill('#password', PASSWORD);
   await page.click('button[type=submit]');
-  await page.waitForURL(`${BASE}/app`);
+  const key = await enrolTwoFactor(page);
   await page.waitForSelector('text=Team of Hydrated Hiring');
   assert.match(await page.textContent('header'), /Hana Hydrated/);
   assert.match(await page.textContent('nav[aria-label=Main]'), /My account/);
@@ -57,6 +58,19 @@ test('sign-up, verification, sign-in, dashboard and sign-out with hydration and 
   await page.waitForURL(`${BASE}/login`);
   await page.goto(`${BASE}/app`);
   assert.equal(new URL(page.url()).pathname, '/login', 'signed out: staff pages send to sign-in');
+
+  // The next sign-in asks for the code from the app; a wrong one is refused in place.
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${BASE}/login/two-factor`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.fill('#code', '000000');
+  await page.click('button:has-text("Continue")');
+  await page.waitForSelector('#form-error');
+  await passTwoFactor(page, key);
+  await page.waitForSelector('text=Team of Hydrated Hiring');
 
   assert.deepEqual(await cspViolations(page), []);
   assert.deepEqual(problems, []);
@@ -103,8 +117,14 @@ test('sign-up, verification, reset and sign-in work with JavaScript disabled', a
   await page.fill('#email', email);
   await page.fill('#password', newPassword);
   await page.click('button[type=submit]');
-  await page.waitForURL(`${BASE}/app`);
+  // Two-factor enrolment works without JavaScript too, and so does the second step.
+  const key = await enrolTwoFactor(page, { javaScript: false });
   assert.match(await page.textContent('main'), /Team of Plain Forms Ltd/);
   await page.click('text=Sign out');
   await page.waitForURL(`${BASE}/login`);
+  await page.fill('#email', email);
+  await page.fill('#password', newPassword);
+  await page.click('button[type=submit]');
+  await passTwoFactor(page, key, { javaScript: false });
+  assert.match(await page.textContent('main'), /Team of Plain Forms Ltd/);
 });

@@ -2,7 +2,7 @@
 //! Development only; production refuses it.
 
 use candor_app::backend::{
-    auth::{password, tokens::random_16},
+    auth::{password, tokens::random_16, totp},
     consent,
     db::{self, orgs::NewOrg, users::NewUser},
     documents,
@@ -103,6 +103,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<DemoUser>> {
         db::users::mark_email_verified(&mut tx, org_id, user_id, now).await?;
         if user.role == Role::Admin {
             db::orgs::record_dpa_acceptance(&mut tx, org_id, user_id, CURRENT_DPA_VERSION).await?;
+            // Admins need a second factor (F2): the demo admin's key is fixed and printed.
+            let sealed = state.files.seal_totp_key(user_id, DEMO_ADMIN_TOTP_KEY);
+            db::mfa::set_pending_key(&mut tx, org_id, user_id, &sealed).await?;
+            db::mfa::enable(&mut tx, org_id, user_id, &sealed, 0, now).await?;
         }
     }
     let id_of = |role: Role| ids.iter().find(|(r, _)| *r == role).map(|(_, id)| *id);
@@ -465,6 +469,9 @@ async fn seed_recruiting(
     Ok(())
 }
 
+/// The demo admin's TOTP key (20 bytes). Public like the demo passwords: demo data only.
+pub const DEMO_ADMIN_TOTP_KEY: &[u8] = b"candor-demo-totp-key";
+
 pub fn print(users: &[DemoUser], base_url: &str) {
     println!();
     println!(
@@ -473,6 +480,13 @@ pub fn print(users: &[DemoUser], base_url: &str) {
     );
     for u in users {
         println!("  {:<15} {:<36} {}", u.role.label(), u.email, u.password);
+    }
+    if let Some(p) = totp::provisioning(DEMO_ADMIN_TOTP_KEY, "Candor demo", "admin") {
+        println!(
+            "  The admin signs in with a second factor: add the key {} to an authenticator app",
+            p.key_base32
+        );
+        println!("  (or run: oathtool --totp -b {}).", p.key_base32);
     }
     println!();
 }

@@ -21,6 +21,8 @@ pub struct SignedInUser {
     pub org_name: String,
     /// False when the organisation has not accepted the current DPA version yet.
     pub dpa_current: bool,
+    /// The role or the organisation demands a second factor this user has not set up yet.
+    pub mfa_enrolment_needed: bool,
 }
 
 #[server(prefix = "/fn", endpoint = "current_user")]
@@ -35,6 +37,7 @@ pub async fn current_user() -> Result<SignedInUser, AppError> {
             org_id: c.org_public_id.clone(),
             org_name: c.org_name.clone(),
             dpa_current: c.dpa_current,
+            mfa_enrolment_needed: c.mfa_required && !c.mfa_enabled,
         })
     })
     .await

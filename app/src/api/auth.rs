@@ -11,13 +11,50 @@ use crate::{
     domain::{role::Access, token::TokenPurpose},
 };
 
+/// What the sign-in form leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInStep {
+    SignedIn,
+    /// The password was right; `/login/two-factor` asks for the second factor.
+    SecondFactor,
+    /// Signed in, and sent to set up the second factor the role demands.
+    EnrolmentNeeded,
+}
+
 #[server(prefix = "/fn", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(email: String, password: String) -> Result<SignInStep, AppError> {
     serve(Access::Public, Some("/login"), |ctx| async move {
-        accounts::sign_in(&ctx, &email, password).await?;
-        leptos_axum::redirect("/app");
-        Ok(())
+        match accounts::sign_in(&ctx, &email, password).await? {
+            accounts::SignInOutcome::SignedIn => {
+                leptos_axum::redirect("/app");
+                Ok(SignInStep::SignedIn)
+            }
+            accounts::SignInOutcome::SecondFactorNeeded => {
+                leptos_axum::redirect("/login/two-factor");
+                Ok(SignInStep::SecondFactor)
+            }
+            accounts::SignInOutcome::EnrolmentNeeded => {
+                leptos_axum::redirect(crate::routes::TWO_FACTOR_PAGE);
+                Ok(SignInStep::EnrolmentNeeded)
+            }
+        }
     })
+    .await
+}
+
+/// The second step of sign-in: a code from the authenticator app or a recovery code.
+#[server(prefix = "/fn", endpoint = "complete_sign_in")]
+pub async fn complete_sign_in(code: String) -> Result<(), AppError> {
+    serve(
+        Access::Public,
+        Some("/login/two-factor"),
+        |ctx| async move {
+            crate::backend::mfa::complete_sign_in(&ctx, &code).await?;
+            leptos_axum::redirect("/app");
+            Ok(())
+        },
+    )
     .await
 }
 

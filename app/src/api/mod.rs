@@ -12,6 +12,7 @@ pub mod privacy;
 pub mod recruitments;
 pub mod retention;
 pub mod settings;
+pub mod two_factor;
 pub mod users;
 
 /// Every server function endpoint with the access it declares. The route-coverage test compares
@@ -26,7 +27,36 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         ("/fn/request_password_reset", Access::Public),
         ("/fn/reset_password", Access::Public),
         ("/fn/token_status", Access::Public),
+        ("/fn/complete_sign_in", Access::Public),
         ("/fn/current_user", Access::SignedIn),
+        (
+            "/fn/two_factor_status",
+            Access::Requires(Permission::ManageOwnAccount),
+        ),
+        (
+            "/fn/start_two_factor",
+            Access::Requires(Permission::ManageOwnAccount),
+        ),
+        (
+            "/fn/confirm_two_factor",
+            Access::Requires(Permission::ManageOwnAccount),
+        ),
+        (
+            "/fn/new_recovery_codes",
+            Access::Requires(Permission::ManageOwnAccount),
+        ),
+        (
+            "/fn/turn_off_two_factor",
+            Access::Requires(Permission::ManageOwnAccount),
+        ),
+        (
+            "/fn/reset_two_factor",
+            Access::Requires(Permission::ManageUsers),
+        ),
+        (
+            "/fn/set_mfa_policy",
+            Access::Requires(Permission::ManageOrgSettings),
+        ),
         ("/fn/consent_page", Access::Public),
         ("/fn/give_consent", Access::Public),
         ("/fn/withdraw_consent", Access::Public),

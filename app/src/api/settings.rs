@@ -15,6 +15,7 @@ pub struct SettingsView {
     pub retention_days: i32,
     /// (id, name, service, country)
     pub sub_processors: Vec<(String, String, String, String)>,
+    pub mfa_policy: crate::domain::mfa::MfaPolicy,
 }
 
 #[server(prefix = "/fn", endpoint = "org_settings")]
@@ -25,7 +26,9 @@ pub async fn org_settings() -> Result<SettingsView, AppError> {
         |ctx| async move {
             let caller = ctx.caller()?.clone();
             let s = settings::view(&ctx, &caller).await?;
+            let mfa_policy = crate::backend::mfa::policy(&ctx, &caller).await?;
             Ok(SettingsView {
+                mfa_policy,
                 retention_days: s.retention_days,
                 sub_processors: s
                     .sub_processors
@@ -47,6 +50,21 @@ pub async fn set_org_retention(retention_days: String) -> Result<(), AppError> {
             let caller = ctx.caller()?.clone();
             settings::set_retention(&ctx, &caller, &retention_days).await?;
             leptos_axum::redirect("/admin/settings");
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "set_mfa_policy")]
+pub async fn set_mfa_policy(mfa_policy: String) -> Result<(), AppError> {
+    serve(
+        Access::Requires(Permission::ManageOrgSettings),
+        Some("/admin/settings"),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            crate::backend::mfa::set_policy(&ctx, &caller, &mfa_policy).await?;
+            leptos_axum::redirect("/admin/settings?saved=mfa");
             Ok(())
         },
     )

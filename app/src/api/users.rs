@@ -18,6 +18,7 @@ pub struct Member {
     pub email: String,
     pub role: Role,
     pub active: bool,
+    pub mfa_enabled: bool,
 }
 
 #[server(prefix = "/fn", endpoint = "list_users")]
@@ -37,6 +38,7 @@ pub async fn list_users() -> Result<Vec<Member>, AppError> {
                         name: m.display_name,
                         email: m.email,
                         active: m.active,
+                        mfa_enabled: m.mfa_enabled,
                     })
                 })
                 .collect())
@@ -88,6 +90,22 @@ pub async fn set_user_active(user: String, active: String) -> Result<(), AppErro
             let caller = ctx.caller()?.clone();
             users::set_active(&ctx, &caller, &user, active == "true").await?;
             leptos_axum::redirect("/admin/users");
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Removes a colleague's second factor (lost phone); they enrol again where it is required.
+#[server(prefix = "/fn", endpoint = "reset_two_factor")]
+pub async fn reset_two_factor(user: String) -> Result<(), AppError> {
+    serve(
+        Access::Requires(Permission::ManageUsers),
+        Some("/admin/users"),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            crate::backend::mfa::reset_for(&ctx, &caller, &user).await?;
+            leptos_axum::redirect("/admin/users?mfa_reset=1");
             Ok(())
         },
     )

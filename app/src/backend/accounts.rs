@@ -14,6 +14,7 @@ use super::state::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::{IdKind, PublicId};
+use crate::domain::mfa::{second_factor_required, MfaPolicy};
 use crate::domain::rate_limit as limits;
 use crate::domain::role::Role;
 use crate::domain::token::TokenPurpose;
@@ -377,7 +378,11 @@ async fn audit_sign_in_failure(
 }
 
 /// Signs in with e-mail and password. Every failure answers the same, after the same work.
-pub async fn sign_in(ctx: &Ctx, raw_email: &str, raw_password: String) -> Result<(), AppError> {
+pub async fn sign_in(
+    ctx: &Ctx,
+    raw_email: &str,
+    raw_password: String,
+) -> Result<SignInOutcome, AppError> {
     let state = &ctx.state;
     let addr_limit = rate_limit::check(
         state,
@@ -429,8 +434,41 @@ pub async fn sign_in(ctx: &Ctx, raw_email: &str, raw_password: String) -> Result
         return Err(AppError::EmailNotVerified);
     }
 
-    let now = state.clock.now();
-    // A fresh id at sign-in defeats session fixation (S4).
+    if creds.mfa_enabled {
+        super::mfa::await_second_factor(ctx, org_id, &creds).await?;
+        return Ok(SignInOutcome::SecondFactorNeeded);
+    }
+    start_session(ctx, org_id, &creds).await?;
+    let must_enrol = Role::parse(&creds.role).is_some_and(|role| {
+        second_factor_required(
+            role,
+            MfaPolicy::parse(&creds.mfa_policy).unwrap_or(MfaPolicy::Everyone),
+        )
+    });
+    Ok(if must_enrol {
+        SignInOutcome::EnrolmentNeeded
+    } else {
+        SignInOutcome::SignedIn
+    })
+}
+
+/// Where a correct password leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInOutcome {
+    SignedIn,
+    /// The user has a second factor: `/login/two-factor` asks for it.
+    SecondFactorNeeded,
+    /// Signed in, but the role or the organisation demands a second factor first.
+    EnrolmentNeeded,
+}
+
+/// Opens the signed-in session once every factor passed, under a fresh id (session fixation, S4).
+pub(super) async fn start_session(
+    ctx: &Ctx,
+    org_id: Uuid,
+    creds: &db::users::Credentials,
+) -> Result<(), AppError> {
+    let now = ctx.state.clock.now();
     ctx.session.cycle_id().await?;
     ctx.session
         .insert(
@@ -443,7 +481,7 @@ pub async fn sign_in(ctx: &Ctx, raw_email: &str, raw_password: String) -> Result
             },
         )
         .await?;
-    let mut tx = state.db.begin_for_org(org_id).await?;
+    let mut tx = ctx.state.db.begin_for_org(org_id).await?;
     audit::record_own_action(
         &mut tx,
         &ctx.meta,
@@ -647,7 +685,11 @@ pub async fn sign_out_other_sessions(ctx: &Ctx, caller: &Caller) -> Result<(), A
     keep_this_session(ctx, caller, epoch).await
 }
 
-async fn keep_this_session(ctx: &Ctx, caller: &Caller, epoch: i32) -> Result<(), AppError> {
+pub(super) async fn keep_this_session(
+    ctx: &Ctx,
+    caller: &Caller,
+    epoch: i32,
+) -> Result<(), AppError> {
     let mut record: SessionUser = ctx
         .session
         .get(SESSION_KEY)

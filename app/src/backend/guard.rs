@@ -7,6 +7,7 @@ use super::auth::session::{SessionUser, ABSOLUTE_TIMEOUT, SESSION_KEY};
 use super::db;
 use super::request::RequestMeta;
 use super::state::AppState;
+use crate::domain::mfa::{second_factor_required, MfaPolicy};
 use crate::domain::role::{allows, Access, Permission, Role};
 use crate::error::AppError;
 use leptos::prelude::use_context;
@@ -30,6 +31,9 @@ pub struct Caller {
     pub org_name: String,
     pub session_epoch: i32,
     pub dpa_current: bool,
+    pub mfa_enabled: bool,
+    /// The role or the organisation's policy demands a second factor (F2).
+    pub mfa_required: bool,
 }
 
 impl Caller {
@@ -37,6 +41,9 @@ impl Caller {
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
         if !allows(self.role, permission) {
             return Err(AppError::Forbidden);
+        }
+        if self.mfa_required && !self.mfa_enabled && permission != Permission::ManageOwnAccount {
+            return Err(AppError::MfaEnrolmentRequired);
         }
         if permission.needs_current_dpa() && !self.dpa_current {
             return Err(AppError::DpaAcceptanceRequired);
@@ -97,6 +104,11 @@ pub async fn load_caller(state: &AppState, session: &Session) -> Result<Option<C
         org_name: row.org_name,
         session_epoch: row.session_epoch,
         dpa_current: row.dpa_version_accepted.as_deref() == Some(CURRENT_DPA_VERSION),
+        mfa_enabled: row.mfa_enabled,
+        mfa_required: second_factor_required(
+            role,
+            MfaPolicy::parse(&row.mfa_policy).unwrap_or(MfaPolicy::Everyone),
+        ),
     }))
 }
 
@@ -230,6 +242,8 @@ mod tests {
             org_name: "Org".into(),
             session_epoch: 0,
             dpa_current,
+            mfa_enabled: true,
+            mfa_required: true,
         }
     }
 
@@ -243,6 +257,25 @@ mod tests {
         assert_eq!(outdated.require(Permission::AcceptDpa), Ok(()));
         assert_eq!(outdated.require(Permission::ViewDashboard), Ok(()));
         assert_eq!(admin(true).require(Permission::ManageUsers), Ok(()));
+    }
+
+    #[test]
+    fn without_a_required_second_factor_only_the_own_account_is_open() {
+        let mut unenrolled = admin(true);
+        unenrolled.mfa_enabled = false;
+        assert_eq!(
+            unenrolled.require(Permission::ViewDashboard),
+            Err(AppError::MfaEnrolmentRequired)
+        );
+        assert_eq!(
+            unenrolled.require(Permission::ManageUsers),
+            Err(AppError::MfaEnrolmentRequired)
+        );
+        assert_eq!(unenrolled.require(Permission::ManageOwnAccount), Ok(()));
+        let mut optional = unenrolled.clone();
+        optional.role = Role::Recruiter;
+        optional.mfa_required = false;
+        assert_eq!(optional.require(Permission::ViewDashboard), Ok(()));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod html;
 pub mod interviews;
 pub mod links;
 pub mod mail;
+pub mod mfa;
 pub mod privacy;
 pub mod rate_limit;
 pub mod recruitments;

@@ -62,6 +62,13 @@ pub enum AuditAction {
     UserDeactivated,
     UserReactivated,
     OrgSettingsChanged,
+    MfaEnabled,
+    MfaDisabled,
+    MfaVerified,
+    MfaFailed,
+    RecoveryCodeUsed,
+    RecoveryCodesRegenerated,
+    MfaReset,
 }
 
 impl AuditAction {
@@ -121,6 +128,13 @@ impl AuditAction {
             AuditAction::UserDeactivated => "user.deactivated",
             AuditAction::UserReactivated => "user.reactivated",
             AuditAction::OrgSettingsChanged => "org.settings_changed",
+            AuditAction::MfaEnabled => "auth.mfa.enabled",
+            AuditAction::MfaDisabled => "auth.mfa.disabled",
+            AuditAction::MfaVerified => "auth.mfa.verified",
+            AuditAction::MfaFailed => "auth.mfa.failed",
+            AuditAction::RecoveryCodeUsed => "auth.mfa.recovery_code_used",
+            AuditAction::RecoveryCodesRegenerated => "auth.mfa.recovery_codes_regenerated",
+            AuditAction::MfaReset => "auth.mfa.reset_by_admin",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod email_address;
 pub mod i18n;
 pub mod ids;
 pub mod interview;
+pub mod mfa;
 pub mod password;
 pub mod pipeline;
 pub mod rate_limit;

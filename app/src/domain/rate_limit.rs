@@ -20,6 +20,12 @@ pub const SIGN_IN_PER_ACCOUNT: Policy = Policy {
     limit: 10,
     window: Duration::minutes(15),
 };
+/// Second-factor codes per account: 10 tries against a million codes leave no room to guess.
+pub const SECOND_FACTOR_PER_ACCOUNT: Policy = Policy {
+    name: "mfa:acct",
+    limit: 10,
+    window: Duration::minutes(15),
+};
 pub const SIGN_UP_PER_ADDRESS: Policy = Policy {
     name: "signup:addr",
     limit: 5,

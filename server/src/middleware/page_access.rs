@@ -32,6 +32,9 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
             next.run(request).await
         }
         Err(AppError::Unauthenticated) => Redirect::to("/login").into_response(),
+        Err(AppError::MfaEnrolmentRequired) => {
+            Redirect::to(candor_app::routes::TWO_FACTOR_PAGE).into_response()
+        }
         Err(AppError::Forbidden) | Err(AppError::DpaAcceptanceRequired) => forbidden_page(),
         Err(AppError::Unavailable) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),

@@ -44,6 +44,12 @@ fn sample_args(path: &str) -> Vec<(&'static str, &'static str)> {
             ("password", "x"),
         ],
         "/fn/verify_email" => vec![("token", "x")],
+        "/fn/complete_sign_in"
+        | "/fn/confirm_two_factor"
+        | "/fn/new_recovery_codes"
+        | "/fn/turn_off_two_factor" => vec![("code", "x")],
+        "/fn/reset_two_factor" => vec![("user", "usr_x")],
+        "/fn/set_mfa_policy" => vec![("mfa_policy", "x")],
         "/fn/resend_verification" | "/fn/request_password_reset" => vec![("email", "x")],
         "/fn/reset_password" => vec![("token", "x"), ("password", "x")],
         "/fn/token_status" => vec![("token", "x"), ("kind", "EmailVerification")],

@@ -19,6 +19,8 @@ pub struct TestApp {
     pub outbox_dir: PathBuf,
     /// Where the portal keeps its sealed files.
     pub files_dir: PathBuf,
+    /// TOTP keys of the accounts this test enrolled, with the last time step used.
+    pub totp_keys: std::sync::Mutex<HashMap<String, (Vec<u8>, u64)>>,
     _data: tempfile::TempDir,
     server: tokio::task::JoinHandle<()>,
 }
@@ -95,7 +97,7 @@ impl TestApp {
             owner,
             app_pool,
             state,
-
+            totp_keys: Default::default(),
             _data: data,
             server,
         }
@@ -305,7 +307,8 @@ impl TestApp {
         assert!(res.status().is_success(), "verify: {}", res.status());
     }
 
-    /// A signed-in browser for an existing, verified account.
+    /// A signed-in browser for an existing, verified account. Like a real user, it passes the
+    /// second factor when the account has one and enrols first when its role demands one.
     pub async fn signed_in(&self, email: &str, password: &str) -> Client {
         let client = self.browser();
         let res = self
@@ -316,7 +319,92 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status(), StatusCode::OK, "sign-in of {email}");
+        let step: String = res.json().await.unwrap();
+        if step == "second_factor" {
+            let res = self.pass_second_factor(&client, email).await;
+            assert_eq!(res.status(), StatusCode::OK, "second factor of {email}");
+        } else if step == "enrolment_needed" {
+            self.enrol_second_factor(&client, email).await;
+        }
         client
+    }
+
+    /// The current TOTP time step on the portal's clock.
+    pub fn totp_step_now(&self) -> u64 {
+        self.state.clock.now().unix_timestamp() as u64 / 30
+    }
+
+    /// An authenticator app's code for `key` at `step`, computed by `totp-rs` on its own.
+    pub fn totp_code(key: &[u8], step: u64) -> String {
+        totp_rs::TOTP::new_unchecked(
+            totp_rs::Algorithm::SHA1,
+            6,
+            1,
+            30,
+            key.to_vec(),
+            None,
+            String::new(),
+        )
+        .generate(step * 30)
+    }
+
+    /// A code for `email` that the portal has not seen yet (the next step when the current one
+    /// was used; the clock moves on when even that is spent).
+    pub fn fresh_totp_code(&self, email: &str) -> String {
+        let mut keys = self.totp_keys.lock().unwrap();
+        let (key, last) = keys.get_mut(email).expect("an enrolled account");
+        let mut step = self.totp_step_now().max(*last + 1);
+        if step > self.totp_step_now() + 1 {
+            self.state.clock.advance(time::Duration::seconds(30));
+            step = self.totp_step_now().max(*last + 1);
+        }
+        *last = step;
+        Self::totp_code(key, step)
+    }
+
+    pub async fn pass_second_factor(&self, client: &Client, email: &str) -> Response {
+        let code = self.fresh_totp_code(email);
+        self.call(client, "complete_sign_in", &[("code", &code)])
+            .await
+    }
+
+    /// Enrols the signed-in `client` in two-factor sign-in, as the enrolment page does; returns
+    /// the recovery codes shown once.
+    pub async fn enrol_second_factor(&self, client: &Client, email: &str) -> Vec<String> {
+        let res = self.call(client, "start_two_factor", &[]).await;
+        assert_eq!(res.status(), StatusCode::OK, "start enrolment");
+        let status: serde_json::Value = self
+            .call(client, "two_factor_status", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let encoded = status["pending"]["key"].as_str().expect("a pending key");
+        let key = totp_rs::Secret::Encoded(encoded.to_owned())
+            .to_bytes()
+            .unwrap();
+        let step = self.totp_step_now();
+        let code = Self::totp_code(&key, step);
+        let res = self
+            .call(client, "confirm_two_factor", &[("code", &code)])
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "confirm enrolment");
+        self.totp_keys
+            .lock()
+            .unwrap()
+            .insert(email.to_owned(), (key, step));
+        let status: serde_json::Value = self
+            .call(client, "two_factor_status", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        status["fresh_recovery_codes"]
+            .as_array()
+            .expect("recovery codes shown once")
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect()
     }
 
     /// Adds a verified user with `role` to the organisation of `admin_email`, directly in SQL.

@@ -12,6 +12,7 @@ mod email;
 mod files;
 mod helpers;
 mod interviews;
+mod mfa;
 mod privacy;
 mod recruitments;
 mod retention;

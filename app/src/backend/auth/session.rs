@@ -17,3 +17,19 @@ pub struct SessionUser {
     /// Unix seconds at sign-in, for the absolute timeout.
     pub signed_in_at: i64,
 }
+
+/// The password (or SSO) step passed; the second factor is still to come (F2). Kept apart from
+/// [`SessionUser`] so that nothing treats this session as signed in.
+pub const PENDING_SIGN_IN_KEY: &str = "pending_sign_in";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub user_id: Uuid,
+    pub org_id: Uuid,
+    pub epoch: i32,
+    /// Unix seconds when the first factor passed.
+    pub started_at: i64,
+}
+
+/// Recovery codes just made, shown once by the next page load and then forgotten.
+pub const FRESH_RECOVERY_CODES_KEY: &str = "fresh_recovery_codes";

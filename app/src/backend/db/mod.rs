@@ -10,6 +10,7 @@ pub mod consent;
 pub mod data_requests;
 pub mod documents;
 pub mod interviews;
+pub mod mfa;
 pub mod orgs;
 pub mod outbox;
 pub mod rate_limits;

@@ -52,6 +52,9 @@ pub struct Credentials {
     pub active: bool,
     pub email_verified: bool,
     pub session_epoch: i32,
+    pub mfa_enabled: bool,
+    pub role: String,
+    pub mfa_policy: String,
 }
 
 pub async fn credentials(
@@ -61,9 +64,11 @@ pub async fn credentials(
 ) -> Result<Option<Credentials>, sqlx::Error> {
     sqlx::query_as!(
         Credentials,
-        r#"SELECT id, public_id, password_hash, active,
-                  email_verified_at IS NOT NULL AS "email_verified!", session_epoch
-           FROM users WHERE org_id = $1 AND id = $2"#,
+        r#"SELECT u.id, u.public_id, u.password_hash, u.active,
+                  u.email_verified_at IS NOT NULL AS "email_verified!", u.session_epoch,
+                  u.totp_secret IS NOT NULL AS "mfa_enabled!", u.role, o.mfa_policy
+           FROM users u JOIN orgs o ON o.id = u.org_id
+           WHERE u.org_id = $1 AND u.id = $2"#,
         org_id,
         user_id
     )
@@ -84,6 +89,8 @@ pub struct CallerRow {
     pub org_public_id: String,
     pub org_name: String,
     pub dpa_version_accepted: Option<String>,
+    pub mfa_enabled: bool,
+    pub mfa_policy: String,
 }
 
 pub async fn caller(
@@ -96,7 +103,8 @@ pub async fn caller(
         r#"SELECT u.id AS user_id, u.public_id AS user_public_id, u.email, u.display_name,
                   u.role, u.active, u.session_epoch,
                   o.id AS org_id, o.public_id AS org_public_id, o.name AS org_name,
-                  o.dpa_version_accepted
+                  o.dpa_version_accepted, u.totp_secret IS NOT NULL AS "mfa_enabled!",
+                  o.mfa_policy
            FROM users u JOIN orgs o ON o.id = u.org_id
            WHERE u.org_id = $1 AND u.id = $2"#,
         org_id,
@@ -180,13 +188,15 @@ pub struct MemberRow {
     pub email: String,
     pub role: String,
     pub active: bool,
+    pub mfa_enabled: bool,
 }
 
 pub async fn list_for_org(tx: &mut Tx, org_id: Uuid) -> Result<Vec<MemberRow>, sqlx::Error> {
     sqlx::query_as!(
         MemberRow,
-        r#"SELECT public_id, display_name, email, role, active FROM users
-           WHERE org_id = $1 ORDER BY display_name LIMIT 200"#,
+        r#"SELECT public_id, display_name, email, role, active,
+                  totp_secret IS NOT NULL AS "mfa_enabled!"
+           FROM users WHERE org_id = $1 ORDER BY display_name LIMIT 200"#,
         org_id
     )
     .fetch_all(&mut **tx)

@@ -69,6 +69,36 @@ impl MasterKey {
         [&[VERSION][..], nonce.as_slice(), &sealed].concat()
     }
 
+    /// Seals a small secret kept in the database (a TOTP key), bound to `context` (its purpose
+    /// and owner), so that a sealed value copied to another row fails to open.
+    pub fn seal_secret(&self, context: &[u8], secret: &[u8]) -> Vec<u8> {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let sealed = self
+            .0
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: secret,
+                    aad: context,
+                },
+            )
+            .expect("AES-GCM encryption of a small secret cannot fail");
+        [&[VERSION][..], nonce.as_slice(), &sealed].concat()
+    }
+
+    pub fn open_secret(&self, context: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let (nonce, body) = split(sealed)?;
+        self.0
+            .decrypt(
+                nonce,
+                Payload {
+                    msg: body,
+                    aad: context,
+                },
+            )
+            .map_err(|_| CryptoError::Unauthentic)
+    }
+
     pub fn unwrap(&self, candidate_id: Uuid, wrapped: &[u8]) -> Result<DataKey, CryptoError> {
         let (nonce, sealed) = split(wrapped)?;
         let raw = self

@@ -10,6 +10,10 @@ use std::sync::Arc;
 use store::{FileStore, StorageName};
 use uuid::Uuid;
 
+fn totp_context(user_id: Uuid) -> Vec<u8> {
+    [b"candor.totp-key.v1:".as_slice(), user_id.as_bytes()].concat()
+}
+
 #[derive(Clone)]
 pub struct FileVault {
     master: Arc<MasterKey>,
@@ -34,6 +38,17 @@ impl FileVault {
         self.master
             .unwrap(candidate_id, wrapped)
             .map_err(|e| super::errors::internal(format!("unwrapping a data key: {e}")))
+    }
+
+    /// Seals a user's TOTP key for the database, bound to that user.
+    pub fn seal_totp_key(&self, user_id: Uuid, key: &[u8]) -> Vec<u8> {
+        self.master.seal_secret(&totp_context(user_id), key)
+    }
+
+    pub fn open_totp_key(&self, user_id: Uuid, sealed: &[u8]) -> Result<Vec<u8>, AppError> {
+        self.master
+            .open_secret(&totp_context(user_id), sealed)
+            .map_err(|e| super::errors::internal(format!("opening a TOTP key: {e}")))
     }
 
     /// Seals and stores a file under `name`, on the blocking pool.

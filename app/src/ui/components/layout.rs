@@ -2,9 +2,12 @@
 
 use crate::api::account::current_user;
 use crate::domain::role::allows;
-use crate::routes::STAFF_NAV;
+use crate::routes::{STAFF_NAV, TWO_FACTOR_PAGE};
 use leptos::prelude::*;
-use leptos_router::{components::Outlet, hooks::use_location};
+use leptos_router::{
+    components::{Outlet, Redirect},
+    hooks::use_location,
+};
 
 #[component]
 pub fn StaffLayout() -> impl IntoView {
@@ -14,6 +17,10 @@ pub fn StaffLayout() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match me.await {
+                    Ok(user) if user.mfa_enrolment_needed
+                        && location.pathname.get_untracked() != TWO_FACTOR_PAGE => {
+                        view! { <Redirect path=TWO_FACTOR_PAGE/> }.into_any()
+                    }
                     Ok(user) => {
                         let role = user.role;
                         let nav = STAFF_NAV

@@ -62,6 +62,11 @@ pub fn AccountPage() -> impl IntoView {
                 <button type="submit" class="button">"Change password"</button>
             </ActionForm>
         </section>
+        <section class="panel" aria-labelledby="mfa-title">
+            <h2 id="mfa-title">"Two-factor sign-in"</h2>
+            <p>"A code from an authenticator app on your phone, asked at every sign-in."</p>
+            <p><a href="/app/account/two-factor">"Manage two-factor sign-in"</a></p>
+        </section>
         <section class="panel" aria-labelledby="sessions-title">
             <h2 id="sessions-title">"Sessions"</h2>
             <p>"Signed in on another device you no longer use? End every session except this one."</p>

@@ -12,6 +12,7 @@ pub mod requests;
 pub mod reset;
 pub mod settings;
 pub mod signup;
+pub mod two_factor;
 pub mod users;
 pub mod verify_email;
 

@@ -1,7 +1,10 @@
 //! Organisation settings (F13): the retention default and the sub-processor register that the
 //! consent page shows candidates.
 
-use crate::api::settings::{org_settings, AddSubProcessor, RemoveSubProcessor, SetOrgRetention};
+use crate::api::settings::{
+    org_settings, AddSubProcessor, RemoveSubProcessor, SetMfaPolicy, SetOrgRetention,
+};
+use crate::domain::mfa::MfaPolicy;
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -12,6 +15,8 @@ pub fn SettingsPage() -> impl IntoView {
     let retention = ServerAction::<SetOrgRetention>::new();
     let add = ServerAction::<AddSubProcessor>::new();
     let remove = ServerAction::<RemoveSubProcessor>::new();
+    let mfa = ServerAction::<SetMfaPolicy>::new();
+    let mfa_problem = form_problem(mfa);
     let retention_problem = form_problem(retention);
     let add_problem = form_problem(add);
     let remove_problem = form_problem(remove);
@@ -21,6 +26,7 @@ pub fn SettingsPage() -> impl IntoView {
                 retention.version().get(),
                 add.version().get(),
                 remove.version().get(),
+                mfa.version().get(),
             )
         },
         |_| org_settings(),
@@ -40,6 +46,20 @@ pub fn SettingsPage() -> impl IntoView {
                                 <label for="retention_days">"Days"</label>
                                 <input id="retention_days" name="retention_days" type="number" min="30" max="3650"
                                     value=s.retention_days.to_string()/>
+                                <button type="submit" class="button button-secondary">"Save"</button>
+                            </ActionForm>
+                        </section>
+                        <section class="panel" aria-labelledby="mfa-policy-title">
+                            <h2 id="mfa-policy-title">"Two-factor sign-in"</h2>
+                            <p>"Admins always need it. Make it mandatory for everyone, and each colleague sets it up at their next sign-in."</p>
+                            <ProblemBanner problem=mfa_problem/>
+                            <ActionForm action=mfa attr:class="inline-form">
+                                <label for="mfa_policy">"Required for"</label>
+                                <select id="mfa_policy" name="mfa_policy">
+                                    {[MfaPolicy::Admins, MfaPolicy::Everyone].into_iter().map(|p| view! {
+                                        <option value=p.as_str() selected=p == s.mfa_policy>{p.label()}</option>
+                                    }).collect_view()}
+                                </select>
                                 <button type="submit" class="button button-secondary">"Save"</button>
                             </ActionForm>
                         </section>

@@ -1,7 +1,8 @@
 //! Users (F4): the admin's page (invite, roles, deactivation) and the invitee's page.
 
 use crate::api::users::{
-    invitation, list_users, AcceptInvitation, ChangeUserRole, InviteUser, Member, SetUserActive,
+    invitation, list_users, AcceptInvitation, ChangeUserRole, InviteUser, Member, ResetTwoFactor,
+    SetUserActive,
 };
 use crate::domain::role::Role;
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
@@ -16,6 +17,8 @@ pub fn UsersPage() -> impl IntoView {
     let invite = ServerAction::<InviteUser>::new();
     let change = ServerAction::<ChangeUserRole>::new();
     let activate = ServerAction::<SetUserActive>::new();
+    let reset = ServerAction::<ResetTwoFactor>::new();
+    let reset_problem = form_problem(reset);
     let invite_problem = form_problem(invite);
     let change_problem = form_problem(change);
     let activate_problem = form_problem(activate);
@@ -29,6 +32,7 @@ pub fn UsersPage() -> impl IntoView {
                 invite.version().get(),
                 change.version().get(),
                 activate.version().get(),
+                reset.version().get(),
             )
         },
         |_| list_users(),
@@ -38,6 +42,7 @@ pub fn UsersPage() -> impl IntoView {
         <h1>"Users"</h1>
         <ProblemBanner problem=change_problem/>
         <ProblemBanner problem=activate_problem/>
+        <ProblemBanner problem=reset_problem/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match members.await {
@@ -46,8 +51,9 @@ pub fn UsersPage() -> impl IntoView {
                             <thead><tr>
                                 <th scope="col">"Name"</th><th scope="col">"E-mail"</th>
                                 <th scope="col">"Role"</th><th scope="col">"Status"</th>
+                                <th scope="col">"Two-factor"</th>
                             </tr></thead>
-                            <tbody>{list.into_iter().map(|m| row(m, change, activate)).collect_view()}</tbody>
+                            <tbody>{list.into_iter().map(|m| row(m, change, activate, reset)).collect_view()}</tbody>
                         </table>
                     }.into_any(),
                     Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -79,9 +85,10 @@ fn row(
     m: Member,
     change: ServerAction<ChangeUserRole>,
     activate: ServerAction<SetUserActive>,
+    reset: ServerAction<ResetTwoFactor>,
 ) -> impl IntoView {
     let select_id = format!("role-{}", m.id);
-    let (id1, id2) = (m.id.clone(), m.id.clone());
+    let (id1, id2, id3) = (m.id.clone(), m.id.clone(), m.id.clone());
     let current = m.role;
     view! {
         <tr class:inactive=!m.active>
@@ -106,6 +113,19 @@ fn row(
                     <span>{if m.active { "Active " } else { "Deactivated " }}</span>
                     <button type="submit" class="button-small">{if m.active { "Deactivate" } else { "Reactivate" }}</button>
                 </ActionForm>
+            </td>
+            <td>
+                {if m.mfa_enabled {
+                    view! {
+                        <ActionForm action=reset attr:class="inline">
+                            <input type="hidden" name="user" value=id3/>
+                            <span>"On "</span>
+                            <button type="submit" class="button-small">"Reset (lost phone)"</button>
+                        </ActionForm>
+                    }.into_any()
+                } else {
+                    view! { <span>"Off"</span> }.into_any()
+                }}
             </td>
         </tr>
     }
