@@ -3,6 +3,7 @@
 use crate::ui::components::layout::StaffLayout;
 use crate::ui::pages::{
     account::AccountPage,
+    api_keys::ApiKeysPage,
     candidate::CandidatePage,
     consent::{ConsentPage, ConsentSavedPage},
     dashboard::DashboardPage,
@@ -83,6 +84,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invite/:token") view=InvitationPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/admin") view=StaffLayout ssr=SsrMode::Async>
                     <Route path=path!("users") view=UsersPage/>
+                    <Route path=path!("api-keys") view=ApiKeysPage/>
                     <Route path=path!("settings") view=SettingsPage/>
                 </ParentRoute>
                 <ParentRoute path=path!("/app") view=StaffLayout ssr=SsrMode::Async>

@@ -78,6 +78,10 @@ pub const PAGES: &[Page] = &[
         access: Access::Requires(Permission::ManageUsers),
     },
     Page {
+        path: "/admin/api-keys",
+        access: Access::Requires(Permission::ManageApiKeys),
+    },
+    Page {
         path: "/admin/settings",
         access: Access::Requires(Permission::ManageOrgSettings),
     },
@@ -236,6 +240,7 @@ pub const STAFF_NAV: &[(&str, &str, Permission)] = &[
         Permission::ViewDataRequests,
     ),
     ("/admin/users", "Users", Permission::ManageUsers),
+    ("/admin/api-keys", "API keys", Permission::ManageApiKeys),
     ("/admin/settings", "Settings", Permission::ManageOrgSettings),
     ("/app/account", "My account", Permission::ManageOwnAccount),
     ("/app/dpa", "Agreement", Permission::AcceptDpa),

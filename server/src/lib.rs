@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod embedded_pg;
 pub mod middleware;
+pub mod rest;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -240,6 +240,9 @@ pub fn router(state: AppState, config: &Config, app_pool: PgPool) -> anyhow::Res
         .layer(from_fn_with_state(state.clone(), page_access::guard))
         .layer(sessions)
         .layer(csrf)
+        // The API authenticates each call by key: no session, no cookie, no browser-origin
+        // check; its own small body limit.
+        .merge(crate::rest::router(state.clone()).layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
         .layer(CatchPanicLayer::custom(|_| {
             (http::StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
         }))

@@ -2,6 +2,7 @@
 //! and answers. Endpoints are stable (`/fn/...`) because forms post to them without JavaScript.
 
 pub mod account;
+pub mod api_keys;
 pub mod auth;
 pub mod candidates;
 pub mod consent;
@@ -64,6 +65,15 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         ("/fn/invitation", Access::Public),
         ("/fn/accept_invitation", Access::Public),
         ("/fn/list_users", Access::Requires(Permission::ManageUsers)),
+        ("/fn/api_keys", Access::Requires(Permission::ManageApiKeys)),
+        (
+            "/fn/create_api_key",
+            Access::Requires(Permission::ManageApiKeys),
+        ),
+        (
+            "/fn/revoke_api_key",
+            Access::Requires(Permission::ManageApiKeys),
+        ),
         (
             "/fn/org_settings",
             Access::Requires(Permission::ManageOrgSettings),

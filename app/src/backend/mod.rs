@@ -2,6 +2,7 @@
 //! Nothing here is compiled into the browser bundle.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod candidates;
@@ -19,6 +20,7 @@ pub mod links;
 pub mod mail;
 pub mod mfa;
 pub mod privacy;
+pub mod public_api;
 pub mod rate_limit;
 pub mod recruitments;
 pub mod request;

@@ -69,6 +69,9 @@ pub enum AuditAction {
     RecoveryCodeUsed,
     RecoveryCodesRegenerated,
     MfaReset,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+    ApiKeyRefused,
 }
 
 impl AuditAction {
@@ -135,6 +138,9 @@ impl AuditAction {
             AuditAction::RecoveryCodeUsed => "auth.mfa.recovery_code_used",
             AuditAction::RecoveryCodesRegenerated => "auth.mfa.recovery_codes_regenerated",
             AuditAction::MfaReset => "auth.mfa.reset_by_admin",
+            AuditAction::ApiKeyCreated => "api_key.created",
+            AuditAction::ApiKeyRevoked => "api_key.revoked",
+            AuditAction::ApiKeyRefused => "api_key.refused",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Pure business rules: no I/O, no HTTP, no clock of their own (time is always a parameter).
 
+pub mod api_key;
 pub mod audit;
 pub mod consent;
 pub mod dpa;

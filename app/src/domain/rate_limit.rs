@@ -69,6 +69,30 @@ pub const PRIVACY_LINK_PER_EMAIL: Policy = Policy {
     window: Duration::hours(1),
 };
 
+/// Calls per API key per minute, by the organisation's plan tier (S7).
+pub const fn api_key_policy(plan_tier: &str) -> Policy {
+    match plan_tier.as_bytes() {
+        b"enterprise" => API_KEY_ENTERPRISE,
+        b"standard" => API_KEY_STANDARD,
+        _ => API_KEY_TRIAL,
+    }
+}
+pub const API_KEY_TRIAL: Policy = Policy {
+    name: "api:trial",
+    limit: 60,
+    window: Duration::minutes(1),
+};
+pub const API_KEY_STANDARD: Policy = Policy {
+    name: "api:standard",
+    limit: 600,
+    window: Duration::minutes(1),
+};
+pub const API_KEY_ENTERPRISE: Policy = Policy {
+    name: "api:enterprise",
+    limit: 3000,
+    window: Duration::minutes(1),
+};
+
 impl Policy {
     /// The start of the window that `now` falls into; windows are aligned to the Unix epoch so
     /// that every portal instance agrees on them.

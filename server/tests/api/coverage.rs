@@ -49,6 +49,8 @@ fn sample_args(path: &str) -> Vec<(&'static str, &'static str)> {
         | "/fn/new_recovery_codes"
         | "/fn/turn_off_two_factor" => vec![("code", "x")],
         "/fn/reset_two_factor" => vec![("user", "usr_x")],
+        "/fn/create_api_key" => vec![("name", "")],
+        "/fn/revoke_api_key" => vec![("id", "key_x")],
         "/fn/set_mfa_policy" => vec![("mfa_policy", "x")],
         "/fn/resend_verification" | "/fn/request_password_reset" => vec![("email", "x")],
         "/fn/reset_password" => vec![("token", "x"), ("password", "x")],

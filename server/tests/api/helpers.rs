@@ -329,6 +329,39 @@ impl TestApp {
         client
     }
 
+    /// Creates an API key through the admin page's server function and reads its raw value, shown
+    /// once. `form` adds fields such as `("scope_write", "on")` or `("expires_on", "2027-01-01")`.
+    pub async fn create_api_key(&self, admin: &Client, form: &[(&str, &str)]) -> String {
+        let mut fields = vec![("name", "Integration")];
+        fields.extend_from_slice(form);
+        let res = self.call(admin, "create_api_key", &fields).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{}",
+            res.text().await.unwrap()
+        );
+        let view: serde_json::Value = self
+            .call(admin, "api_keys", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        view["fresh"][1]
+            .as_str()
+            .expect("the new key, shown once")
+            .to_owned()
+    }
+
+    /// A call to the public API with `key` as the bearer token.
+    pub async fn api(&self, key: Option<&str>, path: &str) -> Response {
+        let mut request = reqwest::Client::new().get(self.url(path));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        request.send().await.unwrap()
+    }
+
     /// The current TOTP time step on the portal's clock.
     pub fn totp_step_now(&self) -> u64 {
         self.state.clock.now().unix_timestamp() as u64 / 30

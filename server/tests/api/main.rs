@@ -15,6 +15,7 @@ mod interviews;
 mod mfa;
 mod privacy;
 mod recruitments;
+mod rest;
 mod retention;
 mod security;
 mod tenancy;

@@ -35,10 +35,44 @@ pub fn random_16() -> [u8; 16] {
     bytes
 }
 
+/// RFC 4648 base32 in lower case, without padding (5 bits per character).
+pub fn base32(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut bits = 0u32;
+    let mut pending = 0;
+    let mut out = String::with_capacity(bytes.len() * 8 / 5 + 1);
+    for &b in bytes {
+        bits = (bits << 8) | u32::from(b);
+        pending += 8;
+        while pending >= 5 {
+            pending -= 5;
+            out.push(char::from(ALPHABET[((bits >> pending) & 31) as usize]));
+        }
+        bits &= (1 << pending) - 1;
+    }
+    if pending > 0 {
+        out.push(char::from(
+            ALPHABET[((bits << (5 - pending)) & 31) as usize],
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::token::looks_like_token;
+
+    #[test]
+    fn base32_follows_rfc_4648() {
+        // RFC 4648 §10 test vectors, lower case and without padding.
+        assert_eq!(base32(b"f"), "my");
+        assert_eq!(base32(b"foobar"), "mzxw6ytboi");
+        assert_eq!(
+            base32(&[0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            "aaaaaaaa77777777"
+        );
+    }
 
     #[test]
     fn tokens_are_long_unique_and_url_safe() {

@@ -4,6 +4,7 @@
 //! applies) and serves every request; `system` connects as the schema owner and serves only
 //! background work that spans organisations (the audit sealer, the outbox worker).
 
+pub mod api_keys;
 pub mod audit;
 pub mod candidates;
 pub mod consent;
@@ -13,6 +14,7 @@ pub mod interviews;
 pub mod mfa;
 pub mod orgs;
 pub mod outbox;
+pub mod public_api;
 pub mod rate_limits;
 pub mod recruitments;
 pub mod retention;

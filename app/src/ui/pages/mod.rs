@@ -1,4 +1,5 @@
 pub mod account;
+pub mod api_keys;
 pub mod candidate;
 pub mod consent;
 pub mod dashboard;

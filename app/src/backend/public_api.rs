@@ -1,0 +1,350 @@
+//! The public REST API's use cases (SPEC section 5): what an integration with a valid key may
+//! read, one organisation at a time, in cursor pages. Reads of candidate data are audited with
+//! the key as the actor (F12).
+
+use super::api_keys::ApiCaller;
+use super::audit::{self, Entry, Outcome};
+use super::db::{self, public_api as q};
+use super::request::RequestMeta;
+use super::state::AppState;
+use crate::domain::api_key::Scope;
+use crate::domain::audit::AuditAction;
+use crate::error::AppError;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+
+pub const DEFAULT_LIMIT: i64 = 25;
+pub const MAX_LIMIT: i64 = 100;
+
+/// One page of a list and the cursor of the next one, if there is more.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// The page size asked for, within 1..=100.
+pub fn page_limit(raw: Option<i64>) -> Result<i64, AppError> {
+    match raw {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::BadRequest {
+            message: format!("limit must be between 1 and {MAX_LIMIT}."),
+        }),
+    }
+}
+
+fn bad_cursor() -> AppError {
+    AppError::BadRequest {
+        message: "cursor is not one this API gave out.".into(),
+    }
+}
+
+/// Cursors are opaque to clients: `k:<last public id>` or `o:<offset>`, base64url-encoded.
+fn encode_cursor(kind: char, value: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{kind}:{value}"))
+}
+
+fn decode_cursor(raw: Option<&str>, kind: char) -> Result<Option<String>, AppError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad_cursor())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad_cursor())?;
+    let value = text
+        .strip_prefix(kind)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .filter(|v| !v.is_empty() && v.len() <= 64)
+        .ok_or_else(bad_cursor)?;
+    Ok(Some(value.to_owned()))
+}
+
+/// Turns `limit + 1` fetched rows into a page.
+fn keyset_page<T>(mut rows: Vec<T>, limit: i64, id_of: impl Fn(&T) -> &str) -> Page<T> {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = more
+        .then(|| rows.last().map(|r| encode_cursor('k', id_of(r))))
+        .flatten();
+    Page {
+        items: rows,
+        next_cursor,
+    }
+}
+
+/// What every read starts with: the scope, then the organisation's transaction.
+async fn begin_read(state: &AppState, caller: &ApiCaller) -> Result<db::Tx, AppError> {
+    caller.require(Scope::Read)?;
+    state.db.begin_for_org(caller.org_id).await
+}
+
+async fn audit_candidate_reads(
+    tx: &mut db::Tx,
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &ApiCaller,
+    candidates: &[String],
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    for candidate in candidates {
+        audit::record(
+            tx,
+            meta,
+            now,
+            Entry {
+                org_id: Some(caller.org_id),
+                actor: Some(&caller.key_public_id),
+                action: AuditAction::CandidateViewed,
+                target: Some(candidate.as_str()),
+                outcome: Outcome::Success,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A list or a single record (`only`) of one kind; a single record not found is 404.
+pub struct Query<'a> {
+    pub only: Option<&'a str>,
+    pub limit: i64,
+    pub cursor: Option<&'a str>,
+}
+
+fn single<T>(page: Page<T>) -> Result<T, AppError> {
+    page.items.into_iter().next().ok_or(AppError::NotFound)
+}
+
+pub async fn recruitments(
+    state: &AppState,
+    caller: &ApiCaller,
+    query: Query<'_>,
+) -> Result<Page<q::RecruitmentRow>, AppError> {
+    let after = decode_cursor(query.cursor, 'k')?;
+    let mut tx = begin_read(state, caller).await?;
+    let rows = q::recruitments(
+        &mut tx,
+        caller.org_id,
+        query.only,
+        after.as_deref(),
+        query.limit + 1,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(keyset_page(rows, query.limit, |r| &r.public_id))
+}
+
+pub async fn recruitment(
+    state: &AppState,
+    caller: &ApiCaller,
+    id: &str,
+) -> Result<q::RecruitmentRow, AppError> {
+    single(
+        recruitments(
+            state,
+            caller,
+            Query {
+                only: Some(id),
+                limit: 1,
+                cursor: None,
+            },
+        )
+        .await?,
+    )
+}
+
+pub async fn candidates(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &ApiCaller,
+    query: Query<'_>,
+) -> Result<Page<q::CandidateRow>, AppError> {
+    let after = decode_cursor(query.cursor, 'k')?;
+    let mut tx = begin_read(state, caller).await?;
+    let rows = q::candidates(
+        &mut tx,
+        caller.org_id,
+        query.only,
+        after.as_deref(),
+        query.limit + 1,
+    )
+    .await?;
+    let page = keyset_page(rows, query.limit, |r| &r.public_id);
+    let read: Vec<String> = page.items.iter().map(|c| c.public_id.clone()).collect();
+    audit_candidate_reads(&mut tx, state, meta, caller, &read).await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+pub async fn candidate(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &ApiCaller,
+    id: &str,
+) -> Result<q::CandidateRow, AppError> {
+    single(
+        candidates(
+            state,
+            meta,
+            caller,
+            Query {
+                only: Some(id),
+                limit: 1,
+                cursor: None,
+            },
+        )
+        .await?,
+    )
+}
+
+pub async fn applications(
+    state: &AppState,
+    caller: &ApiCaller,
+    recruitment: Option<&str>,
+    query: Query<'_>,
+) -> Result<Page<q::ApplicationRow>, AppError> {
+    let after = decode_cursor(query.cursor, 'k')?;
+    let mut tx = begin_read(state, caller).await?;
+    let rows = q::applications(
+        &mut tx,
+        caller.org_id,
+        query.only,
+        recruitment,
+        after.as_deref(),
+        query.limit + 1,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(keyset_page(rows, query.limit, |r| &r.public_id))
+}
+
+pub async fn application(
+    state: &AppState,
+    caller: &ApiCaller,
+    id: &str,
+) -> Result<q::ApplicationRow, AppError> {
+    single(
+        applications(
+            state,
+            caller,
+            None,
+            Query {
+                only: Some(id),
+                limit: 1,
+                cursor: None,
+            },
+        )
+        .await?,
+    )
+}
+
+pub async fn interviews(
+    state: &AppState,
+    caller: &ApiCaller,
+    query: Query<'_>,
+) -> Result<Page<q::InterviewRow>, AppError> {
+    let after = decode_cursor(query.cursor, 'k')?;
+    let mut tx = begin_read(state, caller).await?;
+    let rows = q::interviews(
+        &mut tx,
+        caller.org_id,
+        query.only,
+        after.as_deref(),
+        query.limit + 1,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(keyset_page(rows, query.limit, |r| &r.public_id))
+}
+
+pub async fn interview(
+    state: &AppState,
+    caller: &ApiCaller,
+    id: &str,
+) -> Result<q::InterviewRow, AppError> {
+    single(
+        interviews(
+            state,
+            caller,
+            Query {
+                only: Some(id),
+                limit: 1,
+                cursor: None,
+            },
+        )
+        .await?,
+    )
+}
+
+/// A candidate's consent history (F7), oldest first.
+pub async fn consents(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &ApiCaller,
+    candidate: &str,
+    limit: i64,
+    cursor: Option<&str>,
+) -> Result<Page<q::ConsentRow>, AppError> {
+    let offset = match decode_cursor(cursor, 'o')? {
+        None => 0,
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|o| *o > 0)
+            .ok_or_else(bad_cursor)?,
+    };
+    let mut tx = begin_read(state, caller).await?;
+    if !q::candidate_exists(&mut tx, caller.org_id, candidate).await? {
+        return Err(AppError::NotFound);
+    }
+    let mut rows = q::consents(&mut tx, caller.org_id, candidate, offset, limit + 1).await?;
+    audit_candidate_reads(&mut tx, state, meta, caller, &[candidate.to_owned()]).await?;
+    tx.commit().await?;
+    let more = rows.len() > usize::try_from(limit).unwrap_or(0);
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(Page {
+        items: rows,
+        next_cursor: more.then(|| encode_cursor('o', &(offset + limit).to_string())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_anything_else() {
+        let c = encode_cursor('k', "cand_abc");
+        assert_eq!(
+            decode_cursor(Some(&c), 'k').unwrap().as_deref(),
+            Some("cand_abc")
+        );
+        assert!(
+            decode_cursor(Some(&c), 'o').is_err(),
+            "a cursor of another kind"
+        );
+        for bad in ["", "!!!", "a2lk", &URL_SAFE_NO_PAD.encode("k:")] {
+            assert!(decode_cursor(Some(bad), 'k').is_err(), "{bad}");
+        }
+        assert_eq!(decode_cursor(None, 'k').unwrap(), None);
+    }
+
+    #[test]
+    fn limits_stay_within_one_and_a_hundred() {
+        assert_eq!(page_limit(None).unwrap(), DEFAULT_LIMIT);
+        assert_eq!(page_limit(Some(100)).unwrap(), 100);
+        assert!(page_limit(Some(0)).is_err());
+        assert!(page_limit(Some(101)).is_err());
+    }
+
+    #[test]
+    fn a_page_knows_whether_more_follow() {
+        let rows = vec!["a".to_owned(), "b".into(), "c".into()];
+        let page = keyset_page(rows.clone(), 2, |s| s);
+        assert_eq!(page.items, ["a", "b"]);
+        assert_eq!(
+            decode_cursor(page.next_cursor.as_deref(), 'k')
+                .unwrap()
+                .as_deref(),
+            Some("b")
+        );
+        assert!(keyset_page(rows, 3, |s| s).next_cursor.is_none());
+    }
+}
