@@ -4,6 +4,7 @@ use crate::ui::components::layout::StaffLayout;
 use crate::ui::pages::{
     account::AccountPage,
     api_keys::ApiKeysPage,
+    audit::AuditPage,
     candidate::CandidatePage,
     consent::{ConsentPage, ConsentSavedPage},
     dashboard::DashboardPage,
@@ -100,6 +101,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("interviews") view=InterviewsPage/>
                     <Route path=path!("interviews/:id") view=InterviewPage/>
                     <Route path=path!("requests") view=RequestsPage/>
+                    <Route path=path!("audit") view=AuditPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -52,6 +52,9 @@ pub enum AppError {
     /// F9: a granted restriction or objection stops evaluation, recording and transcription.
     #[error("The candidate has restricted the processing of their data; it is paused.")]
     ProcessingRestricted,
+    /// The request clashes with the current state (e.g. the same idempotency key still running).
+    #[error("{message}")]
+    Conflict { message: String },
     #[error("The service is temporarily unavailable. Please try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side. Reference: {request_id}.")]
@@ -73,6 +76,7 @@ impl AppError {
             AppError::BadRequest { .. } => 400,
             AppError::RateLimited { .. } => 429,
             AppError::StorageQuotaExceeded
+            | AppError::Conflict { .. }
             | AppError::ConsentRequired { .. }
             | AppError::ProcessingRestricted => 409,
             AppError::Unavailable => 503,
@@ -97,6 +101,7 @@ impl AppError {
             AppError::StorageQuotaExceeded => "storage_quota_exceeded",
             AppError::ConsentRequired { .. } => "consent_required",
             AppError::ProcessingRestricted => "processing_restricted",
+            AppError::Conflict { .. } => "conflict",
             AppError::Unavailable => "unavailable",
             AppError::Internal { .. } => "internal",
         }
@@ -162,6 +167,9 @@ impl AppError {
             "mfa_enrolment_required" => AppError::MfaEnrolmentRequired,
             "storage_quota_exceeded" => AppError::StorageQuotaExceeded,
             "processing_restricted" => AppError::ProcessingRestricted,
+            "conflict" => AppError::Conflict {
+                message: "The request clashes with the current state.".into(),
+            },
             "consent_required" => AppError::ConsentRequired {
                 purpose: "this use".into(),
             },

@@ -78,6 +78,10 @@ pub const PAGES: &[Page] = &[
         access: Access::Requires(Permission::ManageUsers),
     },
     Page {
+        path: "/app/audit",
+        access: Access::Requires(Permission::ViewAuditLog),
+    },
+    Page {
         path: "/admin/api-keys",
         access: Access::Requires(Permission::ManageApiKeys),
     },
@@ -177,7 +181,15 @@ pub const EXPORT_MY_DATA: FileRoute = FileRoute {
     access: Access::Public,
 };
 
+/// The audit log as CSV for the current filter (F12); the export is audited.
+pub const EXPORT_AUDIT_LOG: FileRoute = FileRoute {
+    method: "GET",
+    path: "/app/audit.csv",
+    access: Access::Requires(Permission::ViewAuditLog),
+};
+
 pub const FILE_ROUTES: &[FileRoute] = &[
+    EXPORT_AUDIT_LOG,
     EXPORT_MY_DATA,
     ADD_CANDIDATE_WITH_CV,
     EXPORT_CANDIDATES,
@@ -241,6 +253,7 @@ pub const STAFF_NAV: &[(&str, &str, Permission)] = &[
     ),
     ("/admin/users", "Users", Permission::ManageUsers),
     ("/admin/api-keys", "API keys", Permission::ManageApiKeys),
+    ("/app/audit", "Audit log", Permission::ViewAuditLog),
     ("/admin/settings", "Settings", Permission::ManageOrgSettings),
     ("/app/account", "My account", Permission::ManageOwnAccount),
     ("/app/dpa", "Agreement", Permission::AcceptDpa),

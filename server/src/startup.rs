@@ -28,7 +28,7 @@ use candor_app::backend::{
     state::{AppState, Settings},
 };
 use candor_app::routes::{
-    ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, EXPORT_CANDIDATES, EXPORT_MY_DATA,
+    ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, EXPORT_AUDIT_LOG, EXPORT_CANDIDATES, EXPORT_MY_DATA,
     UPLOAD_CANDIDATE_DOCUMENT, UPLOAD_INTERVIEW_FILE,
 };
 use candor_app::{shell, App};
@@ -218,6 +218,7 @@ pub fn router(state: AppState, config: &Config, app_pool: PgPool) -> anyhow::Res
         .route("/logout", post(logout::logout))
         .route(DOWNLOAD_DOCUMENT.path, get(files::download_document))
         .route(EXPORT_CANDIDATES.path, get(files::export_candidates))
+        .route(EXPORT_AUDIT_LOG.path, get(files::export_audit_log))
         .route(EXPORT_MY_DATA.path, get(files::export_my_data))
         // Registered server functions get their own routes from `leptos_routes_with_context`;
         // this one answers for every other path under /fn/.

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod audit_log;
 pub mod auth;
 pub mod candidates;
 pub mod consent;
@@ -66,6 +67,7 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         ("/fn/accept_invitation", Access::Public),
         ("/fn/list_users", Access::Requires(Permission::ManageUsers)),
         ("/fn/api_keys", Access::Requires(Permission::ManageApiKeys)),
+        ("/fn/audit_log", Access::Requires(Permission::ViewAuditLog)),
         (
             "/fn/create_api_key",
             Access::Requires(Permission::ManageApiKeys),

@@ -221,6 +221,7 @@ pub async fn list(ctx: &Ctx, caller: &Caller) -> Result<Vec<KeySummary>, AppErro
 /// Revokes at once: the next call with the key is refused.
 pub async fn revoke(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<(), AppError> {
     caller.require(Permission::ManageApiKeys)?;
+    PublicId::parse(IdKind::ApiKey, public_id).ok_or(AppError::NotFound)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     if !db::api_keys::revoke(&mut tx, caller.org_id, public_id, ctx.state.clock.now()).await? {
         return Err(AppError::NotFound);

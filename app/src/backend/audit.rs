@@ -197,9 +197,8 @@ impl VerifyReport {
 /// Recomputes every chain from its first link: a changed field, a removed event, a removed or
 /// reordered link each break it.
 pub async fn verify(system: &PgPool, now: OffsetDateTime) -> Result<VerifyReport, sqlx::Error> {
-    let mut report = VerifyReport::default();
+    let mut walker = ChainWalker::default();
     let mut cursor = (Uuid::nil(), -1i64);
-    let mut current: Option<(Uuid, i64, [u8; 32])> = None;
     loop {
         let page = db::audit::sealed_page(system, cursor.0, cursor.1, 5000).await?;
         if page.is_empty() {
@@ -207,57 +206,91 @@ pub async fn verify(system: &PgPool, now: OffsetDateTime) -> Result<VerifyReport
         }
         for row in &page {
             cursor = (row.chain_key, row.position);
-            let (expected_position, expected_prev) = match current {
-                Some((key, pos, hash)) if key == row.chain_key => (pos + 1, hash),
-                _ => {
-                    report.chains += 1;
-                    (1, GENESIS)
-                }
-            };
-            let label = format!("chain {} position {}", row.chain_key, row.position);
-            if row.position != expected_position {
-                report.problems.push(format!(
-                    "{label}: expected position {expected_position} (links removed)"
-                ));
-            }
-            if to_array(&row.prev_hash) != Some(expected_prev) {
-                report
-                    .problems
-                    .push(format!("{label}: link does not follow the previous one"));
-            }
-            let stored = to_array(&row.hash).unwrap_or(GENESIS);
-            if !row.event_present {
-                report
-                    .problems
-                    .push(format!("{label}: event {} was removed", row.event_id));
-            } else {
-                let org = row.org_id.map(|o| o.to_string());
-                let recomputed = chain_hash(
-                    &to_array(&row.prev_hash).unwrap_or(GENESIS),
-                    row.position,
-                    &SealedFields {
-                        event_id: row.event_id,
-                        org: org.as_deref(),
-                        occurred_at_micros: row.occurred_at.map(micros).unwrap_or_default(),
-                        actor: row.actor.as_deref(),
-                        action: row.action.as_deref().unwrap_or_default(),
-                        target: row.target.as_deref(),
-                        outcome: row.outcome.as_deref().unwrap_or_default(),
-                    },
-                );
-                let chain_matches = row.org_id.unwrap_or(NO_ORG_CHAIN) == row.chain_key;
-                if recomputed != stored || !chain_matches {
-                    report
-                        .problems
-                        .push(format!("{label}: event {} was altered", row.event_id));
-                } else {
-                    report.events_verified += 1;
-                }
-            }
-            current = Some((row.chain_key, row.position, stored));
+            walker.step(row);
         }
     }
+    let mut report = walker.report;
     report.unsealed =
         db::audit::count_unsealed_older_than(system, now - time::Duration::minutes(1)).await?;
     Ok(report)
+}
+
+/// Verifies one organisation's chain inside its own transaction (the audit viewer, F12).
+pub async fn verify_org(tx: &mut Tx, org_id: Uuid) -> Result<VerifyReport, sqlx::Error> {
+    let mut walker = ChainWalker::default();
+    let mut after = 0i64;
+    loop {
+        let page = db::audit::org_chain_page(tx, org_id, after, 5000).await?;
+        if page.is_empty() {
+            break;
+        }
+        for row in &page {
+            after = row.position;
+            walker.step(row);
+        }
+    }
+    let mut report = walker.report;
+    report.unsealed = db::audit::org_unsealed(tx, org_id).await?;
+    Ok(report)
+}
+
+/// Walks sealed links in chain order, checking each against the one before.
+#[derive(Default)]
+struct ChainWalker {
+    report: VerifyReport,
+    current: Option<(Uuid, i64, [u8; 32])>,
+}
+
+impl ChainWalker {
+    fn step(&mut self, row: &db::audit::SealedRow) {
+        let report = &mut self.report;
+        let (expected_position, expected_prev) = match self.current {
+            Some((key, pos, hash)) if key == row.chain_key => (pos + 1, hash),
+            _ => {
+                report.chains += 1;
+                (1, GENESIS)
+            }
+        };
+        let label = format!("chain {} position {}", row.chain_key, row.position);
+        if row.position != expected_position {
+            report.problems.push(format!(
+                "{label}: expected position {expected_position} (links removed)"
+            ));
+        }
+        if to_array(&row.prev_hash) != Some(expected_prev) {
+            report
+                .problems
+                .push(format!("{label}: link does not follow the previous one"));
+        }
+        let stored = to_array(&row.hash).unwrap_or(GENESIS);
+        if !row.event_present {
+            report
+                .problems
+                .push(format!("{label}: event {} was removed", row.event_id));
+        } else {
+            let org = row.org_id.map(|o| o.to_string());
+            let recomputed = chain_hash(
+                &to_array(&row.prev_hash).unwrap_or(GENESIS),
+                row.position,
+                &SealedFields {
+                    event_id: row.event_id,
+                    org: org.as_deref(),
+                    occurred_at_micros: row.occurred_at.map(micros).unwrap_or_default(),
+                    actor: row.actor.as_deref(),
+                    action: row.action.as_deref().unwrap_or_default(),
+                    target: row.target.as_deref(),
+                    outcome: row.outcome.as_deref().unwrap_or_default(),
+                },
+            );
+            let chain_matches = row.org_id.unwrap_or(NO_ORG_CHAIN) == row.chain_key;
+            if recomputed != stored || !chain_matches {
+                report
+                    .problems
+                    .push(format!("{label}: event {} was altered", row.event_id));
+            } else {
+                report.events_verified += 1;
+            }
+        }
+        self.current = Some((row.chain_key, row.position, stored));
+    }
 }

@@ -483,7 +483,7 @@ pub async fn export(
 }
 
 /// A cell a spreadsheet would run as a formula gets a leading quote (CSV injection, OWASP).
-fn spreadsheet_safe(value: &str) -> String {
+pub(super) fn spreadsheet_safe(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

@@ -12,6 +12,12 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(error = %err, "database unavailable");
                 AppError::Unavailable
             }
+            // Text PostgreSQL cannot hold (a NUL byte) came from the client: its mistake, not ours.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("22021") => {
+                AppError::BadRequest {
+                    message: "The request contains characters that cannot be stored.".into(),
+                }
+            }
             _ => internal(err),
         }
     }

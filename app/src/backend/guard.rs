@@ -85,31 +85,37 @@ pub async fn load_caller(state: &AppState, session: &Session) -> Result<Option<C
         row
     };
     let valid = row.filter(|r| r.active && r.session_epoch == record.epoch);
-    let Some(row) = valid else {
-        session.flush().await?;
-        return Ok(None);
-    };
-    let Some(role) = Role::parse(&row.role) else {
-        session.flush().await?;
-        return Ok(None);
-    };
-    Ok(Some(Caller {
-        user_id: row.user_id,
-        user_public_id: row.user_public_id,
-        email: row.email,
-        display_name: row.display_name,
-        role,
-        org_id: row.org_id,
-        org_public_id: row.org_public_id,
-        org_name: row.org_name,
-        session_epoch: row.session_epoch,
-        dpa_current: row.dpa_version_accepted.as_deref() == Some(CURRENT_DPA_VERSION),
-        mfa_enabled: row.mfa_enabled,
-        mfa_required: second_factor_required(
+    match valid.and_then(Caller::from_row) {
+        Some(caller) => Ok(Some(caller)),
+        None => {
+            session.flush().await?;
+            Ok(None)
+        }
+    }
+}
+
+impl Caller {
+    /// The caller a user row describes; `None` for a role the portal does not know.
+    pub fn from_row(row: db::users::CallerRow) -> Option<Caller> {
+        let role = Role::parse(&row.role)?;
+        Some(Caller {
+            user_id: row.user_id,
+            user_public_id: row.user_public_id,
+            email: row.email,
+            display_name: row.display_name,
             role,
-            MfaPolicy::parse(&row.mfa_policy).unwrap_or(MfaPolicy::Everyone),
-        ),
-    }))
+            org_id: row.org_id,
+            org_public_id: row.org_public_id,
+            org_name: row.org_name,
+            session_epoch: row.session_epoch,
+            dpa_current: row.dpa_version_accepted.as_deref() == Some(CURRENT_DPA_VERSION),
+            mfa_enabled: row.mfa_enabled,
+            mfa_required: second_factor_required(
+                role,
+                MfaPolicy::parse(&row.mfa_policy).unwrap_or(MfaPolicy::Everyone),
+            ),
+        })
+    }
 }
 
 /// The decision for one request: the caller when the access demands one, or an error.

@@ -10,6 +10,7 @@ use super::db;
 use super::guard::{Caller, Ctx};
 use super::rate_limit;
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::{IdKind, PublicId};
 use crate::domain::mfa::{
     accepted_step, display_recovery_code, MfaPolicy, SecondFactor, PENDING_SIGN_IN_SECS,
     RECOVERY_CODE_COUNT, RECOVERY_CODE_LEN,
@@ -346,6 +347,7 @@ pub async fn await_second_factor(
 /// required, they enrol again at their next sign-in.
 pub async fn reset_for(ctx: &Ctx, caller: &Caller, user_public_id: &str) -> Result<(), AppError> {
     caller.require(Permission::ManageUsers)?;
+    PublicId::parse(IdKind::User, user_public_id).ok_or(AppError::NotFound)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     let user_id = db::users::staff_by_public_id(&mut tx, caller.org_id, user_public_id)
         .await?

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod candidates;
 pub mod clock;
@@ -15,6 +16,7 @@ pub mod errors;
 pub mod files;
 pub mod guard;
 pub mod html;
+pub mod idempotency;
 pub mod interviews;
 pub mod links;
 pub mod mail;

@@ -5,12 +5,18 @@
 use super::api_keys::ApiCaller;
 use super::audit::{self, Entry, Outcome};
 use super::db::{self, public_api as q};
+use super::guard::{Caller, Ctx};
 use super::request::RequestMeta;
 use super::state::AppState;
+use super::{candidates, recruitments};
 use crate::domain::api_key::Scope;
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::{IdKind, PublicId};
+use crate::domain::pipeline::{Decision, Stage};
 use crate::error::AppError;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use std::sync::Arc;
+use tower_sessions::{MemoryStore, Session};
 
 pub const DEFAULT_LIMIT: i64 = 25;
 pub const MAX_LIMIT: i64 = 100;
@@ -53,6 +59,21 @@ fn decode_cursor(raw: Option<&str>, kind: char) -> Result<Option<String>, AppErr
         .filter(|v| !v.is_empty() && v.len() <= 64)
         .ok_or_else(bad_cursor)?;
     Ok(Some(value.to_owned()))
+}
+
+/// An id from the request, if it has the shape of one this portal gives out; anything else
+/// (including bytes the database could not even store) is simply not found.
+fn known_shape(kind: IdKind, raw: &str) -> Result<String, AppError> {
+    PublicId::parse(kind, raw)
+        .map(|id| id.as_str().to_owned())
+        .ok_or(AppError::NotFound)
+}
+
+/// The keyset cursor of a list of `kind`: the last id of the previous page.
+fn after_cursor(raw: Option<&str>, kind: IdKind) -> Result<Option<String>, AppError> {
+    decode_cursor(raw, 'k')?
+        .map(|id| known_shape(kind, &id).map_err(|_| bad_cursor()))
+        .transpose()
 }
 
 /// Turns `limit + 1` fetched rows into a page.
@@ -117,7 +138,7 @@ pub async fn recruitments(
     caller: &ApiCaller,
     query: Query<'_>,
 ) -> Result<Page<q::RecruitmentRow>, AppError> {
-    let after = decode_cursor(query.cursor, 'k')?;
+    let after = after_cursor(query.cursor, IdKind::Recruitment)?;
     let mut tx = begin_read(state, caller).await?;
     let rows = q::recruitments(
         &mut tx,
@@ -141,7 +162,7 @@ pub async fn recruitment(
             state,
             caller,
             Query {
-                only: Some(id),
+                only: Some(&known_shape(IdKind::Recruitment, id)?),
                 limit: 1,
                 cursor: None,
             },
@@ -156,7 +177,7 @@ pub async fn candidates(
     caller: &ApiCaller,
     query: Query<'_>,
 ) -> Result<Page<q::CandidateRow>, AppError> {
-    let after = decode_cursor(query.cursor, 'k')?;
+    let after = after_cursor(query.cursor, IdKind::Candidate)?;
     let mut tx = begin_read(state, caller).await?;
     let rows = q::candidates(
         &mut tx,
@@ -185,7 +206,7 @@ pub async fn candidate(
             meta,
             caller,
             Query {
-                only: Some(id),
+                only: Some(&known_shape(IdKind::Candidate, id)?),
                 limit: 1,
                 cursor: None,
             },
@@ -200,7 +221,15 @@ pub async fn applications(
     recruitment: Option<&str>,
     query: Query<'_>,
 ) -> Result<Page<q::ApplicationRow>, AppError> {
-    let after = decode_cursor(query.cursor, 'k')?;
+    let after = after_cursor(query.cursor, IdKind::Application)?;
+    caller.require(Scope::Read)?;
+    // A filter that cannot name a recruitment matches nothing.
+    if recruitment.is_some_and(|r| PublicId::parse(IdKind::Recruitment, r).is_none()) {
+        return Ok(Page {
+            items: Vec::new(),
+            next_cursor: None,
+        });
+    }
     let mut tx = begin_read(state, caller).await?;
     let rows = q::applications(
         &mut tx,
@@ -226,7 +255,7 @@ pub async fn application(
             caller,
             None,
             Query {
-                only: Some(id),
+                only: Some(&known_shape(IdKind::Application, id)?),
                 limit: 1,
                 cursor: None,
             },
@@ -240,7 +269,7 @@ pub async fn interviews(
     caller: &ApiCaller,
     query: Query<'_>,
 ) -> Result<Page<q::InterviewRow>, AppError> {
-    let after = decode_cursor(query.cursor, 'k')?;
+    let after = after_cursor(query.cursor, IdKind::Interview)?;
     let mut tx = begin_read(state, caller).await?;
     let rows = q::interviews(
         &mut tx,
@@ -264,7 +293,7 @@ pub async fn interview(
             state,
             caller,
             Query {
-                only: Some(id),
+                only: Some(&known_shape(IdKind::Interview, id)?),
                 limit: 1,
                 cursor: None,
             },
@@ -290,6 +319,8 @@ pub async fn consents(
             .filter(|o| *o > 0)
             .ok_or_else(bad_cursor)?,
     };
+    caller.require(Scope::Read)?;
+    let candidate = &known_shape(IdKind::Candidate, candidate)?;
     let mut tx = begin_read(state, caller).await?;
     if !q::candidate_exists(&mut tx, caller.org_id, candidate).await? {
         return Err(AppError::NotFound);
@@ -303,6 +334,193 @@ pub async fn consents(
         items: rows,
         next_cursor: more.then(|| encode_cursor('o', &(offset + limit).to_string())),
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes. Each names the staff member the integration acts for: the write is theirs, decided by
+// their role and visibility (R2) exactly as in the portal, so no key can do more than a person of
+// the organisation could. A hiring decision names the person who made it (F8).
+
+/// The staff member `user_public_id` as the caller of a portal use case, if active in the key's
+/// organisation.
+async fn acting_for(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &ApiCaller,
+    field: &str,
+    user_public_id: &str,
+) -> Result<Ctx, AppError> {
+    let unknown = || AppError::invalid(field, "Name an active user of your organisation (usr_…).");
+    let user_public_id = PublicId::parse(IdKind::User, user_public_id).ok_or_else(unknown)?;
+    let user_public_id = user_public_id.as_str();
+    let mut tx = state.db.begin_for_org(caller.org_id).await?;
+    let staff = db::users::staff_by_public_id(&mut tx, caller.org_id, user_public_id)
+        .await?
+        .ok_or_else(unknown)?;
+    let row = db::users::caller(&mut tx, caller.org_id, staff.id)
+        .await?
+        .filter(|r| r.active)
+        .ok_or_else(unknown)?;
+    tx.commit().await?;
+    let person = Caller::from_row(row).ok_or_else(unknown)?;
+    Ok(Ctx {
+        state: state.clone(),
+        meta: meta.clone(),
+        // An API call has no browser session; the use cases called from here never touch one.
+        session: Session::new(None, Arc::new(MemoryStore::default()), None),
+        caller: Some(person),
+    })
+}
+
+/// Records that the key made this write (the use case recorded the person it acted for).
+async fn audit_api_write(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &ApiCaller,
+    target: &str,
+) -> Result<(), AppError> {
+    let mut tx = state.db.begin_for_org(caller.org_id).await?;
+    audit::record(
+        &mut tx,
+        meta,
+        state.clock.now(),
+        Entry {
+            org_id: Some(caller.org_id),
+            actor: Some(&caller.key_public_id),
+            action: AuditAction::ApiWrite,
+            target: Some(target),
+            outcome: Outcome::Success,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Reads back the one record just written, whatever the key's read scope.
+fn first<T>(rows: Vec<T>) -> Result<T, AppError> {
+    rows.into_iter().next().ok_or(AppError::NotFound)
+}
+
+pub struct NewRecruitment {
+    pub title: String,
+    pub description_html: String,
+    pub owner: Option<String>,
+    pub on_behalf_of: String,
+}
+
+pub async fn create_recruitment(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &ApiCaller,
+    new: NewRecruitment,
+) -> Result<q::RecruitmentRow, AppError> {
+    caller.require(Scope::Write)?;
+    let ctx = acting_for(state, meta, caller, "on_behalf_of", &new.on_behalf_of).await?;
+    let person = ctx.caller()?;
+    let id = recruitments::create(
+        &ctx,
+        person,
+        recruitments::RecruitmentForm {
+            title: new.title,
+            description: new.description_html,
+            owner: new.owner,
+        },
+    )
+    .await?;
+    audit_api_write(state, meta, caller, &id).await?;
+    let mut tx = state.db.begin_for_org(caller.org_id).await?;
+    let rows = q::recruitments(&mut tx, caller.org_id, Some(&id), None, 1).await?;
+    tx.commit().await?;
+    first(rows)
+}
+
+pub struct NewCandidate {
+    pub recruitment_id: String,
+    pub full_name: String,
+    pub email: String,
+    pub phone: String,
+    pub on_behalf_of: String,
+}
+
+/// Adds a candidate to a recruitment, exactly as the portal's form does (F6): the consent link
+/// (F7) goes out the same way.
+pub async fn add_candidate(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &ApiCaller,
+    new: NewCandidate,
+) -> Result<q::CandidateRow, AppError> {
+    caller.require(Scope::Write)?;
+    let ctx = acting_for(state, meta, caller, "on_behalf_of", &new.on_behalf_of).await?;
+    let person = ctx.caller()?;
+    let id = candidates::add_to_recruitment(
+        &ctx,
+        person,
+        &new.recruitment_id,
+        candidates::CandidateForm {
+            full_name: new.full_name,
+            email: new.email,
+            phone: new.phone,
+        },
+    )
+    .await?;
+    audit_api_write(state, meta, caller, &id).await?;
+    let mut tx = state.db.begin_for_org(caller.org_id).await?;
+    let rows = q::candidates(&mut tx, caller.org_id, Some(&id), None, 1).await?;
+    tx.commit().await?;
+    first(rows)
+}
+
+pub async fn move_application(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &ApiCaller,
+    application_id: &str,
+    stage: &str,
+    on_behalf_of: &str,
+) -> Result<q::ApplicationRow, AppError> {
+    caller.require(Scope::Ats)?;
+    let ctx = acting_for(state, meta, caller, "on_behalf_of", on_behalf_of).await?;
+    let to = Stage::parse(stage).ok_or_else(|| {
+        AppError::invalid(
+            "stage",
+            "Use applied, screening, interview, offer, hired or rejected.",
+        )
+    })?;
+    candidates::move_stage(&ctx, ctx.caller()?, application_id, to).await?;
+    audit_api_write(state, meta, caller, application_id).await?;
+    written_application(state, caller, application_id).await
+}
+
+async fn written_application(
+    state: &AppState,
+    caller: &ApiCaller,
+    id: &str,
+) -> Result<q::ApplicationRow, AppError> {
+    let mut tx = state.db.begin_for_org(caller.org_id).await?;
+    let rows = q::applications(&mut tx, caller.org_id, Some(id), None, None, 1).await?;
+    tx.commit().await?;
+    first(rows)
+}
+
+/// Records the hiring decision a named person made (F8: nothing decides on its own).
+pub async fn decide(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &ApiCaller,
+    application_id: &str,
+    decision: &str,
+    reason: &str,
+    decided_by: &str,
+) -> Result<q::ApplicationRow, AppError> {
+    caller.require(Scope::Ats)?;
+    let ctx = acting_for(state, meta, caller, "decided_by", decided_by).await?;
+    let decision = Decision::parse(decision)
+        .ok_or_else(|| AppError::invalid("decision", "Use hired or rejected."))?;
+    candidates::decide(&ctx, ctx.caller()?, application_id, decision, reason).await?;
+    audit_api_write(state, meta, caller, application_id).await?;
+    written_application(state, caller, application_id).await
 }
 
 #[cfg(test)]

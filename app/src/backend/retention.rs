@@ -154,6 +154,8 @@ pub async fn sweep(state: &AppState) -> Result<SweepReport, AppError> {
     let mut tx = state.db.system_pool().begin().await?;
     let lifetime = crate::domain::token::TokenPurpose::Consent.lifetime();
     db::consent::expire_requests(&mut tx, now - lifetime, now).await?;
+    // Idempotency records of the API are kept one day.
+    db::idempotency::purge(&mut tx, now - time::Duration::days(1)).await?;
     tx.commit().await?;
     let mut report = SweepReport {
         warned: warn(state).await?,

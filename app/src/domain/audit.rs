@@ -72,6 +72,8 @@ pub enum AuditAction {
     ApiKeyCreated,
     ApiKeyRevoked,
     ApiKeyRefused,
+    ApiWrite,
+    AuditLogExported,
 }
 
 impl AuditAction {
@@ -141,6 +143,8 @@ impl AuditAction {
             AuditAction::ApiKeyCreated => "api_key.created",
             AuditAction::ApiKeyRevoked => "api_key.revoked",
             AuditAction::ApiKeyRefused => "api_key.refused",
+            AuditAction::ApiWrite => "api.write",
+            AuditAction::AuditLogExported => "audit.exported",
         }
     }
 }

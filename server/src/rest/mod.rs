@@ -5,6 +5,7 @@
 mod auth;
 pub mod problem;
 mod resources;
+mod writes;
 
 use axum::{extract::Request, response::IntoResponse, routing::get, Json, Router};
 use candor_app::backend::{request::RequestMeta, state::AppState};
@@ -55,14 +56,17 @@ impl Modify for BearerKey {
 
 fn api() -> OpenApiRouter<AppState> {
     use resources::*;
+    use writes::*;
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(list_recruitments))
+        .routes(routes!(list_recruitments, create_recruitment))
         .routes(routes!(get_recruitment))
-        .routes(routes!(list_candidates))
+        .routes(routes!(list_candidates, create_candidate))
         .routes(routes!(get_candidate))
         .routes(routes!(list_consents))
         .routes(routes!(list_applications))
         .routes(routes!(get_application))
+        .routes(routes!(move_application))
+        .routes(routes!(record_decision))
         .routes(routes!(list_interviews))
         .routes(routes!(get_interview))
 }

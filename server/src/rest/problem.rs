@@ -52,7 +52,7 @@ impl IntoResponse for Problem {
         if let AppError::Invalid { fields } = &error {
             problem = problem.value("errors", fields);
         }
-        if let AppError::BadRequest { message } = &error {
+        if let AppError::BadRequest { message } | AppError::Conflict { message } = &error {
             problem = problem.detail(message.clone());
         }
         let mut response = problem.to_axum_response();

@@ -4,11 +4,12 @@
 //! outcome as JSON with the status of `AppError::status`.
 
 use axum::{
-    extract::{multipart::Field, Multipart, Path, State},
+    extract::{multipart::Field, Multipart, Path, Query, State},
     response::{IntoResponse, Redirect, Response},
     Extension, Json,
 };
 use candor_app::backend::{
+    audit_log,
     candidates::{self, CandidateForm},
     documents::{self, Upload},
     guard::{authorize, error_location, Caller, Ctx, AUTHZ_HEADER},
@@ -19,8 +20,8 @@ use candor_app::backend::{
 use candor_app::domain::upload::FileKind;
 use candor_app::error::AppError;
 use candor_app::routes::{
-    FileRoute, ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, EXPORT_CANDIDATES, EXPORT_MY_DATA,
-    UPLOAD_CANDIDATE_DOCUMENT, UPLOAD_INTERVIEW_FILE,
+    FileRoute, ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, EXPORT_AUDIT_LOG, EXPORT_CANDIDATES,
+    EXPORT_MY_DATA, UPLOAD_CANDIDATE_DOCUMENT, UPLOAD_INTERVIEW_FILE,
 };
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
@@ -332,6 +333,41 @@ pub async fn export_candidates(
     let result = async {
         let (ctx, caller) = request.ctx(route).await?;
         candidates::export(&ctx, &caller, &recruitment).await
+    }
+    .await;
+    let response = match result {
+        Ok(export) => {
+            attachment_response("text/csv; charset=utf-8", &export.file_name, export.bytes)
+        }
+        Err(AppError::Unauthenticated) if !request.wants_json => {
+            Redirect::to("/login").into_response()
+        }
+        Err(err) => request.error_response(err),
+    };
+    request.with_decision(route, response)
+}
+
+/// The audit log as CSV for the filter in the query (F12).
+pub async fn export_audit_log(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Extension(meta): Extension<RequestMeta>,
+    Query(filter): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let route = &EXPORT_AUDIT_LOG;
+    let request = Request::new(state, session, meta, &headers);
+    let field = |name: &str| filter.get(name).cloned().unwrap_or_default();
+    let form = audit_log::FilterForm {
+        actor: field("actor"),
+        action: field("action"),
+        target: field("target"),
+        from: field("from"),
+        until: field("until"),
+    };
+    let result = async {
+        let (ctx, caller) = request.ctx(route).await?;
+        audit_log::export(&ctx, &caller, &form).await
     }
     .await;
     let response = match result {

@@ -223,3 +223,195 @@ async fn the_verify_command_fails_on_a_tampered_log(_: PgPoolOptions, opts: PgCo
     drop(conn);
     assert!(candor_server::startup::verify_audit(config).await.is_err());
 }
+
+async fn view(
+    app: &TestApp,
+    client: &reqwest::Client,
+    filter: &[(&str, &str)],
+) -> serde_json::Value {
+    let res = app.call(client, "audit_log", filter).await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn admins_and_auditors_filter_page_and_export_their_own_organisations_log(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    busy_org(&app).await;
+    app.add_members(
+        "ada@acme.example",
+        &[
+            ("audrey@acme.example", "auditor"),
+            ("rita@acme.example", "recruiter"),
+        ],
+    )
+    .await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    let audrey = app.signed_in("audrey@acme.example", PASSWORD).await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    // Failed sign-ins (ten per account and window; the rest are refused without an org), then
+    // enough other events for more than one page.
+    for _ in 0..12 {
+        app.call(
+            &app.browser(),
+            "sign_in",
+            &[
+                ("email", "rita@acme.example"),
+                ("password", "not her password!"),
+            ],
+        )
+        .await;
+    }
+    sqlx::query(
+        "INSERT INTO audit_events (org_id, actor, action, target, outcome)
+         SELECT org_id, public_id, 'recruitment.viewed_test', 'test_' || g, 'success'
+         FROM users, generate_series(1, 60) AS g WHERE email = 'rita@acme.example'",
+    )
+    .execute(&app.owner)
+    .await
+    .unwrap();
+    app.seal_audit().await;
+    let ada_id: String =
+        sqlx::query_scalar("SELECT public_id FROM users WHERE email = 'ada@acme.example'")
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    let rita_id: String =
+        sqlx::query_scalar("SELECT public_id FROM users WHERE email = 'rita@acme.example'")
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+
+    for client in [&ada, &audrey] {
+        let all = view(&app, client, &[]).await;
+        assert_eq!(all["rows"].as_array().unwrap().len(), 50);
+        assert_eq!(all["has_more"], true);
+        assert_eq!(all["chain_intact"], true);
+        assert!(all["events_verified"].as_u64().unwrap() > 50);
+        let page2 = view(&app, client, &[("page", "2")]).await;
+        assert_ne!(page2["rows"][0], all["rows"][0]);
+        // Never another organisation's events (Rex of Rival signed in too).
+        let text = all.to_string() + &page2.to_string();
+        assert!(!text.contains("rex@rival") && !text.contains("Rival"));
+    }
+    // Filters: an action family, a target, an actor, a day range.
+    let failed = view(
+        &app,
+        &audrey,
+        &[("action", "auth.sign_in.failed"), ("target", &rita_id)],
+    )
+    .await;
+    let rows = failed["rows"].as_array().unwrap();
+    let failures = app
+        .count(&format!(
+            "SELECT count(*) FROM audit_events WHERE action = 'auth.sign_in.failed' AND target = '{rita_id}'"
+        ))
+        .await;
+    assert!(failures >= 5);
+    assert_eq!(rows.len() as i64, failures);
+    assert!(rows
+        .iter()
+        .all(|r| r["action"] == "auth.sign_in.failed" && r["target"] == rita_id));
+    let family = view(&app, &audrey, &[("action", "auth")]).await;
+    assert!(family["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["action"].as_str().unwrap().starts_with("auth.")));
+    let by_ada = view(&app, &audrey, &[("actor", &ada_id)]).await;
+    let rows = by_ada["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows
+        .iter()
+        .all(|r| r["actor"] == ada_id && r["actor_name"] == "Ada Admin"));
+    let future = view(&app, &audrey, &[("from", "2099-01-01")]).await;
+    assert!(future["rows"].as_array().unwrap().is_empty());
+    let res = app
+        .call(
+            &audrey,
+            "audit_log",
+            &[("actor", "x' OR 1=1 --"), ("from", "yesterday")],
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    // A recruiter has no access, to the viewer or the export.
+    assert_eq!(
+        app.call(&rita, "audit_log", &[]).await.status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+    let res = rita.get(app.url("/app/audit.csv")).send().await.unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::FORBIDDEN);
+
+    // The export holds the filtered events and is itself audited.
+    let res = audrey
+        .get(app.url(&format!(
+            "/app/audit.csv?action=auth.sign_in.failed&target={rita_id}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let csv = res.text().await.unwrap();
+    assert_eq!(
+        csv.lines().count() as i64,
+        failures + 1,
+        "a header and the events"
+    );
+    assert!(csv
+        .lines()
+        .skip(1)
+        .all(|l| l.contains("auth.sign_in.failed")));
+    let exported: i64 = app
+        .count("SELECT count(*) FROM audit_events WHERE action = 'audit.exported'")
+        .await;
+    assert_eq!(exported, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_viewer_shows_a_broken_chain(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    busy_org(&app).await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    app.seal_audit().await;
+    assert_eq!(view(&app, &ada, &[]).await["chain_intact"], true);
+    let mut conn = app.owner.acquire().await.unwrap();
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE audit_events SET actor = 'usr_someone_else' WHERE id =
+           (SELECT min(id) FROM audit_events WHERE action = 'auth.sign_in.succeeded')",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    sqlx::query("RESET session_replication_role")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let broken = view(&app, &ada, &[]).await;
+    assert_eq!(broken["chain_intact"], false);
+    assert!(broken["problems"][0].as_str().unwrap().contains("altered"));
+    let html = ada
+        .get(app.url("/app/audit"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("The hash chain is broken"));
+}

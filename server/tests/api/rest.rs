@@ -247,6 +247,36 @@ async fn only_the_orgs_own_valid_key_with_the_scope_from_an_allowed_address_gets
         assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
     }
 
+    // Writes: none of these keys may write (no key, revoked, read-only own and rival keys, a
+    // disallowed address); each is refused before the body is even read.
+    let doc = candor_server::rest::openapi();
+    let application = &acme.ids["/api/v1/applications/{id}"];
+    let posts: Vec<String> = doc
+        .paths
+        .paths
+        .iter()
+        .filter(|(_, item)| item.post.is_some())
+        .map(|(template, _)| template.replace("{id}", application))
+        .collect();
+    assert_eq!(posts.len(), 4, "{posts:?}");
+    for path in &posts {
+        for (key, expected) in [
+            (None, StatusCode::UNAUTHORIZED),
+            (Some(revoked.as_str()), StatusCode::UNAUTHORIZED),
+            (Some(own.as_str()), StatusCode::FORBIDDEN),
+            (Some(rival.as_str()), StatusCode::FORBIDDEN),
+            (Some(elsewhere.as_str()), StatusCode::FORBIDDEN),
+        ] {
+            let mut request = reqwest::Client::new().post(app.url(path)).body("not json");
+            if let Some(key) = key {
+                request = request.bearer_auth(key);
+            }
+            let (status, content_type, _) = problem(request.send().await.unwrap()).await;
+            assert_eq!(status, expected, "{key:?} POST {path}");
+            assert_eq!(content_type, "application/problem+json");
+        }
+    }
+
     // The database keeps only a hash: no key's secret appears anywhere in its row.
     let dump: String = sqlx::query_scalar("SELECT string_agg(k::text, ' ') FROM api_keys k")
         .fetch_one(&app.owner)
@@ -452,4 +482,389 @@ async fn each_key_is_limited_by_the_plan_tier_across_instances(
         app.api(Some(&key), "/api/v1/recruitments").await.status(),
         StatusCode::OK
     );
+}
+
+async fn post(
+    app: &TestApp,
+    key: Option<&str>,
+    path: &str,
+    body: &Value,
+    idempotency_key: Option<&str>,
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new().post(app.url(path)).json(body);
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    if let Some(k) = idempotency_key {
+        request = request.header("idempotency-key", k);
+    }
+    request.send().await.unwrap()
+}
+
+async fn user_id(app: &TestApp, email: &str) -> String {
+    sqlx::query_scalar("SELECT public_id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn integrations_write_as_a_named_person_within_that_persons_rights(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let acme = acme_and_rival(&app).await;
+    app.add_members(
+        "ada@acme.example",
+        &[
+            ("ivan@acme.example", "interviewer"),
+            ("hank@acme.example", "hiring_manager"),
+        ],
+    )
+    .await;
+    let rex = app.signed_in("rex@rival.example", PASSWORD).await;
+    let write = app
+        .create_api_key(&acme.ada, &[("scope_write", "on")])
+        .await;
+    let ats = app.create_api_key(&acme.ada, &[("scope_ats", "on")]).await;
+    let read = app.create_api_key(&acme.ada, &[("scope_read", "on")]).await;
+    let rival = app
+        .create_api_key(&rex, &[("scope_write", "on"), ("scope_ats", "on")])
+        .await;
+    let ada_id = user_id(&app, "ada@acme.example").await;
+    let ivan_id = user_id(&app, "ivan@acme.example").await;
+    let rex_id = user_id(&app, "rex@rival.example").await;
+    let rec = acme.ids["/api/v1/recruitments/{id}"].clone();
+
+    // A recruitment, owned by the person the integration acts for.
+    let body = serde_json::json!({"title": "Data engineer", "description_html": "<p>Hi<script>x</script></p>", "on_behalf_of": ada_id});
+    let res = post(&app, Some(&write), "/api/v1/recruitments", &body, None).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let created: Value = res.json().await.unwrap();
+    assert_eq!(created["title"], "Data engineer");
+    assert!(!created["description_html"]
+        .as_str()
+        .unwrap()
+        .contains("script"));
+    // Scope: a read key and an ats key may not create; neither may a missing key.
+    for key in [Some(read.as_str()), Some(ats.as_str())] {
+        let (status, _, body) =
+            problem(post(&app, key, "/api/v1/recruitments", &body, None).await).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("forbidden"))
+        );
+    }
+    assert_eq!(
+        post(&app, None, "/api/v1/recruitments", &body, None)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // A candidate through the API gets the consent link like one added in the portal (F7).
+    let grace_two = serde_json::json!({"recruitment_id": rec, "full_name": "Ada Byron", "email": "ada.byron@example.org", "on_behalf_of": ada_id});
+    let res = post(&app, Some(&write), "/api/v1/candidates", &grace_two, None).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let cand: Value = res.json().await.unwrap();
+    assert!(cand["id"].as_str().unwrap().starts_with("cand_"));
+    let mail = app
+        .last_mail_to("ada.byron@example.org")
+        .await
+        .expect("consent request");
+    assert!(mail.contains("/c/consent/"));
+    // The person's rights apply: an interviewer may not add candidates.
+    let as_ivan = serde_json::json!({"recruitment_id": rec, "full_name": "X", "email": "x@example.org", "on_behalf_of": ivan_id});
+    let (status, _, _) =
+        problem(post(&app, Some(&write), "/api/v1/candidates", &as_ivan, None).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A rival key reaches neither Acme's people nor Acme's recruitments.
+    let (status, _, body) =
+        problem(post(&app, Some(&rival), "/api/v1/candidates", &grace_two, None).await).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Acme's user is nobody to Rival"
+    );
+    assert_eq!(body["errors"][0]["field"], "on_behalf_of");
+    let into_acme = serde_json::json!({"recruitment_id": rec, "full_name": "X", "email": "x@example.org", "on_behalf_of": rex_id});
+    let (status, _, _) =
+        problem(post(&app, Some(&rival), "/api/v1/candidates", &into_acme, None).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Stages and the decision (scope ats); the decision names the person who made it.
+    let application = acme.ids["/api/v1/applications/{id}"].clone();
+    let stage_path = format!("/api/v1/applications/{application}/stage");
+    let decision_path = format!("/api/v1/applications/{application}/decision");
+    let (status, _, _) = problem(
+        post(
+            &app,
+            Some(&write),
+            &stage_path,
+            &serde_json::json!({"stage": "screening", "on_behalf_of": ada_id}),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "write is not ats");
+    for stage in ["screening", "interview", "offer"] {
+        let res = post(
+            &app,
+            Some(&ats),
+            &stage_path,
+            &serde_json::json!({"stage": stage, "on_behalf_of": ada_id}),
+            None,
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.json::<Value>().await.unwrap()["stage"], stage);
+    }
+    let by_ivan =
+        serde_json::json!({"decision": "hired", "reason": "Strong", "decided_by": ivan_id});
+    assert_eq!(
+        post(&app, Some(&ats), &decision_path, &by_ivan, None)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN,
+        "an interviewer does not decide"
+    );
+    let no_reason = serde_json::json!({"decision": "hired", "reason": " ", "decided_by": ada_id});
+    assert_eq!(
+        post(&app, Some(&ats), &decision_path, &no_reason, None)
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let by_ada = serde_json::json!({"decision": "hired", "reason": "Strong systems design", "decided_by": ada_id});
+    let res = post(&app, Some(&ats), &decision_path, &by_ada, None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let decided: Value = res.json().await.unwrap();
+    assert_eq!(decided["stage"], "hired");
+    assert_eq!(decided["decision_reason"], "Strong systems design");
+    let decided_by: String = sqlx::query_scalar(
+        "SELECT u.public_id FROM applications a JOIN users u ON u.id = a.decided_by WHERE a.public_id = $1",
+    )
+    .bind(&application)
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(decided_by, ada_id);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'api.write' AND actor LIKE 'key_%'"
+        )
+        .await,
+        6
+    );
+
+    // Malformed and unknown-field bodies are the client's mistake.
+    for raw in [
+        "{",
+        "{\"title\": 1, \"on_behalf_of\": \"x\"}",
+        "{\"title\": \"t\", \"on_behalf_of\": \"x\", \"org_id\": \"y\"}",
+    ] {
+        let res = reqwest::Client::new()
+            .post(app.url("/api/v1/recruitments"))
+            .bearer_auth(&write)
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        let (status, content_type, _) = problem(res).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{raw}");
+        assert_eq!(content_type, "application/problem+json");
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_retried_post_with_the_same_idempotency_key_never_writes_twice(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let acme = acme_and_rival(&app).await;
+    let write = app
+        .create_api_key(&acme.ada, &[("scope_write", "on")])
+        .await;
+    let ada_id = user_id(&app, "ada@acme.example").await;
+    let rec = acme.ids["/api/v1/recruitments/{id}"].clone();
+    let body = serde_json::json!({"recruitment_id": rec, "full_name": "Linus", "email": "linus@example.org", "on_behalf_of": ada_id});
+    let candidates = || app.count("SELECT count(*) FROM candidates");
+    let before = candidates().await;
+
+    let first = post(
+        &app,
+        Some(&write),
+        "/api/v1/candidates",
+        &body,
+        Some("retry-7f3a"),
+    )
+    .await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first_body = first.text().await.unwrap();
+    let again = post(
+        &app,
+        Some(&write),
+        "/api/v1/candidates",
+        &body,
+        Some("retry-7f3a"),
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.text().await.unwrap(), first_body);
+    assert_eq!(candidates().await, before + 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM email_outbox WHERE recipient = 'linus@example.org'")
+            .await,
+        1,
+        "one consent request"
+    );
+
+    // The same key with another request is refused; a new key runs (and meets the duplicate rule).
+    let other = serde_json::json!({"recruitment_id": rec, "full_name": "Linus T", "email": "linus@example.org", "on_behalf_of": ada_id});
+    let (status, _, body_json) = problem(
+        post(
+            &app,
+            Some(&write),
+            "/api/v1/candidates",
+            &other,
+            Some("retry-7f3a"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body_json["errors"][0]["field"], "Idempotency-Key");
+    let (status, _, _) = problem(
+        post(
+            &app,
+            Some(&write),
+            "/api/v1/candidates",
+            &body,
+            Some("retry-8b1c"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "already applied");
+    // A refused request is replayed as refused, with the same problem.
+    let again = post(
+        &app,
+        Some(&write),
+        "/api/v1/candidates",
+        &body,
+        Some("retry-8b1c"),
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.headers()["content-type"], "application/problem+json");
+    assert_eq!(candidates().await, before + 1);
+    // Keys belong to one API key: another key with the same Idempotency-Key is a new request.
+    let second_key = app
+        .create_api_key(&acme.ada, &[("scope_write", "on")])
+        .await;
+    let fresh = serde_json::json!({"recruitment_id": rec, "full_name": "Margaret", "email": "margaret@example.org", "on_behalf_of": ada_id});
+    assert_eq!(
+        post(
+            &app,
+            Some(&second_key),
+            "/api/v1/candidates",
+            &fresh,
+            Some("retry-7f3a")
+        )
+        .await
+        .status(),
+        StatusCode::CREATED
+    );
+    let (status, _, _) = problem(
+        post(
+            &app,
+            Some(&write),
+            "/api/v1/candidates",
+            &body,
+            Some("bad key with spaces"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn ids_and_text_that_cannot_exist_are_answered_as_client_mistakes(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let acme = acme_and_rival(&app).await;
+    let key = app
+        .create_api_key(
+            &acme.ada,
+            &[
+                ("scope_read", "on"),
+                ("scope_write", "on"),
+                ("scope_ats", "on"),
+            ],
+        )
+        .await;
+    // Found by schemathesis: a NUL byte in a person's id once reached PostgreSQL as a 500.
+    let application = &acme.ids["/api/v1/applications/{id}"];
+    let body = serde_json::json!({"decision": "hired", "reason": "x", "decided_by": "k\u{0}F"});
+    let res = post(
+        &app,
+        Some(&key),
+        &format!("/api/v1/applications/{application}/decision"),
+        &body,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    for path in [
+        "/api/v1/candidates/%00",
+        "/api/v1/recruitments/rec_%00",
+        "/api/v1/candidates/cand_x/consents",
+        "/api/v1/interviews/..%2F..%2Fetc",
+    ] {
+        assert_eq!(
+            app.api(Some(&key), path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        app.api(Some(&key), "/api/v1/applications?recruitment=%00")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let nul_cursor = base64_url("k:cand_\u{0}");
+    let res = app
+        .api(
+            Some(&key),
+            &format!("/api/v1/candidates?cursor={nul_cursor}"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // Free text with a NUL byte is refused at validation, or at the latest by the error map.
+    let rec = &acme.ids["/api/v1/recruitments/{id}"];
+    let ada_id: String =
+        sqlx::query_scalar("SELECT public_id FROM users WHERE email = 'ada@acme.example'")
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    let body = serde_json::json!({"recruitment_id": rec, "full_name": "A\u{0}B", "email": "ab@example.org", "phone": "1\u{0}", "on_behalf_of": ada_id});
+    let status = post(&app, Some(&key), "/api/v1/candidates", &body, None)
+        .await
+        .status();
+    assert!(status.is_client_error(), "{status}");
+}
+
+fn base64_url(raw: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }

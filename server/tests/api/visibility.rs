@@ -6,8 +6,8 @@
 use crate::helpers::{TestApp, PASSWORD};
 use candor_app::domain::role::{Access, Permission};
 use candor_app::routes::{
-    ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, EXPORT_CANDIDATES, UPLOAD_CANDIDATE_DOCUMENT,
-    UPLOAD_INTERVIEW_FILE,
+    ADD_CANDIDATE_WITH_CV, DOWNLOAD_DOCUMENT, EXPORT_AUDIT_LOG, EXPORT_CANDIDATES,
+    UPLOAD_CANDIDATE_DOCUMENT, UPLOAD_INTERVIEW_FILE,
 };
 use reqwest::StatusCode;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -577,6 +577,15 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
             Call::Export(EXPORT_CANDIDATES.at(&rec), cand.clone()),
             [
                 Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "export the audit log",
+            EXPORT_AUDIT_LOG.path,
+            // Acme's log names the candidate (candidate.added); Rival's own log does not.
+            Call::Export(EXPORT_AUDIT_LOG.path.to_owned(), cand.clone()),
+            [
+                Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok, Hidden,
             ],
         ),
         (

@@ -206,3 +206,95 @@ pub async fn recent_for_actor(
     .fetch_all(&mut **tx)
     .await
 }
+
+/// One event as the audit viewer lists it.
+pub struct ListedEvent {
+    pub occurred_at: OffsetDateTime,
+    pub actor: Option<String>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub outcome: String,
+    pub source_addr: Option<String>,
+    pub request_id: Option<String>,
+}
+
+pub struct EventFilter<'a> {
+    pub actor: Option<&'a str>,
+    /// An action, or a family such as `auth` (matches `auth.…`).
+    pub action: Option<&'a str>,
+    pub target: Option<&'a str>,
+    pub from: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+}
+
+/// The organisation's events matching `f`, newest first.
+pub async fn search(
+    tx: &mut Tx,
+    org_id: Uuid,
+    f: &EventFilter<'_>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<ListedEvent>, sqlx::Error> {
+    sqlx::query_as!(
+        ListedEvent,
+        r#"SELECT e.occurred_at, e.actor, u.display_name AS "actor_name?", e.action, e.target,
+                  e.outcome, host(e.source_addr) AS source_addr, e.request_id
+           FROM audit_events e
+           LEFT JOIN users u ON u.org_id = e.org_id AND u.public_id = e.actor
+           WHERE e.org_id = $1
+             AND ($2::text IS NULL OR e.actor = $2)
+             AND ($3::text IS NULL OR e.action = $3 OR e.action LIKE $3 || '.%')
+             AND ($4::text IS NULL OR e.target = $4)
+             AND ($5::timestamptz IS NULL OR e.occurred_at >= $5)
+             AND ($6::timestamptz IS NULL OR e.occurred_at < $6)
+           ORDER BY e.id DESC OFFSET $7 LIMIT $8"#,
+        org_id,
+        f.actor,
+        f.action,
+        f.target,
+        f.from,
+        f.until,
+        offset,
+        limit
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// One organisation's chain after `after_position`, read through its own row-level security.
+pub async fn org_chain_page(
+    tx: &mut Tx,
+    org_id: Uuid,
+    after_position: i64,
+    limit: i64,
+) -> Result<Vec<SealedRow>, sqlx::Error> {
+    sqlx::query_as!(
+        SealedRow,
+        r#"SELECT c.chain_key, c.position, c.prev_hash, c.hash, c.event_id,
+                  (e.id IS NOT NULL) AS "event_present!",
+                  e.org_id, e.occurred_at AS "occurred_at?", e.actor,
+                  e.action AS "action?", e.target, e.outcome AS "outcome?"
+           FROM audit_chain c LEFT JOIN audit_events e ON e.id = c.event_id
+           WHERE c.chain_key = $1 AND c.position > $2
+           ORDER BY c.position
+           LIMIT $3"#,
+        org_id,
+        after_position,
+        limit
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Events of the organisation not sealed into its chain yet.
+pub async fn org_unsealed(tx: &mut Tx, org_id: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM audit_events e
+           WHERE e.org_id = $1
+             AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = e.id)"#,
+        org_id
+    )
+    .fetch_one(&mut **tx)
+    .await
+}

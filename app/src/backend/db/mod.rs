@@ -10,6 +10,7 @@ pub mod candidates;
 pub mod consent;
 pub mod data_requests;
 pub mod documents;
+pub mod idempotency;
 pub mod interviews;
 pub mod mfa;
 pub mod orgs;

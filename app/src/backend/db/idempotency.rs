@@ -1,0 +1,104 @@
+//! Idempotency records of the public API's POSTs.
+
+use super::Tx;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Claims `key` for this request; false when a record exists already.
+pub async fn claim(
+    tx: &mut Tx,
+    org_id: Uuid,
+    api_key_id: &str,
+    key: &str,
+    request_sha256: &[u8],
+    now: OffsetDateTime,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"INSERT INTO api_idempotency (org_id, api_key_id, idempotency_key, request_sha256, created_at)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"#,
+        org_id,
+        api_key_id,
+        key,
+        request_sha256,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub struct Recorded {
+    pub request_sha256: Vec<u8>,
+    pub status: Option<i32>,
+    pub response_body: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn recorded(
+    tx: &mut Tx,
+    org_id: Uuid,
+    api_key_id: &str,
+    key: &str,
+) -> Result<Option<Recorded>, sqlx::Error> {
+    sqlx::query_as!(
+        Recorded,
+        r#"SELECT request_sha256, status, response_body, created_at FROM api_idempotency
+           WHERE org_id = $1 AND api_key_id = $2 AND idempotency_key = $3"#,
+        org_id,
+        api_key_id,
+        key
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+pub async fn finish(
+    tx: &mut Tx,
+    org_id: Uuid,
+    api_key_id: &str,
+    key: &str,
+    status: i32,
+    body: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE api_idempotency SET status = $4, response_body = $5
+           WHERE org_id = $1 AND api_key_id = $2 AND idempotency_key = $3"#,
+        org_id,
+        api_key_id,
+        key,
+        status,
+        body
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Forgets a claim whose request failed on our side, so that a retry may run.
+pub async fn release(
+    tx: &mut Tx,
+    org_id: Uuid,
+    api_key_id: &str,
+    key: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"DELETE FROM api_idempotency
+           WHERE org_id = $1 AND api_key_id = $2 AND idempotency_key = $3 AND status IS NULL"#,
+        org_id,
+        api_key_id,
+        key
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Drops records older than `before` (the worker keeps one day).
+pub async fn purge(tx: &mut Tx, before: OffsetDateTime) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query!("DELETE FROM api_idempotency WHERE created_at < $1", before)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected(),
+    )
+}

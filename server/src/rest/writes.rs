@@ -1,0 +1,301 @@
+//! The resources of the public API, write side: creating recruitments and candidates (scope
+//! write), moving applications and recording decisions (scope ats). Each POST honours an
+//! `Idempotency-Key`: a retry with the same key and body gets the first answer, never a second
+//! write.
+
+use super::auth::Integration;
+use super::problem::Problem;
+use super::resources::{Application, Candidate, ProblemDetails, Recruitment};
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    response::{IntoResponse, Response},
+};
+use candor_app::backend::{
+    idempotency::{self, Claim},
+    public_api,
+    state::AppState,
+};
+use candor_app::domain::api_key::Scope;
+use candor_app::error::AppError;
+use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// Reads the JSON body; a body that does not parse is the client's mistake, said plainly.
+fn parse<T: DeserializeOwned>(i: &Integration, body: &Bytes) -> Result<T, Problem> {
+    serde_json::from_slice(body).map_err(|e| {
+        i.problem(AppError::BadRequest {
+            message: format!("The body is not the JSON this operation takes: {e}"),
+        })
+    })
+}
+
+fn json_response<T: Serialize>(status: StatusCode, value: &T) -> (StatusCode, String) {
+    (
+        status,
+        serde_json::to_string(value).unwrap_or_else(|_| "{}".into()),
+    )
+}
+
+fn respond(status: u16, body: String, is_problem: bool, replayed: bool) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let content_type = if is_problem {
+        "application/problem+json"
+    } else {
+        "application/json"
+    };
+    let mut response = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// Runs `write` once per `Idempotency-Key` (when one is sent).
+async fn once<F, Fut>(
+    state: &AppState,
+    i: &Integration,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: &Bytes,
+    write: F,
+) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(StatusCode, String), Problem>>,
+{
+    let Some(key) = headers.get(IDEMPOTENCY_HEADER) else {
+        return match write().await {
+            Ok((status, body)) => respond(status.as_u16(), body, false, false),
+            Err(problem) => problem.into_response(),
+        };
+    };
+    let Ok(key) = key.to_str() else {
+        return i
+            .problem(AppError::BadRequest {
+                message: "Idempotency-Key must be 1 to 255 visible ASCII characters.".into(),
+            })
+            .into_response();
+    };
+    let request = idempotency::request_hash(Method::POST.as_str(), uri.path(), body);
+    match idempotency::claim(state, &i.caller, key, &request).await {
+        Err(e) => i.problem(e).into_response(),
+        Ok(Claim::Replay { status, body }) => {
+            let is_problem = status >= 400;
+            respond(status, body, is_problem, true)
+        }
+        Ok(Claim::Fresh) => {
+            let outcome = write().await;
+            let (status, stored, response) = match outcome {
+                Ok((status, body)) => (
+                    status.as_u16(),
+                    body.clone(),
+                    respond(status.as_u16(), body, false, false),
+                ),
+                Err(problem) => {
+                    let response = problem.into_response();
+                    let status = response.status().as_u16();
+                    let (parts, body) = response.into_parts();
+                    let bytes = axum::body::to_bytes(body, 64 * 1024)
+                        .await
+                        .unwrap_or_default();
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    let response = Response::from_parts(parts, axum::body::Body::from(bytes));
+                    (status, text, response)
+                }
+            };
+            if let Err(e) = idempotency::finish(state, &i.caller, key, status, &stored).await {
+                tracing::warn!(error = %e, "storing an idempotent answer");
+            }
+            response
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRecruitment {
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+    /// HTML, sanitised by the portal's allow-list.
+    #[serde(default)]
+    pub description_html: String,
+    /// The owner (`usr_…`); the acting user when absent.
+    pub owner: Option<String>,
+    /// The staff member the integration acts for (`usr_…`): their role decides.
+    pub on_behalf_of: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/recruitments", tag = "recruitments",
+    request_body = NewRecruitment, security(("api_key" = ["write"])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
+    responses((status = 201, body = Recruitment), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+pub async fn create_recruitment(
+    State(state): State<AppState>,
+    i: Integration,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    if let Err(e) = i.caller.require(Scope::Write) {
+        return i.problem(e).into_response();
+    }
+    once(&state, &i, &headers, &uri, &body, || async {
+        let input: NewRecruitment = parse(&i, &body)?;
+        let row = public_api::create_recruitment(
+            &state,
+            &i.meta,
+            &i.caller,
+            public_api::NewRecruitment {
+                title: input.title,
+                description_html: input.description_html,
+                owner: input.owner,
+                on_behalf_of: input.on_behalf_of,
+            },
+        )
+        .await
+        .map_err(|e| i.problem(e))?;
+        Ok(json_response(StatusCode::CREATED, &Recruitment::from(row)))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCandidate {
+    /// The open recruitment the candidate applies to (`rec_…`).
+    pub recruitment_id: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub full_name: String,
+    #[schema(format = Email)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    pub on_behalf_of: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/candidates", tag = "candidates",
+    request_body = NewCandidate, security(("api_key" = ["write"])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
+    responses((status = 201, body = Candidate), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+pub async fn create_candidate(
+    State(state): State<AppState>,
+    i: Integration,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    if let Err(e) = i.caller.require(Scope::Write) {
+        return i.problem(e).into_response();
+    }
+    once(&state, &i, &headers, &uri, &body, || async {
+        let input: NewCandidate = parse(&i, &body)?;
+        let row = public_api::add_candidate(
+            &state,
+            &i.meta,
+            &i.caller,
+            public_api::NewCandidate {
+                recruitment_id: input.recruitment_id,
+                full_name: input.full_name,
+                email: input.email,
+                phone: input.phone,
+                on_behalf_of: input.on_behalf_of,
+            },
+        )
+        .await
+        .map_err(|e| i.problem(e))?;
+        Ok(json_response(StatusCode::CREATED, &Candidate::from(row)))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StageMove {
+    #[schema(pattern = "^(applied|screening|interview|offer|hired|rejected)$")]
+    pub stage: String,
+    pub on_behalf_of: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/stage", tag = "applications",
+    request_body = StageMove, security(("api_key" = ["ats"])),
+    params(("id" = String, Path, description = "app_…"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
+    responses((status = 200, body = Application), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+pub async fn move_application(
+    State(state): State<AppState>,
+    i: Integration,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    if let Err(e) = i.caller.require(Scope::Ats) {
+        return i.problem(e).into_response();
+    }
+    once(&state, &i, &headers, &uri, &body, || async {
+        let input: StageMove = parse(&i, &body)?;
+        let row = public_api::move_application(
+            &state,
+            &i.meta,
+            &i.caller,
+            &id,
+            &input.stage,
+            &input.on_behalf_of,
+        )
+        .await
+        .map_err(|e| i.problem(e))?;
+        Ok(json_response(StatusCode::OK, &Application::from(row)))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HiringDecision {
+    #[schema(pattern = "^(hired|rejected)$")]
+    pub decision: String,
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+    /// The person who made the decision (`usr_…`); nothing in Candor decides on its own.
+    pub decided_by: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/decision", tag = "applications",
+    request_body = HiringDecision, security(("api_key" = ["ats"])),
+    params(("id" = String, Path, description = "app_…"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
+    responses((status = 200, body = Application), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+pub async fn record_decision(
+    State(state): State<AppState>,
+    i: Integration,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    if let Err(e) = i.caller.require(Scope::Ats) {
+        return i.problem(e).into_response();
+    }
+    once(&state, &i, &headers, &uri, &body, || async {
+        let input: HiringDecision = parse(&i, &body)?;
+        let row = public_api::decide(
+            &state,
+            &i.meta,
+            &i.caller,
+            &id,
+            &input.decision,
+            &input.reason,
+            &input.decided_by,
+        )
+        .await
+        .map_err(|e| i.problem(e))?;
+        Ok(json_response(StatusCode::OK, &Application::from(row)))
+    })
+    .await
+}
