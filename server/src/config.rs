@@ -35,6 +35,7 @@ pub struct Config {
     pub master_key: String,
     pub signing_key: String,
     pub expose_authz_decisions: bool,
+    pub email_webhook_secret: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +101,7 @@ impl Config {
             master_key: get("CANDOR_MASTER_KEY").unwrap_or_else(|| DEV_MASTER_KEY.into()),
             signing_key: get("CANDOR_SIGNING_KEY").unwrap_or_else(|| DEV_SIGNING_KEY.into()),
             expose_authz_decisions: get("CANDOR_EXPOSE_AUTHZ").as_deref() == Some("1"),
+            email_webhook_secret: get("CANDOR_EMAIL_WEBHOOK_SECRET").filter(|s| !s.is_empty()),
         };
         config.validate()?;
         Ok(config)
@@ -126,6 +128,16 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "CANDOR_MAIL_FROM",
                 self.mail_from.clone(),
+            ));
+        }
+        if self
+            .email_webhook_secret
+            .as_ref()
+            .is_some_and(|s| s.len() < 32)
+        {
+            return Err(ConfigError::Invalid(
+                "CANDOR_EMAIL_WEBHOOK_SECRET",
+                "must be at least 32 characters".into(),
             ));
         }
         // Stored files are served only through the guarded route, never as static files.

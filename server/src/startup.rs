@@ -114,6 +114,7 @@ pub fn settings(config: &Config) -> Settings {
         secure_cookies: config.secure_cookies(),
         expose_authz_decisions: config.expose_authz_decisions,
         mail_from: config.mail_from.clone(),
+        email_webhook_secret: config.email_webhook_secret.clone(),
     }
 }
 
@@ -244,6 +245,16 @@ pub fn router(state: AppState, config: &Config, app_pool: PgPool) -> anyhow::Res
         // The API authenticates each call by key: no session, no cookie, no browser-origin
         // check; its own small body limit.
         .merge(crate::rest::router(state.clone()).layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
+        // The e-mail provider signs its events; no session or browser-origin check applies.
+        .merge(
+            Router::new()
+                .route(
+                    crate::routes::webhooks::EMAIL_EVENTS_PATH,
+                    post(crate::routes::webhooks::email_events),
+                )
+                .with_state(state.clone())
+                .layer(RequestBodyLimitLayer::new(BODY_LIMIT)),
+        )
         .layer(CatchPanicLayer::custom(|_| {
             (http::StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
         }))

@@ -31,3 +31,4 @@ pub mod settings;
 pub mod signing;
 pub mod state;
 pub mod users;
+pub mod webhooks;

@@ -14,6 +14,8 @@ pub struct Settings {
     /// route made one. Off in production.
     pub expose_authz_decisions: bool,
     pub mail_from: String,
+    /// The shared secret of the e-mail provider's webhook (S15); without one it is off.
+    pub email_webhook_secret: Option<String>,
 }
 
 impl Settings {

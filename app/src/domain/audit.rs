@@ -74,6 +74,7 @@ pub enum AuditAction {
     ApiKeyRefused,
     ApiWrite,
     AuditLogExported,
+    EmailSuppressed,
 }
 
 impl AuditAction {
@@ -145,6 +146,7 @@ impl AuditAction {
             AuditAction::ApiKeyRefused => "api_key.refused",
             AuditAction::ApiWrite => "api.write",
             AuditAction::AuditLogExported => "audit.exported",
+            AuditAction::EmailSuppressed => "email.suppressed",
         }
     }
 }

@@ -1,3 +1,4 @@
 pub mod files;
 pub mod health;
 pub mod logout;
+pub mod webhooks;

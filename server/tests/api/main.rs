@@ -21,4 +21,5 @@ mod security;
 mod tenancy;
 mod users;
 mod visibility;
+mod webhooks;
 mod xss;

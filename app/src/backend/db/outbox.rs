@@ -45,7 +45,7 @@ pub async fn claim_due(
     sqlx::query_as!(
         PendingMessage,
         r#"SELECT id, recipient, subject, text_body, html_body, attempts FROM email_outbox
-           WHERE sent_at IS NULL AND next_attempt_at <= $1
+           WHERE sent_at IS NULL AND suppressed_at IS NULL AND next_attempt_at <= $1
            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED"#,
         now,
         limit

@@ -43,6 +43,8 @@ pub async fn deliver_due(
     now: OffsetDateTime,
 ) -> Result<(u32, u32), sqlx::Error> {
     let mut tx = system.begin().await?;
+    // Addresses that bounced or complained get nothing more (S15).
+    db::suppressions::hold_suppressed_due(&mut tx, now).await?;
     let due = db::outbox::claim_due(&mut tx, now, 20).await?;
     let (mut delivered, mut failed) = (0, 0);
     for m in due {
