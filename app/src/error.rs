@@ -31,6 +31,9 @@ pub enum AppError {
     /// Deliberately silent about which of the two was wrong (F2).
     #[error("The e-mail address or password is not correct.")]
     InvalidCredentials,
+    /// F2: single sign-on refused, without saying which check failed.
+    #[error("Single sign-on did not work for this account. Ask your admin whether it is enabled for you, or sign in with your password.")]
+    SsoRefused,
     #[error("Please confirm your e-mail address first: we sent you a link when you signed up.")]
     EmailNotVerified,
     #[error("This link is not valid any more. It may have been used already or have expired.")]
@@ -65,7 +68,7 @@ impl AppError {
     /// The status map: the only place an error becomes an HTTP status.
     pub fn status(&self) -> u16 {
         match self {
-            AppError::Unauthenticated | AppError::InvalidCredentials => 401,
+            AppError::Unauthenticated | AppError::InvalidCredentials | AppError::SsoRefused => 401,
             AppError::Forbidden
             | AppError::EmailNotVerified
             | AppError::DpaAcceptanceRequired
@@ -93,6 +96,7 @@ impl AppError {
             AppError::Invalid { .. } => "invalid",
             AppError::BadRequest { .. } => "bad_request",
             AppError::InvalidCredentials => "invalid_credentials",
+            AppError::SsoRefused => "sso_refused",
             AppError::EmailNotVerified => "email_not_verified",
             AppError::InvalidToken => "invalid_token",
             AppError::RateLimited { .. } => "rate_limited",
@@ -158,6 +162,7 @@ impl AppError {
                 message: "The request could not be processed.".into(),
             },
             "invalid_credentials" => AppError::InvalidCredentials,
+            "sso_refused" => AppError::SsoRefused,
             "email_not_verified" => AppError::EmailNotVerified,
             "invalid_token" => AppError::InvalidToken,
             "rate_limited" => AppError::RateLimited {

@@ -36,6 +36,8 @@ pub struct Config {
     pub signing_key: String,
     pub expose_authz_decisions: bool,
     pub email_webhook_secret: Option<String>,
+    /// Google and Microsoft sign-in, each configured with issuer, client id and secret.
+    pub sso: Vec<candor_app::backend::sso::ProviderConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +46,42 @@ pub enum ConfigError {
     Invalid(&'static str, String),
     #[error("production mode refuses to start: {0}")]
     Insecure(String),
+}
+
+/// `CANDOR_SSO_{GOOGLE,MICROSOFT}_{CLIENT_ID,CLIENT_SECRET,ISSUER}`: a provider is offered when
+/// its client id and secret are set. Google's issuer is known; Microsoft's names the tenant.
+fn sso_providers(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<candor_app::backend::sso::ProviderConfig>, ConfigError> {
+    use candor_app::domain::sso::SsoProvider;
+    let mut out = Vec::new();
+    for kind in SsoProvider::ALL {
+        let var = |suffix: &str| format!("CANDOR_SSO_{}_{suffix}", kind.as_str().to_uppercase());
+        let value = |suffix: &str| get(&var(suffix)).filter(|v| !v.trim().is_empty());
+        let (Some(client_id), Some(client_secret)) = (value("CLIENT_ID"), value("CLIENT_SECRET"))
+        else {
+            continue;
+        };
+        let issuer = match (kind, value("ISSUER")) {
+            (_, Some(issuer)) => issuer,
+            (SsoProvider::Google, None) => "https://accounts.google.com".into(),
+            (SsoProvider::Microsoft, None) => {
+                return Err(ConfigError::Invalid(
+                    "CANDOR_SSO_MICROSOFT_ISSUER",
+                    "set it to https://login.microsoftonline.com/<tenant id>/v2.0".into(),
+                ))
+            }
+        };
+        Url::parse(&issuer)
+            .map_err(|e| ConfigError::Invalid("CANDOR_SSO_*_ISSUER", e.to_string()))?;
+        out.push(candor_app::backend::sso::ProviderConfig {
+            kind,
+            issuer,
+            client_id,
+            client_secret,
+        });
+    }
+    Ok(out)
 }
 
 impl Config {
@@ -102,6 +140,7 @@ impl Config {
             signing_key: get("CANDOR_SIGNING_KEY").unwrap_or_else(|| DEV_SIGNING_KEY.into()),
             expose_authz_decisions: get("CANDOR_EXPOSE_AUTHZ").as_deref() == Some("1"),
             email_webhook_secret: get("CANDOR_EMAIL_WEBHOOK_SECRET").filter(|s| !s.is_empty()),
+            sso: sso_providers(&get)?,
         };
         config.validate()?;
         Ok(config)

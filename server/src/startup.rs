@@ -5,7 +5,7 @@ use crate::{
     config::{Config, Mode},
     demo, embedded_pg,
     middleware::{fn_errors, headers, page_access, request_meta},
-    routes::{files, health, logout},
+    routes::{files, health, logout, sso},
     workers,
 };
 use anyhow::{bail, Context};
@@ -25,6 +25,7 @@ use candor_app::backend::{
     mail::Mailer,
     request::CspNonce,
     signing::Signer,
+    sso::Sso,
     state::{AppState, Settings},
 };
 use candor_app::routes::{
@@ -220,6 +221,8 @@ pub fn router(state: AppState, config: &Config, app_pool: PgPool) -> anyhow::Res
         .route(DOWNLOAD_DOCUMENT.path, get(files::download_document))
         .route(EXPORT_CANDIDATES.path, get(files::export_candidates))
         .route(EXPORT_AUDIT_LOG.path, get(files::export_audit_log))
+        .route("/auth/sso/{provider}/start", get(sso::start))
+        .route("/auth/sso/{provider}/callback", get(sso::callback))
         .route(EXPORT_MY_DATA.path, get(files::export_my_data))
         // Registered server functions get their own routes from `leptos_routes_with_context`;
         // this one answers for every other path under /fn/.
@@ -286,6 +289,7 @@ pub async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<()> {
         mailer: mailer(&config)?,
         files: file_vault(&config)?,
         signer: Arc::new(signer(&config)?),
+        sso: Arc::new(Sso::new(config.sso.clone())),
     };
     if demo_requested {
         let credentials = demo::seed(&state).await?;

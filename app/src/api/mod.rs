@@ -55,6 +55,11 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
             "/fn/reset_two_factor",
             Access::Requires(Permission::ManageUsers),
         ),
+        ("/fn/sso_providers", Access::Public),
+        (
+            "/fn/set_sso_provider",
+            Access::Requires(Permission::ManageOrgSettings),
+        ),
         (
             "/fn/set_mfa_policy",
             Access::Requires(Permission::ManageOrgSettings),

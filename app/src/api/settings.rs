@@ -16,6 +16,8 @@ pub struct SettingsView {
     /// (id, name, service, country)
     pub sub_processors: Vec<(String, String, String, String)>,
     pub mfa_policy: crate::domain::mfa::MfaPolicy,
+    /// Providers this portal offers, each with the organisation's domains (empty: off).
+    pub sso: Vec<(crate::domain::sso::SsoProvider, String)>,
 }
 
 #[server(prefix = "/fn", endpoint = "org_settings")]
@@ -27,8 +29,24 @@ pub async fn org_settings() -> Result<SettingsView, AppError> {
             let caller = ctx.caller()?.clone();
             let s = settings::view(&ctx, &caller).await?;
             let mfa_policy = crate::backend::mfa::policy(&ctx, &caller).await?;
+            let enabled = settings::sso(&ctx, &caller).await?;
+            let sso = ctx
+                .state
+                .sso
+                .configured()
+                .into_iter()
+                .map(|kind| {
+                    let domains = enabled
+                        .iter()
+                        .find(|r| r.provider == kind.as_str())
+                        .map(|r| r.allowed_domains.join(", "))
+                        .unwrap_or_default();
+                    (kind, domains)
+                })
+                .collect();
             Ok(SettingsView {
                 mfa_policy,
+                sso,
                 retention_days: s.retention_days,
                 sub_processors: s
                     .sub_processors
@@ -53,6 +71,33 @@ pub async fn set_org_retention(retention_days: String) -> Result<(), AppError> {
             Ok(())
         },
     )
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "set_sso_provider")]
+pub async fn set_sso_provider(
+    provider: String,
+    #[server(default)] domains: String,
+) -> Result<(), AppError> {
+    serve(
+        Access::Requires(Permission::ManageOrgSettings),
+        Some("/admin/settings"),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            settings::set_sso(&ctx, &caller, &provider, &domains).await?;
+            leptos_axum::redirect("/admin/settings?saved=sso");
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// The sign-in providers this portal offers (for the sign-in page's buttons).
+#[server(prefix = "/fn", endpoint = "sso_providers")]
+pub async fn sso_providers() -> Result<Vec<crate::domain::sso::SsoProvider>, AppError> {
+    serve(Access::Public, None, |ctx| async move {
+        Ok(ctx.state.sso.configured())
+    })
     .await
 }
 

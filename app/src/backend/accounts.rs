@@ -434,11 +434,20 @@ pub async fn sign_in(
         return Err(AppError::EmailNotVerified);
     }
 
+    after_first_factor(ctx, org_id, &creds).await
+}
+
+/// The first factor (password or SSO) passed: ask for the second, or open the session.
+pub(super) async fn after_first_factor(
+    ctx: &Ctx,
+    org_id: Uuid,
+    creds: &db::users::Credentials,
+) -> Result<SignInOutcome, AppError> {
     if creds.mfa_enabled {
-        super::mfa::await_second_factor(ctx, org_id, &creds).await?;
+        super::mfa::await_second_factor(ctx, org_id, creds).await?;
         return Ok(SignInOutcome::SecondFactorNeeded);
     }
-    start_session(ctx, org_id, &creds).await?;
+    start_session(ctx, org_id, creds).await?;
     let must_enrol = Role::parse(&creds.role).is_some_and(|role| {
         second_factor_required(
             role,

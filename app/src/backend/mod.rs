@@ -29,6 +29,7 @@ pub mod request;
 pub mod retention;
 pub mod settings;
 pub mod signing;
+pub mod sso;
 pub mod state;
 pub mod users;
 pub mod webhooks;

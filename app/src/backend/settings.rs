@@ -124,3 +124,50 @@ pub async fn remove_sub_processor(
     tx.commit().await?;
     Ok(())
 }
+
+/// The organisation's SSO providers with their e-mail domains (F13).
+pub async fn sso(ctx: &Ctx, caller: &Caller) -> Result<Vec<db::sso::SsoRow>, AppError> {
+    caller.require(Permission::ManageOrgSettings)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let rows = db::sso::for_org(&mut tx, caller.org_id).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Enables a provider for the domains typed (or, with none, disables it); audited.
+pub async fn set_sso(
+    ctx: &Ctx,
+    caller: &Caller,
+    provider: &str,
+    domains: &str,
+) -> Result<(), AppError> {
+    use crate::domain::sso::{parse_domains, SsoProvider};
+    caller.require(Permission::ManageOrgSettings)?;
+    let kind = SsoProvider::parse(provider)
+        .filter(|k| ctx.state.sso.configured().contains(k))
+        .ok_or_else(|| {
+            AppError::invalid("provider", "This portal does not offer that provider.")
+        })?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    if domains.trim().is_empty() {
+        db::sso::disable(&mut tx, caller.org_id, kind.as_str()).await?;
+    } else {
+        let parsed = parse_domains(domains).ok_or_else(|| {
+            AppError::invalid(
+                "domains",
+                "List your e-mail domains, such as acme.example, separated by commas.",
+            )
+        })?;
+        db::sso::enable(&mut tx, caller.org_id, kind.as_str(), &parsed).await?;
+    }
+    record_caller_action(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::OrgSettingsChanged,
+        &caller.org_public_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

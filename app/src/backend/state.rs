@@ -1,6 +1,6 @@
 //! Application state shared by every request and background task.
 
-use super::{clock::Clock, db::Db, files::FileVault, mail::Mailer, signing::Signer};
+use super::{clock::Clock, db::Db, files::FileVault, mail::Mailer, signing::Signer, sso::Sso};
 use std::sync::Arc;
 
 /// Settings the application needs at run time, validated by the server's configuration loader.
@@ -40,4 +40,5 @@ pub struct AppState {
     pub mailer: Mailer,
     pub files: FileVault,
     pub signer: Arc<Signer>,
+    pub sso: Arc<Sso>,
 }

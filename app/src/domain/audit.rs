@@ -75,6 +75,7 @@ pub enum AuditAction {
     ApiWrite,
     AuditLogExported,
     EmailSuppressed,
+    SsoSignInRefused,
 }
 
 impl AuditAction {
@@ -147,6 +148,7 @@ impl AuditAction {
             AuditAction::ApiWrite => "api.write",
             AuditAction::AuditLogExported => "audit.exported",
             AuditAction::EmailSuppressed => "email.suppressed",
+            AuditAction::SsoSignInRefused => "auth.sso.refused",
         }
     }
 }

@@ -16,5 +16,6 @@ pub mod rate_limit;
 pub mod recruitment;
 pub mod retention;
 pub mod role;
+pub mod sso;
 pub mod token;
 pub mod upload;

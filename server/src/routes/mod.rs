@@ -1,4 +1,5 @@
 pub mod files;
 pub mod health;
 pub mod logout;
+pub mod sso;
 pub mod webhooks;

@@ -53,6 +53,7 @@ fn sample_args(path: &str) -> Vec<(&'static str, &'static str)> {
         "/fn/audit_log" => vec![("actor", "!")],
         "/fn/revoke_api_key" => vec![("id", "key_x")],
         "/fn/set_mfa_policy" => vec![("mfa_policy", "x")],
+        "/fn/set_sso_provider" => vec![("provider", "x")],
         "/fn/resend_verification" | "/fn/request_password_reset" => vec![("email", "x")],
         "/fn/reset_password" => vec![("token", "x"), ("password", "x")],
         "/fn/token_status" => vec![("token", "x"), ("kind", "EmailVerification")],

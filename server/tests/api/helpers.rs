@@ -45,6 +45,15 @@ impl TestApp {
 
     /// Another instance on the same database, as after a restart or beside a second process.
     pub async fn spawn_sharing(opts: PgConnectOptions, env: Env<'_>, clock: Clock) -> TestApp {
+        Self::spawn_inner(opts, env, clock, 0).await
+    }
+
+    /// The portal on a port chosen beforehand (an OpenID provider must know its callback URL).
+    pub async fn spawn_on(opts: PgConnectOptions, port: u16, env: Env<'_>) -> TestApp {
+        Self::spawn_inner(opts, env, Clock::default(), port).await
+    }
+
+    async fn spawn_inner(opts: PgConnectOptions, env: Env<'_>, clock: Clock, port: u16) -> TestApp {
         let owner = PgPoolOptions::new()
             .max_connections(4)
             .connect_with(opts.clone())
@@ -55,7 +64,9 @@ impl TestApp {
             .connect_with(opts.username("candor_app").password(""))
             .await
             .expect("candor_app pool (is the role created by the test set-up?)");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
         let addr = listener.local_addr().unwrap();
         let data = tempfile::tempdir().unwrap();
         let base = format!("http://127.0.0.1:{}", addr.port());
@@ -80,6 +91,7 @@ impl TestApp {
             mailer: startup::mailer(&config).unwrap(),
             files: startup::file_vault(&config).unwrap(),
             signer: Arc::new(startup::signer(&config).unwrap()),
+            sso: Arc::new(candor_app::backend::sso::Sso::new(config.sso.clone())),
         };
         let router = startup::router(state.clone(), &config, app_pool.clone()).unwrap();
         let server = tokio::spawn(async move {

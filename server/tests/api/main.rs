@@ -18,6 +18,7 @@ mod recruitments;
 mod rest;
 mod retention;
 mod security;
+mod sso;
 mod tenancy;
 mod users;
 mod visibility;

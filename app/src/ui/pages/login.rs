@@ -1,5 +1,6 @@
 use super::PublicCard;
 use crate::api::auth::SignIn;
+use crate::api::settings::sso_providers;
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -8,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
+    let providers = Resource::new(|| (), |_| sso_providers());
     let problem = form_problem(action);
     let query = use_query_map();
     let notice = move || {
@@ -30,6 +32,15 @@ pub fn LoginPage() -> impl IntoView {
                 <Field name="password" label="Password" kind="password" autocomplete="current-password" problem/>
                 <button type="submit" class="button">"Sign in"</button>
             </ActionForm>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    providers.await.unwrap_or_default().into_iter().map(|p| view! {
+                        <form method="get" action=format!("/auth/sso/{}/start", p.as_str()) class="sso">
+                            <button type="submit" class="button button-secondary">{format!("Sign in with {}", p.label())}</button>
+                        </form>
+                    }).collect_view()
+                })}
+            </Suspense>
             <p class="small">
                 <a href="/reset">"Forgot your password?"</a>
                 " · "

@@ -3,6 +3,7 @@
 
 use crate::api::settings::{
     org_settings, AddSubProcessor, RemoveSubProcessor, SetMfaPolicy, SetOrgRetention,
+    SetSsoProvider,
 };
 use crate::domain::mfa::MfaPolicy;
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
@@ -16,6 +17,8 @@ pub fn SettingsPage() -> impl IntoView {
     let add = ServerAction::<AddSubProcessor>::new();
     let remove = ServerAction::<RemoveSubProcessor>::new();
     let mfa = ServerAction::<SetMfaPolicy>::new();
+    let sso = ServerAction::<SetSsoProvider>::new();
+    let sso_problem = form_problem(sso);
     let mfa_problem = form_problem(mfa);
     let retention_problem = form_problem(retention);
     let add_problem = form_problem(add);
@@ -27,6 +30,7 @@ pub fn SettingsPage() -> impl IntoView {
                 add.version().get(),
                 remove.version().get(),
                 mfa.version().get(),
+                sso.version().get(),
             )
         },
         |_| org_settings(),
@@ -62,6 +66,26 @@ pub fn SettingsPage() -> impl IntoView {
                                 </select>
                                 <button type="submit" class="button button-secondary">"Save"</button>
                             </ActionForm>
+                        </section>
+                        <section class="panel" aria-labelledby="sso-title">
+                            <h2 id="sso-title">"Single sign-on"</h2>
+                            <p>"Colleagues whose address is in one of these domains may sign in with the provider. Nobody gets an account this way: invite them first. Leave the domains empty to turn a provider off."</p>
+                            <ProblemBanner problem=sso_problem/>
+                            {if s.sso.is_empty() {
+                                view! { <p>"This portal offers no sign-in provider yet (see CANDOR_SSO_* in the README)."</p> }.into_any()
+                            } else {
+                                s.sso.into_iter().map(|(kind, domains)| {
+                                    let id = format!("sso-{}", kind.as_str());
+                                    view! {
+                                        <ActionForm action=sso attr:class="inline-form">
+                                            <input type="hidden" name="provider" value=kind.as_str()/>
+                                            <label for=id.clone()>{format!("{} domains", kind.label())}</label>
+                                            <input id=id name="domains" type="text" value=domains placeholder="acme.example"/>
+                                            <button type="submit" class="button button-secondary">"Save"</button>
+                                        </ActionForm>
+                                    }
+                                }).collect_view().into_any()
+                            }}
                         </section>
                         <section class="panel" aria-labelledby="processors-title">
                             <h2 id="processors-title">"Sub-processors"</h2>
