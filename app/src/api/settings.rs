@@ -18,6 +18,9 @@ pub struct SettingsView {
     pub mfa_policy: crate::domain::mfa::MfaPolicy,
     /// Providers this portal offers, each with the organisation's domains (empty: off).
     pub sso: Vec<(crate::domain::sso::SsoProvider, String)>,
+    /// The DPA version in force and the organisation's latest acceptance (version, UTC day, by).
+    pub dpa_current_version: String,
+    pub dpa_accepted: Option<(String, String, String)>,
 }
 
 #[server(prefix = "/fn", endpoint = "org_settings")]
@@ -44,7 +47,16 @@ pub async fn org_settings() -> Result<SettingsView, AppError> {
                     (kind, domains)
                 })
                 .collect();
+            let day = time::macros::format_description!("[year]-[month]-[day]");
             Ok(SettingsView {
+                dpa_current_version: crate::domain::dpa::CURRENT_VERSION.to_owned(),
+                dpa_accepted: s.dpa.as_ref().map(|a| {
+                    (
+                        a.dpa_version.clone(),
+                        a.accepted_at.format(day).unwrap_or_default(),
+                        a.accepted_by.clone(),
+                    )
+                }),
                 mfa_policy,
                 sso,
                 retention_days: s.retention_days,

@@ -15,6 +15,7 @@ use crate::error::{AppError, FieldError};
 pub struct Settings {
     pub retention_days: i32,
     pub sub_processors: Vec<SubProcessorRow>,
+    pub dpa: Option<db::orgs::DpaAcceptance>,
 }
 
 pub async fn view(ctx: &Ctx, caller: &Caller) -> Result<Settings, AppError> {
@@ -23,6 +24,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller) -> Result<Settings, AppError> {
     let settings = Settings {
         retention_days: db::orgs::retention_days(&mut tx, caller.org_id).await?,
         sub_processors: db::consent::sub_processors(&mut tx, caller.org_id).await?,
+        dpa: db::orgs::latest_dpa_acceptance(&mut tx, caller.org_id).await?,
     };
     tx.commit().await?;
     Ok(settings)

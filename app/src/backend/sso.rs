@@ -204,6 +204,8 @@ struct Pending {
     nonce: String,
     pkce_verifier: String,
     started_at: i64,
+    /// An invitation being accepted through the provider (F4).
+    invitation: Option<String>,
 }
 
 /// Where to send the browser: the provider's authorisation URL for this attempt.
@@ -211,6 +213,7 @@ pub async fn start(
     ctx: &Ctx,
     kind: SsoProvider,
     login_hint: Option<&str>,
+    invitation: Option<&str>,
 ) -> Result<String, AppError> {
     let state = &ctx.state;
     rate_limit::check(
@@ -246,6 +249,7 @@ pub async fn start(
                 nonce: nonce.as_str().to_owned(),
                 pkce_verifier: verifier.secret().clone(),
                 started_at: now.unix_timestamp(),
+                invitation: invitation.map(str::to_owned),
             },
         )
         .await?;
@@ -308,6 +312,13 @@ pub async fn finish(
         now.unix_timestamp(),
     )
     .map_err(|r| refused(&format!("{r:?}")))?;
+    if let Some(token) = &pending.invitation {
+        // The organisation must allow this provider for the address before the link is spent.
+        if !sso_allowed_for(ctx, kind, &email).await? {
+            return Err(refused("not enabled for the invitee"));
+        }
+        super::users::accept_via_sso(state, &ctx.meta, token, &email).await?;
+    }
     sign_in_as(ctx, kind, &email).await
 }
 
@@ -352,6 +363,23 @@ async fn verify_id_token(
     jsonwebtoken::decode::<IdClaims>(id_token, &key, &validation)
         .map(|data| data.claims)
         .map_err(|_| refused("ID token signature"))
+}
+
+/// Whether the organisation of the account with `email` enabled `kind` for its domain.
+async fn sso_allowed_for(ctx: &Ctx, kind: SsoProvider, email: &str) -> Result<bool, AppError> {
+    let mut probe = ctx.state.db.begin_unscoped().await?;
+    let located = db::users::locate_by_email(&mut probe, email).await?;
+    probe.commit().await?;
+    let Some((_, org_id)) = located else {
+        return Ok(false);
+    };
+    let mut tx = ctx.state.db.begin_for_org(org_id).await?;
+    let sso = db::sso::for_org(&mut tx, org_id).await?;
+    tx.commit().await?;
+    Ok(sso
+        .iter()
+        .find(|r| r.provider == kind.as_str())
+        .is_some_and(|r| domain_allowed(email, &r.allowed_domains)))
 }
 
 /// The address the provider vouched for signs in, if its organisation allows it.

@@ -243,6 +243,45 @@ pub async fn invitation(
     Ok(row.map(|r| (r.org_name, r.email)))
 }
 
+/// Uses the invitation through single sign-on (F4): the provider vouched for `email`, which must
+/// be the invited address; the organisation's SSO rules were checked by the caller. The name the
+/// admin typed stays; the password stays unusable.
+pub async fn accept_via_sso(
+    state: &AppState,
+    meta: &RequestMeta,
+    raw_token: &str,
+    email: &str,
+) -> Result<(), AppError> {
+    let (_, invited) = invitation(state, meta, raw_token)
+        .await?
+        .ok_or(AppError::InvalidToken)?;
+    if invited != email {
+        return Err(AppError::SsoRefused);
+    }
+    let (mut tx, org_id, user_id) =
+        consume_token(state, meta, raw_token, TokenPurpose::Invite).await?;
+    let now = state.clock.now();
+    db::users::mark_email_verified(&mut tx, org_id, user_id, now).await?;
+    let public: Option<String> = db::users::caller(&mut tx, org_id, user_id)
+        .await?
+        .map(|c| c.user_public_id);
+    audit::record(
+        &mut tx,
+        meta,
+        now,
+        Entry {
+            org_id: Some(org_id),
+            actor: public.as_deref(),
+            action: AuditAction::InvitationAccepted,
+            target: public.as_deref(),
+            outcome: Outcome::Success,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Uses the invitation: the name and password the invitee chose; the address is verified by the
 /// link itself.
 pub async fn accept(

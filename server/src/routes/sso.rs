@@ -36,6 +36,8 @@ fn back_to_login(err: &AppError) -> Response {
 #[derive(Deserialize)]
 pub struct StartParams {
     email: Option<String>,
+    /// An invitation accepted through the provider.
+    invite: Option<String>,
 }
 
 pub async fn start(
@@ -48,7 +50,8 @@ pub async fn start(
     let Some(kind) = SsoProvider::parse(&provider) else {
         return back_to_login(&AppError::NotFound);
     };
-    match sso::start(&ctx(state, meta, session), kind, params.email.as_deref()).await {
+    let c = ctx(state, meta, session);
+    match sso::start(&c, kind, params.email.as_deref(), params.invite.as_deref()).await {
         Ok(url) => Redirect::to(&url).into_response(),
         Err(e) => back_to_login(&e),
     }

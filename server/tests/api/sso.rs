@@ -261,3 +261,79 @@ async fn an_expired_id_token_is_refused(_: PgPoolOptions, opts: PgConnectOptions
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_invitee_joins_through_the_provider_only_with_the_invited_address(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let s = setup(opts, 600).await;
+    let app = &s.app;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    let res = app
+        .call(
+            &ada,
+            "invite_user",
+            &[
+                ("email", "rae@acme.example"),
+                ("display_name", "Rae Recruiter"),
+                ("role", "recruiter"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let mail = app.last_mail_to("rae@acme.example").await.unwrap();
+    let token = app
+        .link_in(&mail, "/invite/")
+        .trim_start_matches("/invite/")
+        .to_owned();
+
+    // Someone else's account at the provider cannot use Rae's invitation.
+    let intruder = app.browser();
+    let callback = to_callback(
+        app,
+        &intruder,
+        "google",
+        &format!("rita@acme.example&invite={token}"),
+    )
+    .await;
+    assert_eq!(
+        finish(&intruder, &callback).await,
+        "/login?error=sso_refused"
+    );
+    assert_eq!(
+        app.call(&intruder, "current_user", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Rae herself joins (the link is still good) and is signed in at once, once.
+    let rae = app.browser();
+    let callback = to_callback(
+        app,
+        &rae,
+        "google",
+        &format!("rae@acme.example&invite={token}"),
+    )
+    .await;
+    assert_eq!(finish(&rae, &callback).await, "/app");
+    let me: serde_json::Value = app
+        .call(&rae, "current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "recruiter");
+    assert_eq!(me["display_name"], "Rae Recruiter");
+    let res = app
+        .call(
+            &app.browser(),
+            "accept_invitation",
+            &[
+                ("token", &token),
+                ("display_name", "X"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::GONE, "the invitation is spent");
+}

@@ -332,6 +332,16 @@ async fn admins_set_retention_and_the_sub_processor_register_that_candidates_see
         .await
         .unwrap();
     assert_eq!(s["retention_days"], 180);
+    // The DPA in force and the organisation's acceptance of it at sign-up (F1, F13).
+    assert_eq!(
+        s["dpa_current_version"],
+        candor_app::domain::dpa::CURRENT_VERSION
+    );
+    assert_eq!(
+        s["dpa_accepted"][0],
+        candor_app::domain::dpa::CURRENT_VERSION
+    );
+    assert_eq!(s["dpa_accepted"][2], "Ada Admin");
     let id = s["sub_processors"][0][0].as_str().unwrap().to_owned();
     assert!(id.starts_with("sub_"));
 

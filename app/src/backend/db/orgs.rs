@@ -62,3 +62,25 @@ pub async fn set_retention_days(tx: &mut Tx, org_id: Uuid, days: i32) -> Result<
     .await?;
     Ok(())
 }
+
+/// The organisation's latest DPA acceptance: version, when and by whom.
+pub struct DpaAcceptance {
+    pub dpa_version: String,
+    pub accepted_at: time::OffsetDateTime,
+    pub accepted_by: String,
+}
+
+pub async fn latest_dpa_acceptance(
+    tx: &mut Tx,
+    org_id: Uuid,
+) -> Result<Option<DpaAcceptance>, sqlx::Error> {
+    sqlx::query_as!(
+        DpaAcceptance,
+        r#"SELECT a.dpa_version, a.accepted_at, u.display_name AS accepted_by
+           FROM dpa_acceptances a JOIN users u ON u.id = a.user_id
+           WHERE a.org_id = $1 ORDER BY a.id DESC LIMIT 1"#,
+        org_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}

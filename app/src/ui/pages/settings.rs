@@ -53,6 +53,24 @@ pub fn SettingsPage() -> impl IntoView {
                                 <button type="submit" class="button button-secondary">"Save"</button>
                             </ActionForm>
                         </section>
+                        <section class="panel" aria-labelledby="dpa-title">
+                            <h2 id="dpa-title">"Data processing agreement"</h2>
+                            {match s.dpa_accepted.clone() {
+                                Some((version, day, by)) if version == s.dpa_current_version => view! {
+                                    <p data-testid="dpa-status">{format!("Version {version}, the current one, accepted on {day} by {by}.")}</p>
+                                }.into_any(),
+                                accepted => view! {
+                                    <p class="banner banner-error" role="status" data-testid="dpa-status">
+                                        {format!(
+                                            "Version {} is in force; your organisation accepted {}. ",
+                                            s.dpa_current_version,
+                                            accepted.map(|(v, d, _)| format!("version {v} on {d}")).unwrap_or_else(|| "none".into())
+                                        )}
+                                        <a href="/app/dpa">"Review and accept it"</a>
+                                    </p>
+                                }.into_any(),
+                            }}
+                        </section>
                         <section class="panel" aria-labelledby="mfa-policy-title">
                             <h2 id="mfa-policy-title">"Two-factor sign-in"</h2>
                             <p>"Admins always need it. Make it mandatory for everyone, and each colleague sets it up at their next sign-in."</p>

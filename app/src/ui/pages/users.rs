@@ -136,6 +136,7 @@ pub fn InvitationPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.with(|p| p.get("token").unwrap_or_default());
     let found = Resource::new(token, invitation);
+    let providers = Resource::new(|| (), |_| crate::api::settings::sso_providers());
     let accept = ServerAction::<AcceptInvitation>::new();
     let problem = form_problem(accept);
     view! {
@@ -154,6 +155,15 @@ pub fn InvitationPage() -> impl IntoView {
                                     hint="At least 12 characters; common passwords are refused." problem/>
                                 <button type="submit" class="button">"Join"</button>
                             </ActionForm>
+                            {move || Suspend::new(async move {
+                                // Works only where the organisation enabled the provider for the address.
+                                providers.await.unwrap_or_default().into_iter().map(|p| view! {
+                                    <form method="get" action=format!("/auth/sso/{}/start", p.as_str()) class="sso">
+                                        <input type="hidden" name="invite" value=token()/>
+                                        <button type="submit" class="button button-secondary">{format!("Join with {}", p.label())}</button>
+                                    </form>
+                                }).collect_view()
+                            })}
                         }.into_any(),
                         Ok(None) => view! {
                             <p>"This invitation does not work any more: it was used already or has expired. Ask your admin for a new one."</p>
