@@ -38,6 +38,8 @@ pub struct Config {
     pub email_webhook_secret: Option<String>,
     /// Google and Microsoft sign-in, each configured with issuer, client id and secret.
     pub sso: Vec<candor_app::backend::sso::ProviderConfig>,
+    /// Where `/metrics` is served (Prometheus text); unset: not at all. Keep it private.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +143,11 @@ impl Config {
             expose_authz_decisions: get("CANDOR_EXPOSE_AUTHZ").as_deref() == Some("1"),
             email_webhook_secret: get("CANDOR_EMAIL_WEBHOOK_SECRET").filter(|s| !s.is_empty()),
             sso: sso_providers(&get)?,
+            metrics_listen: get("CANDOR_METRICS_LISTEN")
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse())
+                .transpose()
+                .map_err(|e| ConfigError::Invalid("CANDOR_METRICS_LISTEN", format!("{e}")))?,
         };
         config.validate()?;
         Ok(config)

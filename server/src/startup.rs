@@ -1,6 +1,7 @@
 //! Wiring: database pools and migrations, application state, the router and its middleware,
 //! background workers, and graceful shutdown.
 
+use crate::metrics::Metrics;
 use crate::{
     config::{Config, Mode},
     demo, embedded_pg,
@@ -156,6 +157,16 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// The whole HTTP application: routes, pages, server functions and the middleware stack.
 pub fn router(state: AppState, config: &Config, app_pool: PgPool) -> anyhow::Result<Router> {
+    router_with_metrics(state, config, app_pool, Arc::new(Metrics::new()))
+}
+
+/// The portal's router, counting every request into `metrics` (scraped on their own address).
+pub fn router_with_metrics(
+    state: AppState,
+    config: &Config,
+    app_pool: PgPool,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<Router> {
     let leptos = leptos_options(config);
     let server_state = ServerState {
         app: state.clone(),
@@ -261,6 +272,7 @@ pub fn router(state: AppState, config: &Config, app_pool: PgPool) -> anyhow::Res
         .layer(CatchPanicLayer::custom(|_| {
             (http::StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
         }))
+        .layer(from_fn_with_state(metrics, crate::metrics::track))
         .layer(from_fn(headers::apply))
         .layer(from_fn_with_state(
             Arc::new(config.trusted_proxies.clone()),
@@ -296,7 +308,20 @@ pub async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<()> {
         demo::print(&credentials, config.base_url.as_str());
     }
     let _workers = workers::spawn_all(state.clone(), config.mail_from.clone());
-    let router = router(state, &config, app_pool)?;
+    let metrics = Arc::new(Metrics::new());
+    if let Some(addr) = config.metrics_listen {
+        let scrape = crate::metrics::router(state.clone(), metrics.clone());
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the metrics address {addr}"))?;
+        tracing::info!(%addr, "metrics are served");
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, scrape).await {
+                tracing::warn!(error = %e, "metrics server");
+            }
+        });
+    }
+    let router = router_with_metrics(state, &config, app_pool, metrics)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;

@@ -21,6 +21,9 @@ pub struct TestApp {
     pub files_dir: PathBuf,
     /// TOTP keys of the accounts this test enrolled, with the last time step used.
     pub totp_keys: std::sync::Mutex<HashMap<String, (Vec<u8>, u64)>>,
+    /// Where this portal's `/metrics` is served (its own address, as in production).
+    pub metrics_base: String,
+    metrics_server: tokio::task::JoinHandle<()>,
     _data: tempfile::TempDir,
     server: tokio::task::JoinHandle<()>,
 }
@@ -28,6 +31,7 @@ pub struct TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        self.metrics_server.abort();
     }
 }
 
@@ -93,7 +97,16 @@ impl TestApp {
             signer: Arc::new(startup::signer(&config).unwrap()),
             sso: Arc::new(candor_app::backend::sso::Sso::new(config.sso.clone())),
         };
-        let router = startup::router(state.clone(), &config, app_pool.clone()).unwrap();
+        let metrics = Arc::new(candor_server::metrics::Metrics::new());
+        let router =
+            startup::router_with_metrics(state.clone(), &config, app_pool.clone(), metrics.clone())
+                .unwrap();
+        let scrape_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let metrics_base = format!("http://{}", scrape_listener.local_addr().unwrap());
+        let scrape = candor_server::metrics::router(state.clone(), metrics);
+        let metrics_server = tokio::spawn(async move {
+            axum::serve(scrape_listener, scrape).await.unwrap();
+        });
         let server = tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -110,6 +123,8 @@ impl TestApp {
             app_pool,
             state,
             totp_keys: Default::default(),
+            metrics_base,
+            metrics_server,
             _data: data,
             server,
         }

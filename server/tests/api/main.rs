@@ -12,6 +12,7 @@ mod email;
 mod files;
 mod helpers;
 mod interviews;
+mod metrics;
 mod mfa;
 mod privacy;
 mod recruitments;

@@ -12,6 +12,7 @@ pub mod data_requests;
 pub mod documents;
 pub mod idempotency;
 pub mod interviews;
+pub mod metrics;
 pub mod mfa;
 pub mod orgs;
 pub mod outbox;
