@@ -19,6 +19,7 @@ mod recruitments;
 mod rest;
 mod retention;
 mod security;
+mod shutdown;
 mod sso;
 mod tenancy;
 mod users;
