@@ -243,24 +243,14 @@ pub async fn invitation(
     Ok(row.map(|r| (r.org_name, r.email)))
 }
 
-/// Uses the invitation through single sign-on (F4): the provider vouched for `email`, which must
-/// be the invited address; the organisation's SSO rules were checked by the caller. The name the
-/// admin typed stays; the password stays unusable.
-pub async fn accept_via_sso(
-    state: &AppState,
+/// The link proved the address: verified, audited, committed.
+async fn finish_acceptance(
+    mut tx: db::Tx,
     meta: &RequestMeta,
-    raw_token: &str,
-    email: &str,
+    org_id: Uuid,
+    user_id: Uuid,
+    now: time::OffsetDateTime,
 ) -> Result<(), AppError> {
-    let (_, invited) = invitation(state, meta, raw_token)
-        .await?
-        .ok_or(AppError::InvalidToken)?;
-    if invited != email {
-        return Err(AppError::SsoRefused);
-    }
-    let (mut tx, org_id, user_id) =
-        consume_token(state, meta, raw_token, TokenPurpose::Invite).await?;
-    let now = state.clock.now();
     db::users::mark_email_verified(&mut tx, org_id, user_id, now).await?;
     let public: Option<String> = db::users::caller(&mut tx, org_id, user_id)
         .await?
@@ -280,6 +270,26 @@ pub async fn accept_via_sso(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Uses the invitation through single sign-on (F4): the provider vouched for `email`, which must
+/// be the invited address; the organisation's SSO rules were checked by the caller. The name the
+/// admin typed stays; the password stays unusable.
+pub async fn accept_via_sso(
+    state: &AppState,
+    meta: &RequestMeta,
+    raw_token: &str,
+    email: &str,
+) -> Result<(), AppError> {
+    let (_, invited) = invitation(state, meta, raw_token)
+        .await?
+        .ok_or(AppError::InvalidToken)?;
+    if invited != email {
+        return Err(AppError::SsoRefused);
+    }
+    let (tx, org_id, user_id) = consume_token(state, meta, raw_token, TokenPurpose::Invite).await?;
+    let now = state.clock.now();
+    finish_acceptance(tx, meta, org_id, user_id, now).await
 }
 
 /// Uses the invitation: the name and password the invitee chose; the address is verified by the
@@ -304,23 +314,5 @@ pub async fn accept(
     let now = state.clock.now();
     db::users::set_password(&mut tx, org_id, user_id, &hash, now).await?;
     db::users::set_display_name(&mut tx, org_id, user_id, &name).await?;
-    db::users::mark_email_verified(&mut tx, org_id, user_id, now).await?;
-    let public: Option<String> = db::users::caller(&mut tx, org_id, user_id)
-        .await?
-        .map(|c| c.user_public_id);
-    audit::record(
-        &mut tx,
-        meta,
-        now,
-        Entry {
-            org_id: Some(org_id),
-            actor: public.as_deref(),
-            action: AuditAction::InvitationAccepted,
-            target: public.as_deref(),
-            outcome: Outcome::Success,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    finish_acceptance(tx, meta, org_id, user_id, now).await
 }

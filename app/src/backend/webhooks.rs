@@ -21,11 +21,18 @@ pub const TOLERANCE_SECS: i64 = 5 * 60;
 
 /// `v1=` and the hex HMAC-SHA-256 of `"{timestamp}.{body}"`, as the provider sends it.
 pub fn signature(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
+    format!(
+        "v1={}",
+        hex::encode(mac(secret, timestamp, body).finalize().into_bytes())
+    )
+}
+
+fn mac(secret: &[u8], timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(timestamp.as_bytes());
     mac.update(b".");
     mac.update(body);
-    format!("v1={}", hex::encode(mac.finalize().into_bytes()))
+    mac
 }
 
 /// Checks the signature and the timestamp window; every failure is the same 401.
@@ -47,11 +54,8 @@ pub fn verify(
         return Err(AppError::Unauthenticated);
     };
     let presented = hex::decode(hex_mac).map_err(|_| AppError::Unauthenticated)?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
-    mac.update(timestamp.as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac.verify_slice(&presented)
+    mac(secret, timestamp, body)
+        .verify_slice(&presented)
         .map_err(|_| AppError::Unauthenticated)
 }
 

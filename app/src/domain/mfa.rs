@@ -2,6 +2,7 @@
 //! which TOTP time step a code may be accepted for (never one already used).
 
 use crate::domain::role::Role;
+use crate::domain::token::constant_time_eq;
 use serde::{Deserialize, Serialize};
 
 /// TOTP parameters every authenticator app understands (RFC 6238 defaults).
@@ -98,13 +99,6 @@ pub fn accepted_step(
     (first..=current + TOTP_SKEW_STEPS)
         .filter(|step| *step > last_used_step)
         .find(|step| constant_time_eq(code_at(*step).as_bytes(), code.as_bytes()))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Single sign-on rules (F2): the providers, which ID token claims are acceptable, and which
 //! addresses an organisation lets in. The signature is checked elsewhere; this decides the rest.
 
+use crate::domain::token::constant_time_eq;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -105,10 +106,6 @@ pub fn check_claims(
         (Some(email), Some(true)) => Ok(email.trim().to_lowercase()),
         _ => Err(ClaimsRejected::EmailNotVerified),
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Whether `email` belongs to one of the organisation's SSO domains (exact domain match).

@@ -244,7 +244,7 @@ pub async fn search(
            LEFT JOIN users u ON u.org_id = e.org_id AND u.public_id = e.actor
            WHERE e.org_id = $1
              AND ($2::text IS NULL OR e.actor = $2)
-             AND ($3::text IS NULL OR e.action = $3 OR e.action LIKE $3 || '.%')
+             AND ($3::text IS NULL OR e.action = $3 OR starts_with(e.action, $3 || '.'))
              AND ($4::text IS NULL OR e.target = $4)
              AND ($5::timestamptz IS NULL OR e.occurred_at >= $5)
              AND ($6::timestamptz IS NULL OR e.occurred_at < $6)
