@@ -5,7 +5,7 @@ use crate::metrics::Metrics;
 use crate::{
     config::{Config, Mode},
     demo, embedded_pg,
-    middleware::{fn_errors, headers, page_access, request_meta},
+    middleware::{fn_errors, headers, outage, page_access, request_meta},
     routes::{files, health, logout, sso},
     workers,
 };
@@ -84,9 +84,11 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, PgPool)> {
         .await
         .context("connecting to PostgreSQL as the schema owner")?;
     MIGRATOR.run(&system).await.context("running migrations")?;
+    // While PostgreSQL is down every request waits this long for a connection before it answers
+    // 503: long enough to ride out a burst, short enough that nobody mistakes it for a hang.
     let app = PgPoolOptions::new()
         .max_connections(20)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(3))
         .connect(&app_url)
         .await
         .context("connecting to PostgreSQL as candor_app")?;
@@ -255,6 +257,10 @@ pub fn router_with_metrics(
         .layer(from_fn(fn_errors::map_status))
         .layer(from_fn_with_state(state.clone(), page_access::guard))
         .layer(sessions)
+        .layer(from_fn_with_state(
+            state.clone(),
+            outage::answer_503_while_database_is_down,
+        ))
         .layer(csrf)
         // The API authenticates each call by key: no session, no cookie, no browser-origin
         // check; its own small body limit.

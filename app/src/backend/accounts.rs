@@ -394,9 +394,15 @@ pub async fn sign_in(
     let account_key = email
         .as_ref()
         .map_or(raw_email.trim().to_lowercase(), |e| e.to_string());
+    // Without a database there is nothing to check: say so now rather than wait for it twice more.
+    if let Err(AppError::Unavailable) = addr_limit {
+        return Err(AppError::Unavailable);
+    }
     let account_limit = rate_limit::check(state, limits::SIGN_IN_PER_ACCOUNT, &account_key).await;
     if let Err(limited) = addr_limit.and(account_limit) {
-        audit_sign_in_failure(ctx, None, None, AuditAction::SignInRateLimited).await?;
+        if matches!(limited, AppError::RateLimited { .. }) {
+            audit_sign_in_failure(ctx, None, None, AuditAction::SignInRateLimited).await?;
+        }
         return Err(limited);
     }
 

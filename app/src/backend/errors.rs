@@ -12,6 +12,16 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(error = %err, "database unavailable");
                 AppError::Unavailable
             }
+            // The server shutting down or starting up (57P01-57P03), or the connection lost
+            // (class 08), is an outage too, met on a connection the pool had handed out.
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")) =>
+            {
+                tracing::warn!(error = %err, "database unavailable");
+                AppError::Unavailable
+            }
             // Text PostgreSQL cannot hold (a NUL byte) came from the client: its mistake, not ours.
             sqlx::Error::Database(db) if db.code().as_deref() == Some("22021") => {
                 AppError::BadRequest {

@@ -157,6 +157,7 @@ pub async fn sweep(state: &AppState) -> Result<SweepReport, AppError> {
     // Idempotency records of the API are kept one day.
     db::idempotency::purge(&mut tx, now - time::Duration::days(1)).await?;
     tx.commit().await?;
+    remove_leftover_files(state).await?;
     let mut report = SweepReport {
         warned: warn(state).await?,
         ..SweepReport::default()
@@ -165,6 +166,31 @@ pub async fn sweep(state: &AppState) -> Result<SweepReport, AppError> {
         report.deleted += 1;
     }
     Ok(report)
+}
+
+/// Removes stored files whose candidate is gone, then forgets them. Removing twice is harmless,
+/// so two portals finishing the same leftovers do no harm either.
+async fn remove_files(state: &AppState, names: &[String]) -> Result<(), AppError> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    for name in names {
+        state.files.delete(name).await;
+    }
+    store::forget_file_deletions(state.db.system_pool(), names).await?;
+    Ok(())
+}
+
+/// Finishes the file removals a portal stopped before completing (killed after the deleting
+/// transaction committed), so no file outlives its candidate.
+async fn remove_leftover_files(state: &AppState) -> Result<(), AppError> {
+    loop {
+        let names = store::pending_file_deletions(state.db.system_pool(), 500).await?;
+        if names.is_empty() {
+            return Ok(());
+        }
+        remove_files(state, &names).await?;
+    }
 }
 
 async fn warn(state: &AppState) -> Result<usize, AppError> {
@@ -221,6 +247,8 @@ async fn delete_next(state: &AppState) -> Result<bool, AppError> {
         None => None,
     };
     let files = store::delete_candidate(&mut tx, due.org_id, due.candidate_id, &due.email).await?;
+    let file_names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
+    store::journal_file_deletions(&mut tx, &file_names).await?;
     deleted.push(("candidates".into(), 1));
     let certificate_id = PublicId::from_random(IdKind::Certificate, random_16());
     let certificate = DeletionCertificate {
@@ -279,9 +307,7 @@ async fn delete_next(state: &AppState) -> Result<bool, AppError> {
         messages::queue(&mut tx, Some(due.org_id), &due.email, &email).await?;
     }
     tx.commit().await?;
-    for (name, _) in files {
-        state.files.delete(&name).await;
-    }
+    remove_files(state, &file_names).await?;
     tracing::info!(certificate = %certificate_id, "candidate deleted");
     Ok(true)
 }

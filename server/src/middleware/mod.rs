@@ -1,8 +1,9 @@
 //! HTTP middleware, outermost first in `startup::router`: request metadata and tracing, security
-//! headers, body limits, CSRF, sessions, the page guard and the server-function error map.
+//! headers, body limits, CSRF, the outage answer, sessions, the page guard and the server-function error map.
 
 pub mod client_addr;
 pub mod fn_errors;
 pub mod headers;
+pub mod outage;
 pub mod page_access;
 pub mod request_meta;

@@ -4,7 +4,6 @@
 use crate::helpers::TestApp;
 use candor_app::backend::mail::{outbox, Mailer};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use std::sync::{Arc, Mutex};
 use time::Duration;
 
 #[sqlx::test(migrations = "../migrations")]
@@ -31,38 +30,6 @@ async fn without_smtp_every_email_becomes_an_eml_file_and_its_body_is_cleared(
     );
     // Delivering again sends nothing twice.
     assert_eq!(app.deliver_mail().await.len(), 1);
-}
-
-/// A real SMTP server (mailin) that keeps what it receives.
-#[derive(Clone, Default)]
-struct Inbox {
-    received: Arc<Mutex<Vec<String>>>,
-    current: Vec<u8>,
-}
-
-impl mailin_embedded::Handler for Inbox {
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.current.extend_from_slice(buf);
-        Ok(())
-    }
-
-    fn data_end(&mut self) -> mailin_embedded::Response {
-        let message = String::from_utf8_lossy(&std::mem::take(&mut self.current)).into_owned();
-        self.received.lock().unwrap().push(message);
-        mailin_embedded::response::OK
-    }
-}
-
-fn start_smtp_server(port: u16) -> Arc<Mutex<Vec<String>>> {
-    let inbox = Inbox::default();
-    let received = inbox.received.clone();
-    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
-    std::thread::spawn(move || {
-        let mut server = mailin_embedded::Server::new(inbox);
-        server.with_tcp_listener(listener).with_num_threads(1);
-        let _ = server.serve();
-    });
-    received
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -98,7 +65,8 @@ async fn an_email_waits_out_an_smtp_outage_and_is_delivered_once_it_ends(
     assert_eq!((sent, failed), (0, 0));
 
     // The server comes back; after the back-off the message goes out, exactly once.
-    let received = start_smtp_server(port);
+    let sink = crate::smtp::Sink::default();
+    sink.serve(port);
     app.state.clock.advance(Duration::seconds(6));
     let later = app.state.clock.now();
     let (sent, _) = outbox::deliver_due(&app.owner, &smtp, from, later)
@@ -109,7 +77,7 @@ async fn an_email_waits_out_an_smtp_outage_and_is_delivered_once_it_ends(
         .await
         .unwrap();
     assert_eq!((sent, failed), (0, 0));
-    let received = received.lock().unwrap().clone();
+    let received = sink.received();
     assert_eq!(received.len(), 1);
     assert!(received[0].contains("To: ada@acme.example"));
     assert!(received[0].contains("Subject: Confirm your e-mail address for Acme"));

@@ -15,12 +15,12 @@ use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use time::Duration;
 
-struct Org {
+pub struct Org {
     rita: Client,
     rec: String,
 }
 
-async fn org(app: &TestApp) -> Org {
+pub async fn org(app: &TestApp) -> Org {
     app.verified_admin("Acme", "ada@acme.example").await;
     app.add_members(
         "ada@acme.example",
@@ -49,7 +49,7 @@ async fn org(app: &TestApp) -> Org {
 }
 
 /// Adds a candidate with a CV; returns (candidate id, application id).
-async fn candidate(app: &TestApp, o: &Org, name: &str, email: &str) -> (String, String) {
+pub async fn candidate(app: &TestApp, o: &Org, name: &str, email: &str) -> (String, String) {
     let res = app
         .upload(
             &o.rita,
@@ -681,4 +681,37 @@ async fn a_candidate_may_have_their_own_period_and_their_details_corrected(
         (name.as_str(), email.as_str()),
         ("Alan M. Turing", "alan.turing@example.org")
     );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_file_left_behind_by_a_crash_after_the_deletion_committed_is_removed_by_the_next_sweep(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let o = org(&app).await;
+    let (cand, application) = candidate(&app, &o, "Ada", "ada@example.org").await;
+    decide(&app, &o.rita, &cand, &application).await;
+    let [(path, bytes)] = app.stored_files().try_into().unwrap();
+    let storage_name: String = sqlx::query_scalar("SELECT storage_name FROM documents")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    app.state.clock.advance(Duration::days(400));
+    assert_eq!(sweep(&app).await.deleted, 1);
+    assert!(app.stored_files().is_empty());
+
+    // As if the portal had died after the commit: the file is still there, its name journaled.
+    std::fs::write(&path, &bytes).unwrap();
+    sqlx::query("INSERT INTO file_deletions (storage_name) VALUES ($1)")
+        .bind(&storage_name)
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    sweep(&app).await;
+    assert!(
+        app.stored_files().is_empty(),
+        "the leftover file is removed"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM file_deletions").await, 0);
 }

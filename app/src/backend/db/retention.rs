@@ -2,6 +2,7 @@
 //! LOCKED`, so several portals never take the same candidate), and the deletion as one unit.
 
 use super::Tx;
+use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -366,6 +367,40 @@ pub async fn complete_request(
         now
     )
     .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records, inside the deleting transaction, the files to remove once it commits.
+pub async fn journal_file_deletions(tx: &mut Tx, names: &[String]) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO file_deletions (storage_name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+        names
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Files whose removal was recorded but not yet confirmed (a crash came in between).
+pub async fn pending_file_deletions(
+    system: &PgPool,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT storage_name FROM file_deletions ORDER BY queued_at LIMIT $1",
+        limit
+    )
+    .fetch_all(system)
+    .await
+}
+
+pub async fn forget_file_deletions(system: &PgPool, names: &[String]) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM file_deletions WHERE storage_name = ANY($1)",
+        names
+    )
+    .execute(system)
     .await?;
     Ok(())
 }

@@ -35,19 +35,35 @@ pub fn retry_delay(attempts: i32) -> Duration {
     Duration::seconds((5i64 << exp).min(3600))
 }
 
-/// Delivers every due message once; returns (delivered, failed).
+/// Messages one call delivers at most, so a worker loop notices shutdown and new work promptly.
+const BATCH: u32 = 20;
+
+/// Delivers the due messages, each in its own transaction, and returns (delivered, failed).
+///
+/// A message is locked while it is handed to the SMTP server and marked sent in the same
+/// transaction: a second instance skips it, and a portal killed mid-conversation rolls the lock
+/// back so the message goes out after restart. Committing one message at a time means a crash
+/// can only ever repeat the message in flight, and only if the server had accepted it in the
+/// instant before the kill; its stable Message-ID lets a receiver recognise that repeat.
 pub async fn deliver_due(
     system: &PgPool,
     mailer: &Mailer,
     from: &str,
     now: OffsetDateTime,
 ) -> Result<(u32, u32), sqlx::Error> {
-    let mut tx = system.begin().await?;
-    // Addresses that bounced or complained get nothing more (S15).
-    db::suppressions::hold_suppressed_due(&mut tx, now).await?;
-    let due = db::outbox::claim_due(&mut tx, now, 20).await?;
+    {
+        // Addresses that bounced or complained get nothing more (S15).
+        let mut tx = system.begin().await?;
+        db::suppressions::hold_suppressed_due(&mut tx, now).await?;
+        tx.commit().await?;
+    }
     let (mut delivered, mut failed) = (0, 0);
-    for m in due {
+    while delivered + failed < BATCH {
+        let mut tx = system.begin().await?;
+        let Some(m) = db::outbox::claim_due(&mut tx, now, 1).await?.pop() else {
+            tx.commit().await?;
+            break;
+        };
         let message_id = format!("<outbox-{}@candor.invalid>", m.id);
         let built = build_message(
             from,
@@ -73,8 +89,8 @@ pub async fn deliver_due(
                 failed += 1;
             }
         }
+        tx.commit().await?;
     }
-    tx.commit().await?;
     Ok((delivered, failed))
 }
 
