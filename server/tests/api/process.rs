@@ -1,0 +1,188 @@
+//! The real `candor` binary as a child process against the test's own database, for what only a
+//! process shows: signals, several instances side by side, faults between portal and PostgreSQL.
+//!
+//! `Portal::spawn(&opts, &env)` starts `candor serve` on a free port with its own data folder and
+//! waits until `/healthz` answers; `env` adds or overrides variables (`CANDOR_BASE_URL`,
+//! `DATABASE_URL` through a proxy, keys…). Dropping a `Portal` kills the process.
+
+use crate::helpers::Env;
+use sqlx::postgres::PgConnectOptions;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Output};
+use std::time::{Duration, Instant};
+
+/// How long a portal may take to answer `/healthz` (migrations already ran in the test set-up).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The schema owner's URL of the test's database, as `DATABASE_URL` names it.
+pub fn database_url(opts: &PgConnectOptions) -> String {
+    format!(
+        "postgres://{}@{}:{}/{}",
+        opts.get_username(),
+        opts.get_host(),
+        opts.get_port(),
+        opts.get_database().unwrap()
+    )
+}
+
+/// A running `candor serve`.
+pub struct Portal {
+    child: Child,
+    port: u16,
+    base: String,
+    dir: tempfile::TempDir,
+}
+
+impl Portal {
+    /// Starts a portal and waits until it is healthy.
+    pub async fn spawn(opts: &PgConnectOptions, env: Env<'_>) -> Portal {
+        let mut portal = Portal::start(opts, env);
+        portal.wait_until_healthy().await;
+        portal
+    }
+
+    /// Starts a portal without waiting for it (to start several at the same moment).
+    pub fn start(opts: &PgConnectOptions, env: Env<'_>) -> Portal {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let log = std::fs::File::create(dir.path().join("portal.log")).unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_candor"));
+        command
+            .arg("serve")
+            .env("DATABASE_URL", database_url(opts))
+            .env("CANDOR_LISTEN", format!("127.0.0.1:{port}"))
+            .env("CANDOR_BASE_URL", &base)
+            .env("CANDOR_DATA_DIR", dir.path().join("data"))
+            .env("LEPTOS_SITE_ROOT", dir.path().join("site"))
+            .env("RUST_LOG", "warn")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        Portal {
+            child: command.spawn().unwrap(),
+            port,
+            base,
+            dir,
+        }
+    }
+
+    /// Polls `/healthz` until it answers; panics with the portal's log when it exits or the
+    /// deadline passes.
+    pub async fn wait_until_healthy(&mut self) {
+        let deadline = Instant::now() + START_TIMEOUT;
+        let client = reqwest::Client::new();
+        loop {
+            if client
+                .get(self.url("/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return;
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!(
+                    "the portal exited ({status}) before it was healthy:\n{}",
+                    self.log()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the portal was not healthy within {START_TIMEOUT:?}:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Where the process listens (`CANDOR_BASE_URL` may name another, public, origin).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `CANDOR_DATA_DIR` of this process (unless `env` named another).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Where this process writes e-mail when no SMTP server is configured.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir().join("outbox")
+    }
+
+    /// What the process wrote so far (its log lines, on standard output and error).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("portal.log")).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM: the portal stops accepting and drains what is in flight.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits up to `within` for the process to end; `None` when it still runs.
+    pub async fn wait_for_exit(&mut self, within: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Ends the process at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Portal {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Runs a one-off command of the binary (e.g. `verify-audit`) against the test's database.
+pub fn run(opts: &PgConnectOptions, args: &[&str], env: Env<'_>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_candor"));
+    command
+        .args(args)
+        .env("DATABASE_URL", database_url(opts))
+        .env("RUST_LOG", "warn");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
