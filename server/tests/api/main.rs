@@ -17,6 +17,7 @@ mod metrics;
 mod mfa;
 mod privacy;
 mod process;
+mod queries;
 mod recruitments;
 mod rest;
 mod retention;
