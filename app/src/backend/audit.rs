@@ -35,6 +35,23 @@ pub struct Entry<'a> {
     pub outcome: Outcome,
 }
 
+fn new_event<'a>(
+    meta: &'a RequestMeta,
+    now: OffsetDateTime,
+    entry: &Entry<'a>,
+) -> db::audit::NewEvent<'a> {
+    db::audit::NewEvent {
+        org_id: entry.org_id,
+        occurred_at: now,
+        actor: entry.actor,
+        action: entry.action.as_str(),
+        target: entry.target,
+        outcome: entry.outcome.as_str(),
+        source_addr: Some(IpNetwork::from(meta.client_addr)),
+        request_id: Some(&meta.request_id),
+    }
+}
+
 /// Appends inside the caller's transaction, so the event commits with the change it records.
 pub async fn record(
     tx: &mut Tx,
@@ -42,20 +59,22 @@ pub async fn record(
     now: OffsetDateTime,
     entry: Entry<'_>,
 ) -> Result<(), sqlx::Error> {
-    db::audit::append(
-        tx,
-        &db::audit::NewEvent {
-            org_id: entry.org_id,
-            occurred_at: now,
-            actor: entry.actor,
-            action: entry.action.as_str(),
-            target: entry.target,
-            outcome: entry.outcome.as_str(),
-            source_addr: Some(IpNetwork::from(meta.client_addr)),
-            request_id: Some(&meta.request_id),
-        },
-    )
-    .await
+    db::audit::append(tx, &new_event(meta, now, &entry)).await
+}
+
+/// The same event for each of `targets` (every candidate a page of the API lists), appended in
+/// one statement however long the page; `entry.target` is not used.
+pub async fn record_each(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    now: OffsetDateTime,
+    entry: Entry<'_>,
+    targets: &[String],
+) -> Result<(), sqlx::Error> {
+    if targets.is_empty() {
+        return Ok(());
+    }
+    db::audit::append_each(tx, &new_event(meta, now, &entry), targets).await
 }
 
 /// A successful action a user took on their own account (actor and target are the same).

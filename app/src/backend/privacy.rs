@@ -233,11 +233,7 @@ async fn held(tx: &mut Tx, org_id: Uuid, candidate_id: Uuid) -> Result<Held, App
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let applications = store::applications(tx, org_id, candidate_id).await?;
-    let mut documents = db::documents::find(tx, org_id, None, Some(candidate_id), None).await?;
-    let ids: Vec<Uuid> = applications.iter().map(|a| a.id).collect();
-    for i in db::interviews::visible(tx, org_id, None, Some(&ids), None, None).await? {
-        documents.extend(db::documents::find(tx, org_id, None, None, Some(i.id)).await?);
-    }
+    let documents = db::documents::held_about(tx, org_id, candidate_id).await?;
     let mut consents = Vec::new();
     for a in &applications {
         consents.push((

@@ -39,7 +39,7 @@ impl PrivateCluster {
             dir,
             port: free_port(),
         };
-        run(&mut cluster.as_postgres("initdb").args([
+        run(cluster.as_postgres("initdb").args([
             "-D",
             &cluster.data().to_string_lossy(),
             "--auth=trust",
@@ -139,11 +139,15 @@ fn run(command: &mut Command) {
 
 /// Signs a browser in on a portal process the way the page does.
 async fn sign_in(portal: &Portal, email: &str, password: &str) -> reqwest::Client {
-    let client = portal.browser();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let res = client
         .post(portal.url("/fn/sign_in"))
         .header(header::ACCEPT, "application/json")
-        .header(header::ORIGIN, &portal.base)
+        .header(header::ORIGIN, portal.base())
         .form(&[("email", email), ("password", password)])
         .send()
         .await
@@ -155,7 +159,8 @@ async fn sign_in(portal: &Portal, email: &str, password: &str) -> reqwest::Clien
 #[tokio::test]
 async fn a_database_outage_answers_503_without_hanging_and_service_returns_by_itself() {
     let cluster = PrivateCluster::start();
-    let mut portal = Portal::start(&cluster.url(), &["--demo"], &[]).await;
+    let opts: PgConnectOptions = cluster.url().parse().unwrap();
+    let mut portal = Portal::spawn(&opts, &[("CANDOR_DEMO", "true")]).await;
     let recruiter = candor_server::demo::demo_users()
         .into_iter()
         .find(|u| u.role == candor_app::domain::role::Role::Recruiter)
@@ -180,7 +185,7 @@ async fn a_database_outage_answers_503_without_hanging_and_service_returns_by_it
                 flowing.clone(),
                 stop.clone(),
                 browser.clone(),
-                portal.base.clone(),
+                portal.base().to_owned(),
             );
             tokio::spawn(async move {
                 let anonymous = reqwest::Client::new();
@@ -283,8 +288,16 @@ async fn a_database_outage_answers_503_without_hanging_and_service_returns_by_it
     let after: Vec<_> = flowing.iter().filter(|(at, ..)| *at > recovered).collect();
     assert!(!after.is_empty());
     for (_, what, status, _) in &after {
-        let expected = if *what == "sign-in" { 401 } else { 200 };
-        assert_eq!(*status, expected, "{what} after recovery: {after:?}");
+        // Wrong passwords are refused, and soon rate-limited: either way the database answered.
+        let expected: &[u16] = if *what == "sign-in" {
+            &[401, 429]
+        } else {
+            &[200]
+        };
+        assert!(
+            expected.contains(status),
+            "{what} answered {status} after recovery: {after:?}"
+        );
     }
     assert!(portal.is_running(), "the portal kept running");
 }
@@ -299,17 +312,6 @@ where
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// The owner's URL for the test's own database, for a portal process to connect to.
-fn database_url(opts: &PgConnectOptions) -> String {
-    format!(
-        "postgres://{}@{}:{}/{}",
-        opts.get_username(),
-        opts.get_host(),
-        opts.get_port(),
-        opts.get_database().unwrap()
-    )
 }
 
 /// Queues `n` e-mails the way every flow does: rows in the outbox, for the workers to send.
@@ -352,12 +354,7 @@ async fn after_an_smtp_outage_every_queued_email_is_delivered_exactly_once(
     let queued = queue_emails(&owner, 30).await;
     let smtp_port = free_port();
     let smtp_url = format!("smtp://127.0.0.1:{smtp_port}");
-    let _portal = Portal::start(
-        &database_url(&opts),
-        &[],
-        &[("CANDOR_SMTP_URL", smtp_url.as_str())],
-    )
-    .await;
+    let _portal = Portal::spawn(&opts, &[("CANDOR_SMTP_URL", smtp_url.as_str())]).await;
     wait_for(
         Duration::from_secs(20),
         "every message to fail once",
@@ -409,12 +406,7 @@ async fn a_portal_killed_in_the_middle_of_sending_loses_no_email_and_sends_none_
     // The fifth conversation stops at DATA: the portal is killed while it waits for the server.
     let sink = crate::smtp::Sink::holding_at(5);
     sink.serve(smtp_port);
-    let mut portal = Portal::start(
-        &database_url(&opts),
-        &[],
-        &[("CANDOR_SMTP_URL", smtp_url.as_str())],
-    )
-    .await;
+    let mut portal = Portal::spawn(&opts, &[("CANDOR_SMTP_URL", smtp_url.as_str())]).await;
     let waiting = sink.clone();
     tokio::task::spawn_blocking(move || waiting.wait_until_holding(Duration::from_secs(20)))
         .await
@@ -480,9 +472,14 @@ async fn a_portal_killed_in_the_middle_of_deleting_a_candidate_leaves_them_whole
         .execute(&mut *lock)
         .await
         .unwrap();
-    let data_dir = app.files_dir.parent().unwrap().to_path_buf();
-    let url = database_url(&opts);
-    let mut portal = Portal::start_in(&url, data_dir, &[], &[]).await;
+    // The same data folder as the in-process portal that stored the files.
+    let data_dir = app
+        .files_dir
+        .parent()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let mut portal = Portal::spawn(&opts, &[("CANDOR_DATA_DIR", data_dir.as_str())]).await;
     wait_for(
         Duration::from_secs(20),
         "a deletion to reach the certificate",

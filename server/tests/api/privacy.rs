@@ -9,12 +9,12 @@ use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use time::Duration;
 
-const GRACE: &str = "grace@example.org";
+pub(crate) const GRACE: &str = "grace@example.org";
 const CV: &[u8] = b"%PDF-1.7\n% Grace Hopper, COBOL\n%%EOF\n";
 
 /// Acme with Rita (recruiter) and Audrey (auditor); Grace applied with a CV. Returns Rita and
 /// Grace's candidate id.
-async fn acme(app: &TestApp) -> (Client, String) {
+pub(crate) async fn acme(app: &TestApp) -> (Client, String) {
     app.verified_admin("Acme", "ada@acme.example").await;
     app.add_members(
         "ada@acme.example",
@@ -68,7 +68,7 @@ async fn privacy_token(app: &TestApp, to: &str) -> String {
 }
 
 /// A browser with Grace's privacy session open.
-async fn grace_session(app: &TestApp) -> Client {
+pub(crate) async fn grace_session(app: &TestApp) -> Client {
     ask_link(app, GRACE).await;
     let token = privacy_token(app, GRACE).await;
     let browser = app.browser();

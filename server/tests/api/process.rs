@@ -1,10 +1,18 @@
-//! The real `candor` binary as a child process, for what only a process can show: signals,
-//! crashes, and several instances sharing one database.
+//! The real `candor` binary as a child process against the test's own database, for what only a
+//! process shows: signals, several instances side by side, faults between portal and PostgreSQL.
+//!
+//! `Portal::spawn(&opts, &env)` starts `candor serve` on a free port with its own data folder and
+//! waits until `/healthz` answers; `env` adds or overrides variables (`CANDOR_BASE_URL`,
+//! `DATABASE_URL` through a proxy, keys…). Dropping a `Portal` kills the process.
 
-use reqwest::{redirect::Policy, Client};
+use crate::helpers::Env;
+use sqlx::postgres::PgConnectOptions;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus, Output};
+use std::time::{Duration, Instant};
+
+/// How long a portal may take to answer `/healthz` (migrations already ran in the test set-up).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -14,149 +22,201 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// A running `candor serve`; killed when dropped.
+/// The schema owner's URL of the test's database, as `DATABASE_URL` names it.
+pub fn database_url(opts: &PgConnectOptions) -> String {
+    format!(
+        "postgres://{}@{}:{}/{}",
+        opts.get_username(),
+        opts.get_host(),
+        opts.get_port(),
+        opts.get_database().unwrap()
+    )
+}
+
+/// A running `candor serve`.
 pub struct Portal {
-    pub base: String,
-    pub port: u16,
-    pub data_dir: PathBuf,
     child: Child,
+    port: u16,
+    base: String,
+    dir: tempfile::TempDir,
+    /// What it was started with, to start it again the same way.
     database_url: String,
-    args: Vec<String>,
     env: Vec<(String, String)>,
-    _dir: Option<tempfile::TempDir>,
 }
 
 impl Portal {
-    /// Starts the portal on a free port with its own data folder and waits until it is healthy.
-    pub async fn start(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Portal {
+    /// Starts a portal and waits until it is healthy.
+    pub async fn spawn(opts: &PgConnectOptions, env: Env<'_>) -> Portal {
+        let mut portal = Portal::start(opts, env);
+        portal.wait_until_healthy().await;
+        portal
+    }
+
+    /// Starts a portal without waiting for it (to start several at the same moment).
+    pub fn start(opts: &PgConnectOptions, env: Env<'_>) -> Portal {
         let dir = tempfile::tempdir().unwrap();
-        let data_dir = dir.path().join("data");
-        let mut portal = Self::spawn(
-            database_url,
-            data_dir,
-            free_port(),
-            args.iter().map(|s| s.to_string()).collect(),
-            env.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        );
-        portal._dir = Some(dir);
-        portal.wait_healthy().await;
-        portal
+        let port = free_port();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let child = Self::launch(&database_url(opts), port, dir.path(), &env);
+        Portal {
+            child,
+            port,
+            base: format!("http://127.0.0.1:{port}"),
+            dir,
+            database_url: database_url(opts),
+            env,
+        }
     }
 
-    /// Starts the portal on a data folder that already holds files (another instance's).
-    pub async fn start_in(
+    fn launch(
         database_url: &str,
-        data_dir: PathBuf,
-        args: &[&str],
-        env: &[(&str, &str)],
-    ) -> Portal {
-        let mut portal = Self::spawn(
-            database_url,
-            data_dir,
-            free_port(),
-            args.iter().map(|s| s.to_string()).collect(),
-            env.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        );
-        portal.wait_healthy().await;
-        portal
-    }
-
-    fn spawn(
-        database_url: &str,
-        data_dir: PathBuf,
         port: u16,
-        args: Vec<String>,
-        env: Vec<(String, String)>,
-    ) -> Portal {
-        let base = format!("http://127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_candor"))
+        dir: &std::path::Path,
+        env: &[(String, String)],
+    ) -> Child {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("portal.log"))
+            .unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_candor"));
+        command
             .arg("serve")
-            .args(&args)
             .env("DATABASE_URL", database_url)
             .env("CANDOR_LISTEN", format!("127.0.0.1:{port}"))
-            .env("CANDOR_BASE_URL", &base)
-            .env("CANDOR_DATA_DIR", &data_dir)
-            .env("LEPTOS_SITE_ROOT", data_dir.join("site"))
+            .env("CANDOR_BASE_URL", format!("http://127.0.0.1:{port}"))
+            .env("CANDOR_DATA_DIR", dir.join("data"))
+            .env("LEPTOS_SITE_ROOT", dir.join("site"))
             .env("RUST_LOG", "warn")
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        Portal {
-            base,
-            port,
-            data_dir,
-            child,
-            database_url: database_url.to_owned(),
-            args,
-            env,
-            _dir: None,
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        for (key, value) in env {
+            command.env(key, value);
         }
+        command.spawn().unwrap()
     }
 
-    async fn wait_healthy(&mut self) {
-        for _ in 0..300 {
-            if reqwest::get(self.url("/healthz"))
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return;
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("the portal exited at start-up: {status}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the portal did not become healthy");
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    /// A browser-like client with its own cookie jar that does not follow redirects.
-    pub fn browser(&self) -> Client {
-        Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .build()
-            .unwrap()
+    /// Kills the process (SIGKILL) and starts it again on the same port, folder and settings,
+    /// as a supervisor restarts a crashed service.
+    pub async fn restart(&mut self) {
+        self.kill();
+        self.child = Self::launch(&self.database_url, self.port, self.dir.path(), &self.env);
+        self.wait_until_healthy().await;
     }
 
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
     }
 
-    /// SIGKILL: no shutdown code runs, as in a crash or an out-of-memory kill.
+    /// Polls `/healthz` until it answers; panics with the portal's log when it exits or the
+    /// deadline passes.
+    pub async fn wait_until_healthy(&mut self) {
+        let deadline = Instant::now() + START_TIMEOUT;
+        let client = reqwest::Client::new();
+        loop {
+            if client
+                .get(self.url("/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return;
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!(
+                    "the portal exited ({status}) before it was healthy:\n{}",
+                    self.log()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the portal was not healthy within {START_TIMEOUT:?}:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Where the process listens (`CANDOR_BASE_URL` may name another, public, origin).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `CANDOR_DATA_DIR` of this process (unless `env` named another).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Where this process writes e-mail when no SMTP server is configured.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir().join("outbox")
+    }
+
+    /// What the process wrote so far (its log lines, on standard output and error).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("portal.log")).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM: the portal stops accepting and drains what is in flight.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits up to `within` for the process to end; `None` when it still runs.
+    pub async fn wait_for_exit(&mut self, within: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Ends the process at once (SIGKILL), as a crash would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-
-    /// The same portal started again after `kill`: same port, data folder and configuration.
-    pub async fn restart(&mut self) {
-        self.kill();
-        let mut next = Self::spawn(
-            &self.database_url,
-            self.data_dir.clone(),
-            self.port,
-            self.args.clone(),
-            self.env.clone(),
-        );
-        next._dir = self._dir.take();
-        *self = next;
-        self.wait_healthy().await;
     }
 }
 
 impl Drop for Portal {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
+}
+
+/// Runs a one-off command of the binary (e.g. `verify-audit`) against the test's database.
+pub fn run(opts: &PgConnectOptions, args: &[&str], env: Env<'_>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_candor"));
+    command
+        .args(args)
+        .env("DATABASE_URL", database_url(opts))
+        .env("RUST_LOG", "warn");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
 }

@@ -1,63 +1,19 @@
 //! SIGTERM (issue 6, item 6): the real `candor` binary stops accepting, lets the request in flight
 //! finish, and exits cleanly.
 
+use crate::process::Portal;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[sqlx::test(migrations = "../migrations")]
 async fn sigterm_drains_in_flight_requests_refuses_new_ones_and_exits_cleanly(
     _: PgPoolOptions,
     opts: PgConnectOptions,
 ) {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let database_url = format!(
-        "postgres://{}@{}:{}/{}",
-        opts.get_username(),
-        opts.get_host(),
-        opts.get_port(),
-        opts.get_database().unwrap()
-    );
-    let mut portal = Command::new(env!("CARGO_BIN_EXE_candor"))
-        .arg("serve")
-        .env("DATABASE_URL", &database_url)
-        .env("CANDOR_LISTEN", format!("127.0.0.1:{port}"))
-        .env("CANDOR_BASE_URL", &base)
-        .env("CANDOR_DATA_DIR", dir.path().join("data"))
-        .env("LEPTOS_SITE_ROOT", dir.path().join("site"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut up = false;
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/healthz"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if !up {
-        let _ = portal.kill();
-        let _ = portal.wait();
-        panic!("the portal did not start");
-    }
+    let mut portal = Portal::spawn(&opts, &[]).await;
+    let (port, base) = (portal.port(), portal.base().to_owned());
 
     // A request in flight: headers and half of the body sent, the rest still to come.
     let body = "email=nobody%40example.org&password=not+a+password+at+all";
@@ -72,11 +28,7 @@ async fn sigterm_drains_in_flight_requests_refuses_new_ones_and_exits_cleanly(
     slow.write_all(head.as_bytes()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let status = Command::new("kill")
-        .args(["-TERM", &portal.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    portal.terminate();
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     // New connections are refused while the old one drains.
@@ -94,18 +46,7 @@ async fn sigterm_drains_in_flight_requests_refuses_new_ones_and_exits_cleanly(
     assert!(answer.contains("invalid_credentials"));
 
     // And the process ends by itself, successfully.
-    let mut exited = None;
-    for _ in 0..100 {
-        if let Some(status) = portal.try_wait().unwrap() {
-            exited = Some(status);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let Some(status) = exited else {
-        let _ = portal.kill();
-        let _ = portal.wait();
-        panic!("the portal did not exit after SIGTERM");
-    };
+    let status = portal.wait_for_exit(Duration::from_secs(10)).await;
+    let status = status.expect("the portal exits after SIGTERM");
     assert!(status.success(), "{status:?}");
 }

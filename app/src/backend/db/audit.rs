@@ -34,6 +34,33 @@ pub async fn append(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// One event per target, in one statement (`e.target` is not used): the order of `targets` is
+/// the order of the events.
+pub async fn append_each(
+    tx: &mut Tx,
+    e: &NewEvent<'_>,
+    targets: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO audit_events
+             (org_id, occurred_at, actor, action, target, outcome, source_addr, request_id)
+           SELECT $1, $2, $3, $4, t.target, $6, $7, $8
+           FROM UNNEST($5::text[]) WITH ORDINALITY AS t(target, n)
+           ORDER BY t.n"#,
+        e.org_id,
+        e.occurred_at,
+        e.actor,
+        e.action,
+        targets,
+        e.outcome,
+        e.source_addr,
+        e.request_id,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 pub struct EventRow {
     pub id: i64,
     pub org_id: Option<Uuid>,

@@ -153,6 +153,31 @@ pub async fn find(
     .await
 }
 
+/// Every document held about a candidate, interview files included (their own-data view and
+/// export), in one query: the candidate's CVs and documents first, newest first.
+pub async fn held_about(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
+) -> Result<Vec<DocumentRow>, sqlx::Error> {
+    sqlx::query_as!(
+        DocumentRow,
+        r#"SELECT d.id, d.public_id, d.candidate_id, c.public_id AS candidate_public_id,
+                  i.public_id AS "interview_public_id?", d.kind, d.file_name, d.content_type,
+                  d.size_bytes, d.storage_name, u.display_name AS uploaded_by, d.created_at
+           FROM documents d
+           JOIN candidates c ON c.id = d.candidate_id
+           JOIN users u ON u.id = d.uploaded_by
+           LEFT JOIN interviews i ON i.id = d.interview_id
+           WHERE d.org_id = $1 AND d.candidate_id = $2
+           ORDER BY d.interview_id IS NOT NULL, i.scheduled_at, d.created_at DESC"#,
+        org_id,
+        candidate_id
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
 /// Removes an interview's recording or transcript; returns (storage name, size) of what it was.
 pub async fn remove_interview_file(
     tx: &mut Tx,
