@@ -6,6 +6,7 @@
 use super::audit::{self, Entry, Outcome};
 use super::auth::tokens::{random_16, RawToken};
 use super::db::{self, data_requests as store, Tx};
+use super::files::FileVault;
 use super::links::consume_token;
 use super::mail::messages::{self, Action, CandidateEmail};
 use super::rate_limit;
@@ -268,31 +269,75 @@ pub async fn access(state: &AppState, session: &Session) -> Result<Held, AppErro
     Ok(held)
 }
 
-/// The export (F9): everything held, documents included, as one JSON file. Audited.
-pub async fn export(
-    state: &AppState,
-    meta: &RequestMeta,
-    session: &Session,
-) -> Result<(String, serde_json::Value), AppError> {
-    use base64::{engine::general_purpose::STANDARD, Engine};
-    let (org_id, candidate_id) = current(state, session).await?;
-    let mut tx = state.db.begin_for_org(org_id).await?;
-    let held = held(&mut tx, org_id, candidate_id).await?;
-    let wrapped = db::documents::wrapped_key(&mut tx, org_id, candidate_id).await?;
-    let mut documents = Vec::new();
-    for d in &held.documents {
-        let Some(wrapped) = &wrapped else { break };
-        let key = state.files.data_key(candidate_id, wrapped)?;
-        let bytes = state.files.get(key, d.id, &d.storage_name).await?;
-        documents.push(serde_json::json!({
+/// A candidate's export (F9): everything held as one JSON file. All but the documents' content
+/// is read (and the export audited) up front; each document is read and opened only when the
+/// download reaches it, so twenty large files never sit in memory together.
+pub struct PersonalDataExport {
+    pub file_name: String,
+    /// The JSON object without its `documents` member.
+    summary: serde_json::Value,
+    candidate_id: Uuid,
+    wrapped_key: Option<Vec<u8>>,
+    documents: Vec<db::documents::DocumentRow>,
+}
+
+impl PersonalDataExport {
+    pub fn document_count(&self) -> usize {
+        self.documents.len()
+    }
+
+    /// The file's opening: every member but `documents`, then the start of that array.
+    pub fn head(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec(&self.summary).unwrap_or_else(|_| b"{}".to_vec());
+        // `summary` is a non-empty object: replace its closing brace by one more member.
+        bytes.pop();
+        bytes.extend_from_slice(br#","documents":["#);
+        bytes
+    }
+
+    /// The `index`-th entry of `documents`, its content read and opened now.
+    pub async fn document(&self, files: &FileVault, index: usize) -> Result<Vec<u8>, AppError> {
+        use base64::{engine::general_purpose::STANDARD, Engine};
+        let d = &self.documents[index];
+        let wrapped = self
+            .wrapped_key
+            .as_ref()
+            .ok_or_else(|| super::errors::internal("documents without a data key"))?;
+        let key = files.data_key(self.candidate_id, wrapped)?;
+        let content = files.get(key, d.id, &d.storage_name).await?;
+        let entry = serde_json::json!({
             "id": d.public_id,
             "kind": d.kind,
             "file_name": d.file_name,
             "content_type": d.content_type,
             "uploaded_at": d.created_at,
-            "content_base64": STANDARD.encode(bytes),
-        }));
+            "content_base64": STANDARD.encode(content),
+        });
+        let mut bytes = if index == 0 {
+            Vec::new()
+        } else {
+            b",".to_vec()
+        };
+        serde_json::to_writer(&mut bytes, &entry).map_err(super::errors::internal)?;
+        Ok(bytes)
     }
+
+    /// The file's end, after the last document.
+    pub fn tail(&self) -> &'static [u8] {
+        b"]}"
+    }
+}
+
+/// Prepares the export (F9) of the candidate of this privacy session, and audits it.
+pub async fn export(
+    state: &AppState,
+    meta: &RequestMeta,
+    session: &Session,
+) -> Result<PersonalDataExport, AppError> {
+    let (org_id, candidate_id) = current(state, session).await?;
+    let mut tx = state.db.begin_for_org(org_id).await?;
+    let held = held(&mut tx, org_id, candidate_id).await?;
+    let wrapped_key = db::documents::wrapped_key(&mut tx, org_id, candidate_id).await?;
     record_for_candidate(
         &mut tx,
         meta,
@@ -305,7 +350,7 @@ pub async fn export(
     tx.commit().await?;
     let s = &held.subject;
     let file_name = format!("my-data-{}.json", s.public_id);
-    let body = serde_json::json!({
+    let summary = serde_json::json!({
         "format": "candor.personal-data.v1",
         "controller": s.org_name,
         "exported_at": state.clock.now(),
@@ -350,7 +395,6 @@ pub async fn export(
             "interview_at": x.scheduled_at, "criterion": x.criterion, "score": x.score,
             "evidence": x.evidence,
         })).collect::<Vec<_>>(),
-        "documents": documents,
         "reads": held.reads.iter().map(|r| serde_json::json!({
             "what": r.action, "by_role": r.role, "at": r.occurred_at,
         })).collect::<Vec<_>>(),
@@ -360,7 +404,13 @@ pub async fn export(
         })).collect::<Vec<_>>(),
         "deleted_on": held.deleted_on,
     });
-    Ok((file_name, body))
+    Ok(PersonalDataExport {
+        file_name,
+        summary,
+        candidate_id,
+        wrapped_key,
+        documents: held.documents,
+    })
 }
 
 /// Files a request (F9) from the privacy session: verified by the link it came through, due one

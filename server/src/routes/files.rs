@@ -4,6 +4,7 @@
 //! outcome as JSON with the status of `AppError::status`.
 
 use axum::{
+    body::Body,
     extract::{multipart::Field, Multipart, Path, Query, State},
     response::{IntoResponse, Redirect, Response},
     Extension, Json,
@@ -12,6 +13,7 @@ use candor_app::backend::{
     audit_log,
     candidates::{self, CandidateForm},
     documents::{self, Upload},
+    files::FileVault,
     guard::{authorize, error_location, Caller, Ctx, AUTHZ_HEADER},
     privacy,
     request::RequestMeta,
@@ -393,12 +395,14 @@ pub async fn export_my_data(
     let request = Request::new(state, session, meta, &headers);
     let result = privacy::export(&request.state, &request.meta, &request.session).await;
     let response = match result {
-        Ok((file_name, body)) => match serde_json::to_vec_pretty(&body) {
-            Ok(bytes) => attachment_response("application/json", &file_name, bytes),
-            Err(_) => request.error_response(AppError::Internal {
-                request_id: String::new(),
-            }),
-        },
+        Ok(export) => {
+            let file_name = export.file_name.clone();
+            attachment_response(
+                "application/json",
+                &file_name,
+                Body::from_stream(export_chunks(export, request.state.files.clone())),
+            )
+        }
         Err(AppError::Unauthenticated) if !request.wants_json => {
             Redirect::to("/privacy").into_response()
         }
@@ -407,8 +411,36 @@ pub async fn export_my_data(
     request.with_decision(route, response)
 }
 
+/// The export written as it is read: its head, each document in turn, its tail. A document that
+/// cannot be read aborts the download, so a client never takes a cut-short file for a whole one.
+fn export_chunks(
+    export: privacy::PersonalDataExport,
+    files: FileVault,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>, AppError>> {
+    enum Next {
+        Head,
+        Document(usize),
+        Done,
+    }
+    futures_util::stream::unfold(
+        (Next::Head, export, files),
+        |(next, export, files)| async move {
+            let (chunk, after) = match next {
+                Next::Head => (Ok(export.head()), Next::Document(0)),
+                Next::Document(i) if i < export.document_count() => {
+                    (export.document(&files, i).await, Next::Document(i + 1))
+                }
+                Next::Document(_) => (Ok(export.tail().to_vec()), Next::Done),
+                Next::Done => return None,
+            };
+            let after = if chunk.is_err() { Next::Done } else { after };
+            Some((chunk, (after, export, files)))
+        },
+    )
+}
+
 /// A file handed out: never a page of ours, so no script, no plugin, no same-origin rights.
-fn attachment_response(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+fn attachment_response(content_type: &str, file_name: &str, bytes: impl Into<Body>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
@@ -418,7 +450,7 @@ fn attachment_response(content_type: &str, file_name: &str, bytes: Vec<u8>) -> R
                 "default-src 'none'; sandbox".to_owned(),
             ),
         ],
-        bytes,
+        bytes.into(),
     )
         .into_response()
 }

@@ -3,7 +3,7 @@
 //! when it goes), the export with documents, and requests through their lifecycle and deadlines.
 
 use crate::helpers::{TestApp, PASSWORD};
-use candor_app::routes::{ADD_CANDIDATE_WITH_CV, EXPORT_MY_DATA};
+use candor_app::routes::{ADD_CANDIDATE_WITH_CV, EXPORT_MY_DATA, UPLOAD_CANDIDATE_DOCUMENT};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -520,4 +520,85 @@ async fn a_granted_restriction_pauses_evaluation_recording_and_transcription(
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"], "processing_restricted");
+}
+
+/// A PDF of about 100 KB whose content says which it is.
+fn letter(i: usize) -> Vec<u8> {
+    let mut pdf = format!("%PDF-1.7\n% letter {i}\n").into_bytes();
+    for line in 0..1500 {
+        pdf.extend_from_slice(
+            format!("% line {line} of letter {i}: {}\n", "x".repeat(48)).as_bytes(),
+        );
+    }
+    pdf.extend_from_slice(b"%%EOF\n");
+    pdf
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_export_of_twenty_documents_is_streamed_one_document_at_a_time_and_a_broken_one_aborts_it(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    use base64::Engine;
+    let app = TestApp::spawn(opts).await;
+    let (rita, grace) = acme(&app).await;
+    app.grant_consent(GRACE).await;
+    for i in 1..20 {
+        let res = app
+            .upload(
+                &rita,
+                &UPLOAD_CANDIDATE_DOCUMENT.at(&grace),
+                &[("kind", "document")],
+                Some(("file", &format!("letter-{i}.pdf"), letter(i))),
+            )
+            .await;
+        assert!(res.status().is_success(), "upload {i}: {}", res.status());
+    }
+    let browser = grace_session(&app).await;
+    let res = browser
+        .get(app.url(EXPORT_MY_DATA.path))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // Streamed: no length is known when the answer starts.
+    assert!(res.headers().get("content-length").is_none());
+    assert_eq!(res.headers()["transfer-encoding"], "chunked");
+    let export: Value = res.json().await.unwrap();
+    assert_eq!(export["format"], "candor.personal-data.v1");
+    assert_eq!(export["candidate"]["email"], GRACE);
+    let documents = export["documents"].as_array().unwrap();
+    assert_eq!(documents.len(), 20);
+    for d in documents {
+        let content = base64::engine::general_purpose::STANDARD
+            .decode(d["content_base64"].as_str().unwrap())
+            .unwrap();
+        let name = d["file_name"].as_str().unwrap();
+        let expected = match name.strip_prefix("letter-") {
+            Some(rest) => letter(rest.trim_end_matches(".pdf").parse().unwrap()),
+            None => CV.to_vec(),
+        };
+        assert_eq!(content, expected, "{name}");
+    }
+
+    // A document that cannot be read breaks the download: never a short file that parses.
+    let (victim, _) = app
+        .stored_files()
+        .into_iter()
+        .max_by_key(|(_, bytes)| bytes.len())
+        .unwrap();
+    std::fs::write(&victim, b"not what was sealed").unwrap();
+    let res = browser
+        .get(app.url(EXPORT_MY_DATA.path))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "the failure comes mid-stream");
+    match res.bytes().await {
+        Err(_) => {}
+        Ok(body) => assert!(
+            serde_json::from_slice::<Value>(&body).is_err(),
+            "a cut-short export must not parse as a whole one"
+        ),
+    }
 }
