@@ -27,9 +27,10 @@ pub async fn answer_503_while_database_is_down(
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;
     }
-    let reachable = tokio::time::timeout(PROBE_LIMIT, state.db.ping())
-        .await
-        .unwrap_or(false);
+    // The probe runs as its own task: giving up on it must not cancel a query half-way through a
+    // pooled connection.
+    let probe = tokio::spawn(async move { state.db.ping().await });
+    let reachable = matches!(tokio::time::timeout(PROBE_LIMIT, probe).await, Ok(Ok(true)));
     if reachable {
         return response;
     }
