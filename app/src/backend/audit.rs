@@ -58,6 +58,31 @@ pub async fn record(
     .await
 }
 
+/// Appends several entries of one request in one statement, in order, inside the caller's
+/// transaction.
+pub async fn record_many(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    now: OffsetDateTime,
+    entries: &[Entry<'_>],
+) -> Result<(), sqlx::Error> {
+    let source_addr = Some(IpNetwork::from(meta.client_addr));
+    let events: Vec<db::audit::NewEvent<'_>> = entries
+        .iter()
+        .map(|entry| db::audit::NewEvent {
+            org_id: entry.org_id,
+            occurred_at: now,
+            actor: entry.actor,
+            action: entry.action.as_str(),
+            target: entry.target,
+            outcome: entry.outcome.as_str(),
+            source_addr,
+            request_id: Some(&meta.request_id),
+        })
+        .collect();
+    db::audit::append_many(tx, &events).await
+}
+
 /// A successful action a user took on their own account (actor and target are the same).
 pub async fn record_own_action(
     tx: &mut Tx,

@@ -103,22 +103,17 @@ async fn audit_candidate_reads(
     caller: &ApiCaller,
     candidates: &[String],
 ) -> Result<(), AppError> {
-    let now = state.clock.now();
-    for candidate in candidates {
-        audit::record(
-            tx,
-            meta,
-            now,
-            Entry {
-                org_id: Some(caller.org_id),
-                actor: Some(&caller.key_public_id),
-                action: AuditAction::CandidateViewed,
-                target: Some(candidate.as_str()),
-                outcome: Outcome::Success,
-            },
-        )
-        .await?;
-    }
+    let entries: Vec<Entry<'_>> = candidates
+        .iter()
+        .map(|candidate| Entry {
+            org_id: Some(caller.org_id),
+            actor: Some(&caller.key_public_id),
+            action: AuditAction::CandidateViewed,
+            target: Some(candidate.as_str()),
+            outcome: Outcome::Success,
+        })
+        .collect();
+    audit::record_many(tx, meta, state.clock.now(), &entries).await?;
     Ok(())
 }
 
