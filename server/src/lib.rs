@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod embedded_pg;
+pub mod memory;
 pub mod metrics;
 pub mod middleware;
 pub mod rest;

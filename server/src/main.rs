@@ -1,10 +1,11 @@
 //! `candor`: runs the portal, or one of its maintenance commands.
 
-use candor_server::{cli, config::Config, startup, telemetry};
+use candor_server::{cli, config::Config, memory, startup, telemetry};
 use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    memory::pin_mmap_threshold();
     telemetry::init();
     let args = cli::Cli::parse();
     let config = Config::from_env(|key| std::env::var(key).ok())?;

@@ -43,11 +43,14 @@ pub fn spawn_all(state: AppState, mail_from: String) -> Vec<JoinHandle<()>> {
     let retention_state = state.clone();
     let retention = tokio::spawn(async move {
         loop {
+            let started = std::time::Instant::now();
             match retention::sweep(&retention_state).await {
                 Ok(report) if report.deleted > 0 || report.warned > 0 => {
                     tracing::info!(
                         deleted = report.deleted,
                         warned = report.warned,
+                        elapsed_ms =
+                            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
                         "retention sweep"
                     );
                 }

@@ -62,19 +62,19 @@ pub async fn record(
     db::audit::append(tx, &new_event(meta, now, &entry)).await
 }
 
-/// The same event for each of `targets` (every candidate a page of the API lists), appended in
-/// one statement however long the page; `entry.target` is not used.
-pub async fn record_each(
+/// Appends several entries of one request in one statement, in order, inside the caller's
+/// transaction.
+pub async fn record_many(
     tx: &mut Tx,
     meta: &RequestMeta,
     now: OffsetDateTime,
-    entry: Entry<'_>,
-    targets: &[String],
+    entries: &[Entry<'_>],
 ) -> Result<(), sqlx::Error> {
-    if targets.is_empty() {
-        return Ok(());
-    }
-    db::audit::append_each(tx, &new_event(meta, now, &entry), targets).await
+    let events: Vec<db::audit::NewEvent<'_>> = entries
+        .iter()
+        .map(|entry| new_event(meta, now, entry))
+        .collect();
+    db::audit::append_many(tx, &events).await
 }
 
 /// A successful action a user took on their own account (actor and target are the same).

@@ -103,20 +103,17 @@ async fn audit_candidate_reads(
     caller: &ApiCaller,
     candidates: &[String],
 ) -> Result<(), AppError> {
-    audit::record_each(
-        tx,
-        meta,
-        state.clock.now(),
-        Entry {
+    let entries: Vec<Entry<'_>> = candidates
+        .iter()
+        .map(|candidate| Entry {
             org_id: Some(caller.org_id),
             actor: Some(&caller.key_public_id),
             action: AuditAction::CandidateViewed,
-            target: None,
+            target: Some(candidate.as_str()),
             outcome: Outcome::Success,
-        },
-        candidates,
-    )
-    .await?;
+        })
+        .collect();
+    audit::record_many(tx, meta, state.clock.now(), &entries).await?;
     Ok(())
 }
 

@@ -20,6 +20,7 @@ use crate::domain::retention::{
 };
 use crate::domain::role::Permission;
 use crate::error::AppError;
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use uuid::Uuid;
 
@@ -147,6 +148,10 @@ fn system_meta() -> RequestMeta {
     }
 }
 
+/// Candidates deleted per transaction: few round trips per candidate, and a transaction short
+/// enough (a fraction of a second) that pages served meanwhile keep their latency.
+const DELETION_BATCH: i64 = 100;
+
 /// Unanswered consent requests whose link has expired, then warnings, then deletions, until
 /// nothing is due. Safe to run from several portals at once.
 pub async fn sweep(state: &AppState) -> Result<SweepReport, AppError> {
@@ -162,8 +167,12 @@ pub async fn sweep(state: &AppState) -> Result<SweepReport, AppError> {
         warned: warn(state).await?,
         ..SweepReport::default()
     };
-    while delete_next(state).await? {
-        report.deleted += 1;
+    loop {
+        let deleted = delete_due(state).await?;
+        if deleted == 0 {
+            break;
+        }
+        report.deleted += deleted;
     }
     Ok(report)
 }
@@ -230,86 +239,129 @@ async fn warn(state: &AppState) -> Result<usize, AppError> {
     Ok(due.len())
 }
 
-/// Deletes the next due candidate, if any, in its own transaction.
-async fn delete_next(state: &AppState) -> Result<bool, AppError> {
+/// Deletes the next due candidates (at most [`DELETION_BATCH`]) in one transaction: each goes
+/// entirely, with its signed certificate and audit event, or not at all. Returns how many.
+async fn delete_due(state: &AppState) -> Result<usize, AppError> {
     let now = state.clock.now();
     let mut tx = state.db.system_pool().begin().await?;
-    let Some(due) = store::claim_due(&mut tx, now).await? else {
+    let due = store::claim_due(&mut tx, now, DELETION_BATCH).await?;
+    if due.is_empty() {
         tx.commit().await?;
-        return Ok(false);
+        return Ok(0);
+    }
+    let candidate_ids: Vec<Uuid> = due.iter().map(|d| d.candidate_id).collect();
+    let org_ids: Vec<Uuid> = due.iter().map(|d| d.org_id).collect();
+    let emails: Vec<String> = due.iter().map(|d| d.email.clone()).collect();
+    let batch = store::Batch {
+        candidate_ids: &candidate_ids,
+        org_ids: &org_ids,
+        emails: &emails,
     };
-    let mut deleted = store::counts(&mut tx, due.candidate_id, &due.email, due.org_id).await?;
-    let request = match due.deletion_request_id {
-        Some(id) => db::data_requests::find(&mut tx, due.org_id, None, Some(due.candidate_id))
-            .await?
-            .into_iter()
-            .find(|r| r.id == id),
-        None => None,
-    };
-    let files = store::delete_candidate(&mut tx, due.org_id, due.candidate_id, &due.email).await?;
-    let file_names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
+    let mut counts = store::counts(&mut tx, &batch).await?;
+    let mut requests = HashMap::new();
+    for d in &due {
+        if let Some(id) = d.deletion_request_id {
+            let request = db::data_requests::find(&mut tx, d.org_id, None, Some(d.candidate_id))
+                .await?
+                .into_iter()
+                .find(|r| r.id == id);
+            if let Some(request) = request {
+                requests.insert(d.candidate_id, request);
+            }
+        }
+    }
+    let files = store::delete_candidates(&mut tx, &batch).await?;
+    let file_names: Vec<String> = files.iter().map(|f| f.storage_name.clone()).collect();
     store::journal_file_deletions(&mut tx, &file_names).await?;
-    deleted.push(("candidates".into(), 1));
-    let certificate_id = PublicId::from_random(IdKind::Certificate, random_16());
-    let certificate = DeletionCertificate {
-        version: "candor.deletion-certificate.v1".into(),
-        certificate_id: certificate_id.to_string(),
-        controller: due.org_public_id.clone(),
-        subject_hash: sha256_hex(&due.public_id),
-        cause: if request.is_some() {
-            DeletionCause::DataSubjectRequest
-        } else {
-            DeletionCause::RetentionExpired
-        },
-        request_hash: request.as_ref().map(|r| sha256_hex(&r.public_id)),
-        deleted,
-        files_removed: i64::try_from(files.len()).unwrap_or(i64::MAX),
-        data_key_destroyed: true,
-        deleted_at: now.unix_timestamp(),
-    };
-    let signed = state
-        .signer
-        .sign(&certificate)
-        .map_err(super::errors::internal)?;
-    store::insert_certificate(&mut tx, due.org_id, certificate_id.as_str(), &signed).await?;
-    audit::record(
-        &mut tx,
-        &system_meta(),
-        now,
-        Entry {
-            org_id: Some(due.org_id),
+    let mut certificates = Vec::with_capacity(due.len());
+    for d in &due {
+        let request = requests.get(&d.candidate_id);
+        let mut deleted = counts.remove(&d.candidate_id).unwrap_or_default();
+        deleted.push(("candidates".into(), 1));
+        let files_removed = files
+            .iter()
+            .filter(|f| f.candidate_id == d.candidate_id)
+            .count();
+        let certificate_id = PublicId::from_random(IdKind::Certificate, random_16());
+        let certificate = DeletionCertificate {
+            version: "candor.deletion-certificate.v1".into(),
+            certificate_id: certificate_id.to_string(),
+            controller: d.org_public_id.clone(),
+            subject_hash: sha256_hex(&d.public_id),
+            cause: if request.is_some() {
+                DeletionCause::DataSubjectRequest
+            } else {
+                DeletionCause::RetentionExpired
+            },
+            request_hash: request.map(|r| sha256_hex(&r.public_id)),
+            deleted,
+            files_removed: i64::try_from(files_removed).unwrap_or(i64::MAX),
+            data_key_destroyed: true,
+            deleted_at: now.unix_timestamp(),
+        };
+        let signed = state
+            .signer
+            .sign(&certificate)
+            .map_err(super::errors::internal)?;
+        if let Some(request) = request {
+            send_certificate(&mut tx, d, request, &certificate_id, &signed, now).await?;
+        }
+        certificates.push(store::NewCertificate {
+            org_id: d.org_id,
+            public_id: certificate_id.as_str().to_owned(),
+            certificate: signed,
+        });
+    }
+    store::insert_certificates(&mut tx, &certificates).await?;
+    let events: Vec<Entry<'_>> = certificates
+        .iter()
+        .map(|c| Entry {
+            org_id: Some(c.org_id),
             actor: Some("system"),
             action: AuditAction::CandidateDeleted,
-            target: Some(certificate_id.as_str()),
+            target: Some(c.public_id.as_str()),
             outcome: Outcome::Success,
-        },
-    )
-    .await?;
-    if let Some(request) = &request {
-        let outcome = format!("Deleted; deletion certificate {certificate_id}.");
-        store::complete_request(&mut tx, request.id, &outcome, now).await?;
-        let lang = Lang::parse(&due.language).unwrap_or_default();
-        let m = lang.messages();
-        let org = db::data_requests::org_name(&mut tx, due.org_id).await?;
-        let email = CandidateEmail {
-            kind: CERTIFICATE_EMAIL,
-            lang: lang.code(),
-            subject: fill(m.request_answered_subject, &[("org", &org)]),
-            greeting: fill(m.email_greeting, &[("name", &due.full_name)]),
-            paragraphs: vec![fill(
-                m.request_completed_text,
-                &[("org", &org), ("outcome", &outcome)],
-            )],
-            action: None,
-            closing: vec![signed.clone()],
-            sender_line: fill(m.email_sender_line, &[("org", &org)]),
-        };
-        messages::queue(&mut tx, Some(due.org_id), &due.email, &email).await?;
-    }
+        })
+        .collect();
+    audit::record_many(&mut tx, &system_meta(), now, &events).await?;
     tx.commit().await?;
     remove_files(state, &file_names).await?;
-    tracing::info!(certificate = %certificate_id, "candidate deleted");
-    Ok(true)
+    for c in &certificates {
+        tracing::info!(certificate = %c.public_id, "candidate deleted");
+    }
+    Ok(due.len())
+}
+
+/// Completes the data-subject request that asked for the deletion and e-mails the candidate
+/// their certificate.
+async fn send_certificate(
+    tx: &mut Tx,
+    due: &store::DueRow,
+    request: &db::data_requests::RequestRow,
+    certificate_id: &PublicId,
+    signed: &str,
+    now: time::OffsetDateTime,
+) -> Result<(), AppError> {
+    let outcome = format!("Deleted; deletion certificate {certificate_id}.");
+    store::complete_request(tx, request.id, &outcome, now).await?;
+    let lang = Lang::parse(&due.language).unwrap_or_default();
+    let m = lang.messages();
+    let org = db::data_requests::org_name(tx, due.org_id).await?;
+    let email = CandidateEmail {
+        kind: CERTIFICATE_EMAIL,
+        lang: lang.code(),
+        subject: fill(m.request_answered_subject, &[("org", &org)]),
+        greeting: fill(m.email_greeting, &[("name", &due.full_name)]),
+        paragraphs: vec![fill(
+            m.request_completed_text,
+            &[("org", &org), ("outcome", &outcome)],
+        )],
+        action: None,
+        closing: vec![signed.to_owned()],
+        sender_line: fill(m.email_sender_line, &[("org", &org)]),
+    };
+    messages::queue(tx, Some(due.org_id), &due.email, &email).await?;
+    Ok(())
 }
 
 /// The e-mail that carries a deletion certificate to the candidate who asked; the outbox forgets

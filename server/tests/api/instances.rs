@@ -460,7 +460,8 @@ async fn background_workers_of_two_portals_never_process_the_same_item_twice(
         from_b.len()
     );
     assert_eq!(deleted_by_a + deleted_by_b, DUE_CANDIDATES);
-    assert!(deleted_by_a > 0 && deleted_by_b > 0, "both instances swept");
+    // Twenty candidates fit in one deletion batch, which one instance takes whole; which one
+    // varies, and the other must then have found nothing left to delete twice.
     assert_eq!(
         scalar(
             &owner,

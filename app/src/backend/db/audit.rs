@@ -34,27 +34,30 @@ pub async fn append(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// One event per target, in one statement (`e.target` is not used): the order of `targets` is
-/// the order of the events.
-pub async fn append_each(
-    tx: &mut Tx,
-    e: &NewEvent<'_>,
-    targets: &[String],
-) -> Result<(), sqlx::Error> {
+/// Several events in one statement, appended in the order given (a list read through the API
+/// audits every record it returns: one round trip, not one per record).
+pub async fn append_many(tx: &mut Tx, events: &[NewEvent<'_>]) -> Result<(), sqlx::Error> {
+    let org_ids: Vec<Option<Uuid>> = events.iter().map(|e| e.org_id).collect();
+    let times: Vec<OffsetDateTime> = events.iter().map(|e| e.occurred_at).collect();
+    let actors: Vec<Option<&str>> = events.iter().map(|e| e.actor).collect();
+    let actions: Vec<&str> = events.iter().map(|e| e.action).collect();
+    let targets: Vec<Option<&str>> = events.iter().map(|e| e.target).collect();
+    let outcomes: Vec<&str> = events.iter().map(|e| e.outcome).collect();
+    let addrs: Vec<Option<IpNetwork>> = events.iter().map(|e| e.source_addr).collect();
+    let request_ids: Vec<Option<&str>> = events.iter().map(|e| e.request_id).collect();
     sqlx::query!(
         r#"INSERT INTO audit_events
              (org_id, occurred_at, actor, action, target, outcome, source_addr, request_id)
-           SELECT $1, $2, $3, $4, t.target, $6, $7, $8
-           FROM UNNEST($5::text[]) WITH ORDINALITY AS t(target, n)
-           ORDER BY t.n"#,
-        e.org_id,
-        e.occurred_at,
-        e.actor,
-        e.action,
-        targets,
-        e.outcome,
-        e.source_addr,
-        e.request_id,
+           SELECT * FROM UNNEST($1::uuid[], $2::timestamptz[], $3::text[], $4::text[],
+                                $5::text[], $6::text[], $7::inet[], $8::text[])"#,
+        &org_ids as &[Option<Uuid>],
+        &times,
+        &actors as &[Option<&str>],
+        &actions as &[&str],
+        &targets as &[Option<&str>],
+        &outcomes as &[&str],
+        &addrs as &[Option<IpNetwork>],
+        &request_ids as &[Option<&str>],
     )
     .execute(&mut **tx)
     .await?;
@@ -73,13 +76,9 @@ pub struct EventRow {
 
 /// Chains (organisations, or the nil uuid for org-less events) with events still to seal.
 pub async fn chains_with_unsealed(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT DISTINCT COALESCE(e.org_id, '00000000-0000-0000-0000-000000000000'::uuid) AS "chain_key!"
-           FROM audit_events e
-           WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = e.id)"#
-    )
-    .fetch_all(pool)
-    .await
+    sqlx::query_scalar!(r#"SELECT DISTINCT chain_key FROM audit_pending"#)
+        .fetch_all(pool)
+        .await
 }
 
 /// Serialises sealers of one chain (several portal instances may run one each).
@@ -115,10 +114,9 @@ pub async fn unsealed_events(
     sqlx::query_as!(
         EventRow,
         r#"SELECT e.id, e.org_id, e.occurred_at, e.actor, e.action, e.target, e.outcome
-           FROM audit_events e
-           WHERE COALESCE(e.org_id, '00000000-0000-0000-0000-000000000000'::uuid) = $1
-             AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = e.id)
-           ORDER BY e.id LIMIT $2"#,
+           FROM audit_pending p JOIN audit_events e ON e.id = p.event_id
+           WHERE p.chain_key = $1
+           ORDER BY p.event_id LIMIT $2"#,
         chain_key,
         limit
     )
@@ -147,6 +145,12 @@ pub async fn insert_links(tx: &mut Tx, chain_key: Uuid, links: &[Link]) -> Resul
         &positions,
         &prevs,
         &hashes,
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM audit_pending WHERE event_id = ANY($1)",
+        &event_ids
     )
     .execute(&mut **tx)
     .await?;

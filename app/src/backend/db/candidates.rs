@@ -380,13 +380,18 @@ pub async fn stage_counts(
 ) -> Result<Vec<StageCount>, sqlx::Error> {
     sqlx::query_as!(
         StageCount,
-        r#"SELECT a.stage, count(*) AS "n!"
-           FROM applications a JOIN recruitments r ON r.id = a.recruitment_id
-           WHERE a.org_id = $1
+        // Counted per recruitment from the index first, so visibility is decided once per
+        // recruitment rather than once per application.
+        r#"SELECT g.stage AS "stage!", sum(g.n)::bigint AS "n!"
+           FROM (SELECT a.recruitment_id, a.stage, count(*) AS n
+                 FROM applications a WHERE a.org_id = $1
+                 GROUP BY a.recruitment_id, a.stage) g
+           JOIN recruitments r ON r.id = g.recruitment_id
+           WHERE r.org_id = $1
              AND ($2::uuid IS NULL OR r.owner_id = $2 OR EXISTS (
                    SELECT 1 FROM recruitment_members m
                    WHERE m.recruitment_id = r.id AND m.user_id = $2))
-           GROUP BY a.stage"#,
+           GROUP BY g.stage"#,
         org_id,
         viewer
     )

@@ -3,6 +3,7 @@
 
 use super::Tx;
 use sqlx::PgPool;
+use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -210,9 +211,13 @@ pub struct DueRow {
     pub org_public_id: String,
 }
 
-/// One candidate due for deletion (clock ended or deletion requested, no hold in force),
-/// claimed so that no other worker takes it.
-pub async fn claim_due(tx: &mut Tx, now: OffsetDateTime) -> Result<Option<DueRow>, sqlx::Error> {
+/// Up to `limit` candidates due for deletion (clock ended or deletion requested, no hold in
+/// force), claimed so that no other worker takes them.
+pub async fn claim_due(
+    tx: &mut Tx,
+    now: OffsetDateTime,
+    limit: i64,
+) -> Result<Vec<DueRow>, sqlx::Error> {
     sqlx::query_as!(
         DueRow,
         r#"SELECT c.id AS candidate_id, c.org_id, c.public_id, c.email, c.full_name, c.language,
@@ -221,131 +226,177 @@ pub async fn claim_due(tx: &mut Tx, now: OffsetDateTime) -> Result<Option<DueRow
            WHERE (c.retention_until <= $1 OR c.deletion_requested_at IS NOT NULL)
              AND (c.legal_hold_until IS NULL OR c.legal_hold_until <= $1)
            ORDER BY c.deletion_requested_at NULLS LAST, c.retention_until
-           LIMIT 1
+           LIMIT $2
            FOR UPDATE OF c SKIP LOCKED"#,
-        now
+        now,
+        limit
     )
-    .fetch_optional(&mut **tx)
+    .fetch_all(&mut **tx)
     .await
 }
 
-/// How many records of each kind belong to the candidate, before deleting them.
-pub async fn counts(
-    tx: &mut Tx,
-    candidate_id: Uuid,
-    email: &str,
-    org_id: Uuid,
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"WITH apps AS (SELECT id FROM applications WHERE candidate_id = $1),
-                ints AS (SELECT id FROM interviews WHERE application_id IN (SELECT id FROM apps))
-           SELECT
-             (SELECT count(*) FROM apps) AS "applications!",
-             (SELECT count(*) FROM application_events WHERE application_id IN (SELECT id FROM apps)) AS "pipeline_events!",
-             (SELECT count(*) FROM application_notes WHERE application_id IN (SELECT id FROM apps)) AS "notes!",
-             (SELECT count(*) FROM consent_events WHERE application_id IN (SELECT id FROM apps)) AS "consent_events!",
-             (SELECT count(*) FROM ints) AS "interviews!",
-             (SELECT count(*) FROM scorecard_entries WHERE interview_id IN (SELECT id FROM ints)) AS "scorecards!",
-             (SELECT count(*) FROM documents WHERE candidate_id = $1 AND kind IN ('cv', 'document')) AS "documents!",
-             (SELECT count(*) FROM documents WHERE candidate_id = $1 AND kind = 'recording') AS "recordings!",
-             (SELECT count(*) FROM documents WHERE candidate_id = $1 AND kind = 'transcript') AS "transcripts!",
-             (SELECT count(*) FROM one_time_tokens WHERE subject_id = $1
-                OR subject_id IN (SELECT id FROM apps)) AS "links!",
-             (SELECT count(*) FROM email_outbox WHERE org_id = $3 AND recipient = $2) AS "emails!""#,
-        candidate_id,
-        email,
-        org_id
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(vec![
-        ("applications".into(), row.applications),
-        ("pipeline_events".into(), row.pipeline_events),
-        ("notes".into(), row.notes),
-        ("consent_events".into(), row.consent_events),
-        ("interviews".into(), row.interviews),
-        ("scorecards".into(), row.scorecards),
-        ("documents".into(), row.documents),
-        ("recordings".into(), row.recordings),
-        ("transcripts".into(), row.transcripts),
-        ("one_time_links".into(), row.links),
-        ("emails".into(), row.emails),
-    ])
+/// The candidates of one deletion batch: ids, their organisations and addresses, side by side.
+pub struct Batch<'a> {
+    pub candidate_ids: &'a [Uuid],
+    pub org_ids: &'a [Uuid],
+    pub emails: &'a [String],
 }
 
-/// Deletes the candidate as one unit; returns the storage names of their files. What has no
-/// foreign key to the candidate (links, e-mails to their address) goes explicitly; everything else
-/// follows the cascade, their data key included (crypto-shredding).
-pub async fn delete_candidate(
+/// How many records of each kind belong to each candidate, before deleting them.
+pub async fn counts(
     tx: &mut Tx,
-    org_id: Uuid,
-    candidate_id: Uuid,
-    email: &str,
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let files = sqlx::query!(
-        "SELECT storage_name, size_bytes FROM documents WHERE candidate_id = $1",
-        candidate_id
+    batch: &Batch<'_>,
+) -> Result<HashMap<Uuid, Vec<(String, i64)>>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT c.id AS "candidate_id!", n.*
+           FROM UNNEST($1::uuid[], $2::uuid[], $3::text[]) AS c (id, org_id, email)
+           CROSS JOIN LATERAL (
+             WITH apps AS (SELECT id FROM applications WHERE candidate_id = c.id),
+                  ints AS (SELECT id FROM interviews WHERE application_id IN (SELECT id FROM apps))
+             SELECT
+               (SELECT count(*) FROM apps) AS "applications!",
+               (SELECT count(*) FROM application_events WHERE application_id IN (SELECT id FROM apps)) AS "pipeline_events!",
+               (SELECT count(*) FROM application_notes WHERE application_id IN (SELECT id FROM apps)) AS "notes!",
+               (SELECT count(*) FROM consent_events WHERE application_id IN (SELECT id FROM apps)) AS "consent_events!",
+               (SELECT count(*) FROM ints) AS "interviews!",
+               (SELECT count(*) FROM scorecard_entries WHERE interview_id IN (SELECT id FROM ints)) AS "scorecards!",
+               (SELECT count(*) FROM documents WHERE candidate_id = c.id AND kind IN ('cv', 'document')) AS "documents!",
+               (SELECT count(*) FROM documents WHERE candidate_id = c.id AND kind = 'recording') AS "recordings!",
+               (SELECT count(*) FROM documents WHERE candidate_id = c.id AND kind = 'transcript') AS "transcripts!",
+               (SELECT count(*) FROM one_time_tokens WHERE subject_id = c.id
+                  OR subject_id IN (SELECT id FROM apps)) AS "links!",
+               (SELECT count(*) FROM email_outbox WHERE org_id = c.org_id AND recipient = c.email) AS "emails!"
+           ) n"#,
+        batch.candidate_ids,
+        batch.org_ids,
+        batch.emails
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let counts = vec![
+                ("applications".into(), row.applications),
+                ("pipeline_events".into(), row.pipeline_events),
+                ("notes".into(), row.notes),
+                ("consent_events".into(), row.consent_events),
+                ("interviews".into(), row.interviews),
+                ("scorecards".into(), row.scorecards),
+                ("documents".into(), row.documents),
+                ("recordings".into(), row.recordings),
+                ("transcripts".into(), row.transcripts),
+                ("one_time_links".into(), row.links),
+                ("emails".into(), row.emails),
+            ];
+            (row.candidate_id, counts)
+        })
+        .collect())
+}
+
+/// A stored file of a deleted candidate.
+pub struct DeletedFile {
+    pub candidate_id: Uuid,
+    pub storage_name: String,
+}
+
+/// Deletes the candidates as units; returns the storage names of their files. What has no
+/// foreign key to a candidate (links, e-mails to their address) goes explicitly; everything else
+/// follows the cascade, their data keys included (crypto-shredding). The caller's transaction
+/// makes each candidate go entirely or not at all.
+pub async fn delete_candidates(
+    tx: &mut Tx,
+    batch: &Batch<'_>,
+) -> Result<Vec<DeletedFile>, sqlx::Error> {
+    let files = sqlx::query_as!(
+        DeletedFile,
+        r#"SELECT d.candidate_id, d.storage_name
+           FROM documents d JOIN UNNEST($1::uuid[], $2::uuid[]) AS c (id, org_id)
+             ON d.candidate_id = c.id AND d.org_id = c.org_id"#,
+        batch.candidate_ids,
+        batch.org_ids
     )
     .fetch_all(&mut **tx)
     .await?;
     sqlx::query!(
-        r#"DELETE FROM one_time_tokens
-           WHERE org_id = $1 AND (subject_id = $2 OR subject_id IN
-                 (SELECT id FROM applications WHERE candidate_id = $2))"#,
-        org_id,
-        candidate_id
+        r#"DELETE FROM one_time_tokens t
+           USING UNNEST($1::uuid[], $2::uuid[]) AS c (id, org_id)
+           WHERE t.org_id = c.org_id AND (t.subject_id = c.id OR t.subject_id IN
+                 (SELECT a.id FROM applications a WHERE a.candidate_id = c.id))"#,
+        batch.candidate_ids,
+        batch.org_ids
     )
     .execute(&mut **tx)
     .await?;
     // Requests outlive the candidate (accountability) but not their words.
     sqlx::query!(
-        "UPDATE data_requests SET details = '' WHERE org_id = $1 AND candidate_id = $2",
-        org_id,
-        candidate_id
+        r#"UPDATE data_requests d SET details = ''
+           FROM UNNEST($1::uuid[], $2::uuid[]) AS c (id, org_id)
+           WHERE d.org_id = c.org_id AND d.candidate_id = c.id"#,
+        batch.candidate_ids,
+        batch.org_ids
     )
     .execute(&mut **tx)
     .await?;
     sqlx::query!(
-        "DELETE FROM email_outbox WHERE org_id = $1 AND recipient = $2",
-        org_id,
-        email
+        r#"DELETE FROM email_outbox e
+           USING UNNEST($1::uuid[], $2::text[]) AS c (org_id, email)
+           WHERE e.org_id = c.org_id AND e.recipient = c.email"#,
+        batch.org_ids,
+        batch.emails
+    )
+    .execute(&mut **tx)
+    .await?;
+    // The quota is refunded per organisation from the rows the cascade is about to remove.
+    sqlx::query!(
+        r#"UPDATE org_storage s SET used_bytes = s.used_bytes - f.freed
+           FROM (SELECT d.org_id, sum(d.size_bytes)::bigint AS freed
+                 FROM documents d JOIN UNNEST($1::uuid[], $2::uuid[]) AS c (id, org_id)
+                   ON d.candidate_id = c.id AND d.org_id = c.org_id
+                 GROUP BY d.org_id) f
+           WHERE s.org_id = f.org_id"#,
+        batch.candidate_ids,
+        batch.org_ids
     )
     .execute(&mut **tx)
     .await?;
     sqlx::query!(
-        "DELETE FROM candidates WHERE org_id = $1 AND id = $2",
-        org_id,
-        candidate_id
+        r#"DELETE FROM candidates d
+           USING UNNEST($1::uuid[], $2::uuid[]) AS c (id, org_id)
+           WHERE d.org_id = c.org_id AND d.id = c.id"#,
+        batch.candidate_ids,
+        batch.org_ids
     )
     .execute(&mut **tx)
     .await?;
-    let freed: i64 = files.iter().map(|f| f.size_bytes).sum();
-    sqlx::query!(
-        "UPDATE org_storage SET used_bytes = used_bytes - $2 WHERE org_id = $1",
-        org_id,
-        freed
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(files
-        .into_iter()
-        .map(|f| (f.storage_name, f.size_bytes))
-        .collect())
+    Ok(files)
 }
 
-pub async fn insert_certificate(
+/// A signed deletion certificate, stored beside the audit log.
+pub struct NewCertificate {
+    pub org_id: Uuid,
+    pub public_id: String,
+    pub certificate: String,
+}
+
+pub async fn insert_certificates(
     tx: &mut Tx,
-    org_id: Uuid,
-    public_id: &str,
-    certificate: &str,
+    certificates: &[NewCertificate],
 ) -> Result<(), sqlx::Error> {
+    let ids: Vec<Uuid> = certificates.iter().map(|_| Uuid::new_v4()).collect();
+    let org_ids: Vec<Uuid> = certificates.iter().map(|c| c.org_id).collect();
+    let public_ids: Vec<&str> = certificates.iter().map(|c| c.public_id.as_str()).collect();
+    let bodies: Vec<&str> = certificates
+        .iter()
+        .map(|c| c.certificate.as_str())
+        .collect();
     sqlx::query!(
         r#"INSERT INTO deletion_certificates (id, public_id, org_id, certificate)
-           VALUES ($1, $2, $3, $4)"#,
-        Uuid::new_v4(),
-        public_id,
-        org_id,
-        certificate
+           SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::text[])"#,
+        &ids,
+        &public_ids as &[&str],
+        &org_ids,
+        &bodies as &[&str]
     )
     .execute(&mut **tx)
     .await?;
