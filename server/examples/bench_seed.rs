@@ -32,6 +32,7 @@ use candor_app::domain::{
     role::Role,
     upload::FileKind,
 };
+use candor_server::demo::{FIRST_NAMES as FIRST, LAST_NAMES as LAST};
 use candor_server::{config::Config, startup};
 use std::{net::IpAddr, path::Path, sync::Arc};
 use time::{Duration, OffsetDateTime};
@@ -48,24 +49,6 @@ const AUDIT_EVENTS: i64 = 200_000;
 const SIGN_IN_ACCOUNTS: usize = 4_000;
 const API_KEYS: usize = 64;
 
-const FIRST: [&str; 16] = [
-    "Amara", "Bram", "Chiara", "Dawid", "Elin", "Farah", "Gustav", "Hana", "Ismael", "Jolien",
-    "Kasia", "Lars", "Maja", "Noor", "Oskar", "Priya",
-];
-const LAST: [&str; 12] = [
-    "Jansen",
-    "Kowalski",
-    "Lindqvist",
-    "Müller",
-    "Okafor",
-    "Peeters",
-    "Rossi",
-    "Sato",
-    "Svensson",
-    "de Vries",
-    "Nowak",
-    "Schmidt",
-];
 const TITLES: [&str; 8] = [
     "Backend engineer",
     "Product designer",

@@ -127,11 +127,12 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<DemoUser>> {
     Ok(users)
 }
 
-const FIRST_NAMES: [&str; 16] = [
+/// Names for made-up people (the demo's, and the benchmark's seed).
+pub const FIRST_NAMES: [&str; 16] = [
     "Amara", "Bram", "Chiara", "Dawid", "Elin", "Farah", "Gustav", "Hana", "Ismael", "Jolien",
     "Kasia", "Lars", "Maja", "Noor", "Oskar", "Priya",
 ];
-const LAST_NAMES: [&str; 12] = [
+pub const LAST_NAMES: [&str; 12] = [
     "Jansen",
     "Kowalski",
     "Lindqvist",
