@@ -198,7 +198,8 @@ pub fn router_with_metrics(
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
-        .with_always_save(true)
+        // Saved when changed; activity changes it at most once a minute (`load_caller`).
+        .with_always_save(false)
         .with_expiry(Expiry::OnInactivity(
             candor_app::backend::auth::session::IDLE_TIMEOUT,
         ));

@@ -3,7 +3,9 @@
 //! is (re-validated on every request, F2), whether their role allows the route, and with which
 //! organisation scope their transactions run.
 
-use super::auth::session::{SessionUser, ABSOLUTE_TIMEOUT, SESSION_KEY};
+use super::auth::session::{
+    SessionUser, ABSOLUTE_TIMEOUT, ACTIVITY_GRANULARITY, LAST_ACTIVE_KEY, SESSION_KEY,
+};
 use super::db;
 use super::request::RequestMeta;
 use super::state::AppState;
@@ -86,7 +88,14 @@ pub async fn load_caller(state: &AppState, session: &Session) -> Result<Option<C
     };
     let valid = row.filter(|r| r.active && r.session_epoch == record.epoch);
     match valid.and_then(Caller::from_row) {
-        Some(caller) => Ok(Some(caller)),
+        Some(caller) => {
+            let last_active = session.get::<i64>(LAST_ACTIVE_KEY).await?;
+            let now = now.unix_timestamp();
+            if last_active.is_none_or(|t| now - t >= ACTIVITY_GRANULARITY.whole_seconds()) {
+                session.insert(LAST_ACTIVE_KEY, now).await?;
+            }
+            Ok(Some(caller))
+        }
         None => {
             session.flush().await?;
             Ok(None)

@@ -721,6 +721,35 @@ async fn a_session_idle_for_thirty_minutes_is_over(_: PgPoolOptions, opts: PgCon
     .await
     .unwrap();
     assert!((1700.0..=1800.0).contains(&idle_left), "{idle_left}");
+
+    // Activity moves the deadline at most once a minute: not on every request (a write each),
+    // but on the first one a minute after the last move.
+    let deadline_left = || async {
+        sqlx::query_scalar::<_, f64>(
+            "SELECT extract(epoch FROM max(expiry_date) - now())::float8 FROM sessions",
+        )
+        .fetch_one(&app.owner)
+        .await
+        .unwrap()
+    };
+    sqlx::query("UPDATE sessions SET expiry_date = now() + interval '20 minutes'")
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    app.call(&client, "current_user", &[]).await;
+    let left = deadline_left().await;
+    assert!(
+        (1100.0..=1200.0).contains(&left),
+        "moved within the minute: {left}"
+    );
+    app.state.clock.advance(time::Duration::seconds(61));
+    app.call(&client, "current_user", &[]).await;
+    let left = deadline_left().await;
+    assert!(
+        (1700.0..=1800.0).contains(&left),
+        "not moved after a minute: {left}"
+    );
+
     // Thirty idle minutes pass.
     sqlx::query("UPDATE sessions SET expiry_date = now() - interval '1 second'")
         .execute(&app.owner)

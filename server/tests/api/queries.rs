@@ -58,6 +58,9 @@ impl Statements {
              FROM pg_stat_statements
              WHERE userid = 'candor_app'::regrole::oid
                AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+               -- The session store's own read and its write (at most once a minute, so it
+               -- would come and go between two measurements) are not the page's queries.
+               AND query NOT LIKE '%\"public\".\"sessions\"%'
              ORDER BY calls DESC, query",
         )
         .fetch_all(&self.owner)

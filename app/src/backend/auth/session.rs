@@ -6,6 +6,14 @@ use uuid::Uuid;
 
 pub const SESSION_KEY: &str = "auth";
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
+
+/// The session store re-stamps the idle deadline whenever it saves a session. Saving on every
+/// request would cost a database write each, so activity marks the session changed at most this
+/// often: the deadline then falls between 29 and 30 minutes after the last request, never later.
+pub const ACTIVITY_GRANULARITY: Duration = Duration::minutes(1);
+
+/// Unix seconds of the last request that moved the idle deadline.
+pub const LAST_ACTIVE_KEY: &str = "last_active";
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
