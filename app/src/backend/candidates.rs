@@ -198,8 +198,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
         .await?
         .ok_or(AppError::NotFound)?;
     let applications =
-        store::visible_applications(&mut tx, caller.org_id, Some(candidate.id), None, scope)
-            .await?;
+        store::visible_applications_of(&mut tx, caller.org_id, candidate.id, scope).await?;
     let ids: Vec<Uuid> = applications.iter().map(|a| a.id).collect();
     let notes = store::notes(&mut tx, caller.org_id, &ids).await?;
     let events = store::events(&mut tx, caller.org_id, &ids).await?;
@@ -235,10 +234,8 @@ pub(super) async fn visible_application(
     public_id: &str,
 ) -> Result<store::ApplicationRow, AppError> {
     let id = PublicId::parse(IdKind::Application, public_id).ok_or(AppError::NotFound)?;
-    store::visible_applications(tx, caller.org_id, None, Some(id.as_str()), viewer(caller)?)
+    store::visible_application(tx, caller.org_id, id.as_str(), viewer(caller)?)
         .await?
-        .into_iter()
-        .next()
         .ok_or(AppError::NotFound)
 }
 

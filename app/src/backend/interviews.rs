@@ -98,7 +98,7 @@ pub(super) async fn load(
 ) -> Result<store::InterviewRow, AppError> {
     let id = PublicId::parse(IdKind::Interview, public_id).ok_or(AppError::NotFound)?;
     let (viewer, assigned) = scope(caller)?;
-    store::visible(tx, caller.org_id, Some(id.as_str()), None, viewer, assigned)
+    store::visible(tx, caller.org_id, Some(id.as_str()), viewer, assigned)
         .await?
         .into_iter()
         .next()
@@ -146,7 +146,7 @@ pub async fn list(
     caller.require(Permission::ConductInterviews)?;
     let (viewer, assigned) = scope(caller)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let rows = store::visible(&mut tx, caller.org_id, None, None, viewer, assigned).await?;
+    let rows = store::visible(&mut tx, caller.org_id, None, viewer, assigned).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.application_id).collect();
     let consents = super::consent::statuses(&mut tx, caller.org_id, &ids).await?;
     tx.commit().await?;
@@ -161,15 +161,9 @@ pub async fn for_applications(
 ) -> Result<Vec<store::InterviewRow>, AppError> {
     let (viewer, assigned) = scope(caller)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let rows = store::visible(
-        &mut tx,
-        caller.org_id,
-        None,
-        Some(application_ids),
-        viewer,
-        assigned,
-    )
-    .await?;
+    let rows =
+        store::visible_for_applications(&mut tx, caller.org_id, application_ids, viewer, assigned)
+            .await?;
     tx.commit().await?;
     Ok(rows)
 }

@@ -542,6 +542,109 @@ async fn the_dashboard_counts_each_stage_within_what_the_role_may_see(
     assert!(html.contains("<svg"));
 }
 
+/// The dashboard's funnel reads counters kept by triggers (migration 0017): they must equal a
+/// count of the applications after every kind of change, including several rows in one
+/// statement and deletions cascading from a candidate, and stay within their organisation.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_stage_counters_equal_the_applications_after_every_change(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    team(&app).await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let first = recruitment(&app, &rita, "First", None).await;
+    let second = recruitment(&app, &rita, "Second", None).await;
+    for (i, r) in [&first, &first, &first, &second, &second]
+        .into_iter()
+        .enumerate()
+    {
+        added(
+            &app,
+            &rita,
+            r,
+            &format!("Person {i}"),
+            &format!("p{i}@example.org"),
+        )
+        .await;
+    }
+    let rex = app.signed_in("rex@rival.example", PASSWORD).await;
+    let rivals = recruitment(&app, &rex, "Rival role", None).await;
+    added(&app, &rex, &rivals, "Rival Person", "rp@example.org").await;
+
+    let drift = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM (
+               SELECT recruitment_id, stage, count(*) AS n FROM applications
+               GROUP BY recruitment_id, stage
+             ) t FULL JOIN (SELECT * FROM application_stage_counts WHERE n <> 0) s
+               USING (recruitment_id, stage)
+             WHERE t.n IS DISTINCT FROM s.n",
+        )
+        .fetch_one(&app.owner)
+        .await
+        .unwrap()
+    };
+    assert_eq!(drift().await, 0, "after adding one by one");
+    assert_eq!(
+        app.count("SELECT sum(n)::bigint FROM application_stage_counts")
+            .await,
+        6
+    );
+
+    // Several rows in one statement, in both directions.
+    sqlx::query("UPDATE applications SET stage = 'screening' WHERE stage = 'applied'")
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE applications SET stage = 'interview'
+         WHERE id IN (SELECT id FROM applications WHERE stage = 'screening' LIMIT 2)",
+    )
+    .execute(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(drift().await, 0, "after moving several at once");
+    // A candidate's removal cascades to their applications.
+    sqlx::query("DELETE FROM candidates WHERE email IN ('p0@example.org', 'p3@example.org')")
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(drift().await, 0, "after cascading deletions");
+    assert_eq!(
+        app.count("SELECT sum(n)::bigint FROM application_stage_counts")
+            .await,
+        4
+    );
+
+    // The application role reads its own organisation's counters only, and cannot write them.
+    let acme: uuid::Uuid = sqlx::query_scalar("SELECT id FROM orgs WHERE name = 'Acme'")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    let mut tx = app.app_pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.org_id', $1, true)")
+        .bind(acme.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let seen: i64 = sqlx::query_scalar("SELECT sum(n)::bigint FROM application_stage_counts")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(
+        seen, 3,
+        "Acme's three remaining applications, not the rival's"
+    );
+    assert!(
+        sqlx::query("UPDATE application_stage_counts SET n = n + 100")
+            .execute(&mut *tx)
+            .await
+            .is_err(),
+        "the counters are written by the triggers only"
+    );
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn the_demo_organisation_is_seeded_once_with_a_realistic_pipeline(
     _: PgPoolOptions,

@@ -106,6 +106,9 @@ pub async fn chain_head(
     Ok(row.map(|r| (r.position, r.hash)))
 }
 
+/// The oldest unsealed events of a chain. The list is cut to the batch before the join, so each
+/// event is fetched by its key; joined whole, a stale estimate of the list's size had the
+/// planner hash all 200,000 events (40 ms a pass under load).
 pub async fn unsealed_events(
     tx: &mut Tx,
     chain_key: Uuid,
@@ -114,9 +117,10 @@ pub async fn unsealed_events(
     sqlx::query_as!(
         EventRow,
         r#"SELECT e.id, e.org_id, e.occurred_at, e.actor, e.action, e.target, e.outcome
-           FROM audit_pending p JOIN audit_events e ON e.id = p.event_id
-           WHERE p.chain_key = $1
-           ORDER BY p.event_id LIMIT $2"#,
+           FROM (SELECT event_id FROM audit_pending WHERE chain_key = $1
+                 ORDER BY event_id LIMIT $2) p
+           JOIN audit_events e ON e.id = p.event_id
+           ORDER BY p.event_id"#,
         chain_key,
         limit
     )

@@ -213,12 +213,41 @@ pub struct ApplicationRow {
     pub decided_at: Option<OffsetDateTime>,
 }
 
-/// Applications visible to the viewer: of one candidate, or one application by public id.
-pub async fn visible_applications(
+/// One application by public id, if the viewer may see it.
+pub async fn visible_application(
     tx: &mut Tx,
     org_id: Uuid,
-    candidate_id: Option<Uuid>,
-    application_public_id: Option<&str>,
+    public_id: &str,
+    viewer: Option<Uuid>,
+) -> Result<Option<ApplicationRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ApplicationRow,
+        r#"SELECT a.id, a.public_id, a.candidate_id, c.public_id AS candidate_public_id,
+                  r.public_id AS recruitment_public_id, r.title AS recruitment_title, a.stage,
+                  a.decision_reason, d.display_name AS "decided_by_name?", a.decided_at
+           FROM applications a
+           JOIN candidates c ON c.id = a.candidate_id
+           JOIN recruitments r ON r.id = a.recruitment_id
+           LEFT JOIN users d ON d.id = a.decided_by
+           WHERE a.org_id = $1 AND a.public_id = $2
+             AND ($3::uuid IS NULL OR r.owner_id = $3 OR EXISTS (
+                   SELECT 1 FROM recruitment_members m
+                   WHERE m.recruitment_id = r.id AND m.user_id = $3))"#,
+        org_id,
+        public_id,
+        viewer
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// A candidate's applications the viewer may see, oldest first. Two statements rather than one
+/// with optional filters: an optional filter on the access path makes PostgreSQL plan the
+/// statement anew on every call, which cost more than running it.
+pub async fn visible_applications_of(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
     viewer: Option<Uuid>,
 ) -> Result<Vec<ApplicationRow>, sqlx::Error> {
     sqlx::query_as!(
@@ -230,17 +259,14 @@ pub async fn visible_applications(
            JOIN candidates c ON c.id = a.candidate_id
            JOIN recruitments r ON r.id = a.recruitment_id
            LEFT JOIN users d ON d.id = a.decided_by
-           WHERE a.org_id = $1
-             AND ($2::uuid IS NULL OR a.candidate_id = $2)
-             AND ($3::text IS NULL OR a.public_id = $3)
-             AND ($4::uuid IS NULL OR r.owner_id = $4 OR EXISTS (
+           WHERE a.org_id = $1 AND a.candidate_id = $2
+             AND ($3::uuid IS NULL OR r.owner_id = $3 OR EXISTS (
                    SELECT 1 FROM recruitment_members m
-                   WHERE m.recruitment_id = r.id AND m.user_id = $4))
+                   WHERE m.recruitment_id = r.id AND m.user_id = $3))
            ORDER BY a.created_at
            LIMIT 200"#,
         org_id,
         candidate_id,
-        application_public_id,
         viewer
     )
     .fetch_all(&mut **tx)
@@ -380,18 +406,16 @@ pub async fn stage_counts(
 ) -> Result<Vec<StageCount>, sqlx::Error> {
     sqlx::query_as!(
         StageCount,
-        // Counted per recruitment from the index first, so visibility is decided once per
-        // recruitment rather than once per application.
-        r#"SELECT g.stage AS "stage!", sum(g.n)::bigint AS "n!"
-           FROM (SELECT a.recruitment_id, a.stage, count(*) AS n
-                 FROM applications a WHERE a.org_id = $1
-                 GROUP BY a.recruitment_id, a.stage) g
-           JOIN recruitments r ON r.id = g.recruitment_id
-           WHERE r.org_id = $1
+        // Kept per recruitment and stage by triggers (migration 0017), so visibility is decided
+        // once per recruitment and the cost does not grow with the applications.
+        r#"SELECT s.stage AS "stage!", sum(s.n)::bigint AS "n!"
+           FROM application_stage_counts s
+           JOIN recruitments r ON r.id = s.recruitment_id
+           WHERE s.org_id = $1 AND r.org_id = $1
              AND ($2::uuid IS NULL OR r.owner_id = $2 OR EXISTS (
                    SELECT 1 FROM recruitment_members m
                    WHERE m.recruitment_id = r.id AND m.user_id = $2))
-           GROUP BY g.stage"#,
+           GROUP BY s.stage"#,
         org_id,
         viewer
     )
