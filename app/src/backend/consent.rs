@@ -329,12 +329,11 @@ pub async fn page(
     accept_language: &str,
 ) -> Result<Option<ConsentPage>, AppError> {
     let purposes = [TokenPurpose::Consent, TokenPurpose::ConsentManage];
-    let Some((org_id, application_id, purpose)) =
-        peek_token(state, meta, raw_token, &purposes).await?
-    else {
+    let Some(peeked) = peek_token(state, meta, raw_token, &purposes).await? else {
         return Ok(None);
     };
-    let mut tx = state.db.begin_for_org(org_id).await?;
+    let (mut tx, org_id, application_id, purpose) =
+        (peeked.tx, peeked.org_id, peeked.subject, peeked.purpose);
     let Some(context) = store::context(&mut tx, org_id, application_id).await? else {
         return Ok(None);
     };

@@ -12,12 +12,14 @@ use crate::error::AppError;
 use uuid::Uuid;
 
 /// The rate limit every tokenised request passes first (S7), then the token's organisation and
-/// hash; `None` for a malformed or unknown token.
+/// hash, with the transaction the rest of the request runs in, already scoped to that
+/// organisation; `None` for a malformed or unknown token. The limit's hit is its own statement:
+/// it counts even when the request's transaction is rolled back.
 async fn locate(
     state: &AppState,
     meta: &RequestMeta,
     raw: &str,
-) -> Result<Option<(Uuid, [u8; 32])>, AppError> {
+) -> Result<Option<(db::Tx, Uuid, [u8; 32])>, AppError> {
     rate_limit::check(
         state,
         limits::TOKEN_PAGE_PER_ADDRESS,
@@ -28,10 +30,12 @@ async fn locate(
         return Ok(None);
     }
     let hash = tokens::hash_token(raw);
-    let mut probe = state.db.begin_unscoped().await?;
-    let org = db::tokens::locate(&mut probe, &hash).await?;
-    probe.commit().await?;
-    Ok(org.map(|org_id| (org_id, hash)))
+    let mut tx = state.db.begin_unscoped().await?;
+    let Some(org_id) = db::tokens::locate(&mut tx, &hash).await? else {
+        return Ok(None);
+    };
+    db::scope_to_org(&mut tx, org_id).await?;
+    Ok(Some((tx, org_id, hash)))
 }
 
 /// Checks a token without consuming it: the GET that only shows a page (S11: mail scanners
@@ -42,7 +46,11 @@ pub async fn token_is_usable(
     raw: &str,
     purpose: TokenPurpose,
 ) -> Result<bool, AppError> {
-    Ok(peek_token(state, meta, raw, &[purpose]).await?.is_some())
+    let Some(peeked) = peek_token(state, meta, raw, &[purpose]).await? else {
+        return Ok(false);
+    };
+    peeked.tx.commit().await?;
+    Ok(true)
 }
 
 /// Consumes a token of `purpose` and returns its organisation and subject, in a transaction
@@ -53,14 +61,22 @@ pub async fn consume_token(
     raw: &str,
     purpose: TokenPurpose,
 ) -> Result<(db::Tx, Uuid, Uuid), AppError> {
-    let (org_id, hash) = locate(state, meta, raw)
+    let (mut tx, org_id, hash) = locate(state, meta, raw)
         .await?
         .ok_or(AppError::InvalidToken)?;
-    let mut tx = state.db.begin_for_org(org_id).await?;
     let subject =
         db::tokens::consume(&mut tx, org_id, &hash, purpose.as_str(), state.clock.now()).await?;
     let subject = subject.ok_or(AppError::InvalidToken)?;
     Ok((tx, org_id, subject))
+}
+
+/// A token that would be accepted now, not consumed: the page it opens reads in `tx`, which is
+/// scoped to the token's organisation.
+pub struct PeekedToken {
+    pub tx: db::Tx,
+    pub org_id: Uuid,
+    pub subject: Uuid,
+    pub purpose: TokenPurpose,
 }
 
 /// The organisation and subject of a token that would be accepted now for one of `purposes`,
@@ -70,21 +86,22 @@ pub async fn peek_token(
     meta: &RequestMeta,
     raw: &str,
     purposes: &[TokenPurpose],
-) -> Result<Option<(Uuid, Uuid, TokenPurpose)>, AppError> {
-    let Some((org_id, hash)) = locate(state, meta, raw).await? else {
+) -> Result<Option<PeekedToken>, AppError> {
+    let Some((mut tx, org_id, hash)) = locate(state, meta, raw).await? else {
         return Ok(None);
     };
-    let mut tx = state.db.begin_for_org(org_id).await?;
-    let mut found = None;
     for purpose in purposes {
         let subject =
             db::tokens::usable_subject(&mut tx, org_id, &hash, purpose.as_str(), state.clock.now())
                 .await?;
         if let Some(subject) = subject {
-            found = Some((org_id, subject, *purpose));
-            break;
+            return Ok(Some(PeekedToken {
+                tx,
+                org_id,
+                subject,
+                purpose: *purpose,
+            }));
         }
     }
-    tx.commit().await?;
-    Ok(found)
+    Ok(None)
 }

@@ -157,12 +157,11 @@ pub async fn link_org(
     raw_token: &str,
 ) -> Result<Option<String>, AppError> {
     let found = super::links::peek_token(state, meta, raw_token, &[TokenPurpose::Privacy]).await?;
-    let Some((org_id, candidate_id, _)) = found else {
+    let Some(mut peeked) = found else {
         return Ok(None);
     };
-    let mut tx = state.db.begin_for_org(org_id).await?;
-    let subject = store::subject(&mut tx, org_id, candidate_id).await?;
-    tx.commit().await?;
+    let subject = store::subject(&mut peeked.tx, peeked.org_id, peeked.subject).await?;
+    peeked.tx.commit().await?;
     Ok(subject.map(|s| s.org_name))
 }
 

@@ -232,13 +232,12 @@ pub async fn invitation(
     meta: &RequestMeta,
     raw_token: &str,
 ) -> Result<Option<(String, String)>, AppError> {
-    let Some((org_id, user_id, _)) =
-        peek_token(state, meta, raw_token, &[TokenPurpose::Invite]).await?
+    let Some(mut peeked) = peek_token(state, meta, raw_token, &[TokenPurpose::Invite]).await?
     else {
         return Ok(None);
     };
-    let mut tx = state.db.begin_for_org(org_id).await?;
-    let row = db::users::invitee(&mut tx, org_id, user_id).await?;
+    let row = db::users::invitee(&mut peeked.tx, peeked.org_id, peeked.subject).await?;
+    let tx = peeked.tx;
     tx.commit().await?;
     Ok(row.map(|r| (r.org_name, r.email)))
 }
