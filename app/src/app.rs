@@ -5,7 +5,7 @@ use crate::ui::pages::{
     account::AccountPage,
     api_keys::ApiKeysPage,
     audit::AuditPage,
-    candidate::CandidatePage,
+    candidate::{CandidatePage, CandidatesPage},
     consent::{ConsentPage, ConsentSavedPage},
     dashboard::DashboardPage,
     dpa::DpaPage,
@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("recruitments/new") view=NewRecruitmentPage/>
                     <Route path=path!("recruitments/:id") view=RecruitmentPage/>
                     <Route path=path!("recruitments/:id/edit") view=EditRecruitmentPage/>
+                    <Route path=path!("candidates") view=CandidatesPage/>
                     <Route path=path!("candidates/:id") view=CandidatePage/>
                     <Route path=path!("interviews") view=InterviewsPage/>
                     <Route path=path!("interviews/:id") view=InterviewPage/>

@@ -122,6 +122,10 @@ pub const PAGES: &[Page] = &[
         access: Access::Requires(Permission::ManageRecruitments),
     },
     Page {
+        path: "/app/candidates",
+        access: Access::Requires(Permission::ViewCandidates),
+    },
+    Page {
         path: "/app/candidates/{id}",
         access: Access::Requires(Permission::ViewCandidates),
     },
@@ -240,6 +244,11 @@ pub const STAFF_NAV: &[(&str, &str, Permission)] = &[
         "/app/recruitments",
         "Recruitments",
         Permission::ViewRecruitments,
+    ),
+    (
+        "/app/candidates",
+        "Candidates",
+        Permission::ViewCandidates,
     ),
     (
         "/app/interviews",

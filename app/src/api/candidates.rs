@@ -147,6 +147,58 @@ pub async fn recruitment_pipeline(recruitment: String) -> Result<Vec<PipelineCar
     .await
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CandidateListItem {
+    pub id: String,
+    pub name: String,
+    /// Applications in recruitments the caller may see.
+    pub applications: i64,
+    pub latest_stage: Option<Stage>,
+    pub added_on: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CandidateListPage {
+    pub items: Vec<CandidateListItem>,
+    pub page: u32,
+    pub page_size: u32,
+    pub has_next: bool,
+}
+
+#[server(prefix = "/fn", endpoint = "list_candidates")]
+pub async fn list_candidates(
+    #[server(default)] search: Option<String>,
+    #[server(default)] page: Option<u32>,
+) -> Result<CandidateListPage, AppError> {
+    use crate::domain::listing::CandidateListQuery;
+    serve(
+        Access::Requires(Permission::ViewCandidates),
+        None,
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let query = CandidateListQuery::parse(search.as_deref(), page);
+            let list = candidates::list(&ctx, &caller, &query).await?;
+            Ok(CandidateListPage {
+                items: list
+                    .items
+                    .into_iter()
+                    .map(|c| CandidateListItem {
+                        id: c.public_id,
+                        name: c.full_name,
+                        applications: c.applications,
+                        latest_stage: c.latest_stage.as_deref().and_then(Stage::parse),
+                        added_on: c.created_at.date().to_string(),
+                    })
+                    .collect(),
+                page: list.page,
+                page_size: CandidateListQuery::PAGE_SIZE,
+                has_next: list.has_next,
+            })
+        },
+    )
+    .await
+}
+
 #[server(prefix = "/fn", endpoint = "candidate")]
 pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
     serve(

@@ -201,6 +201,10 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
             Access::Requires(Permission::ViewCandidates),
         ),
         (
+            "/fn/list_candidates",
+            Access::Requires(Permission::ViewCandidates),
+        ),
+        (
             "/fn/candidate",
             Access::Requires(Permission::ViewCandidates),
         ),

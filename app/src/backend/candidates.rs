@@ -13,6 +13,7 @@ use crate::domain::audit::AuditAction;
 use crate::domain::consent::{ConsentStatus, Purpose};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::{IdKind, PublicId};
+use crate::domain::listing::CandidateListQuery;
 use crate::domain::pipeline::{check_decision, check_move, Decision, Stage};
 use crate::domain::recruitment::{multi_line, single_line};
 use crate::domain::role::Permission;
@@ -185,6 +186,44 @@ pub struct CandidateView {
     pub retention: Option<super::db::retention::ClockRow>,
     pub can_manage: bool,
     pub can_evaluate: bool,
+}
+
+/// One page of the candidate list.
+pub struct CandidateList {
+    pub items: Vec<store::ListedCandidateRow>,
+    pub page: u32,
+    pub has_next: bool,
+}
+
+/// The candidates the caller may see, a page at a time. Names only, as on a recruitment's
+/// board: opening a candidate is the audited view of their data (F12). One row more than a page
+/// is read to know whether another follows, rather than counting every match on every view.
+pub async fn list(
+    ctx: &Ctx,
+    caller: &Caller,
+    query: &CandidateListQuery,
+) -> Result<CandidateList, AppError> {
+    caller.require(Permission::ViewCandidates)?;
+    let scope = viewer(caller)?;
+    let page_size = CandidateListQuery::PAGE_SIZE as usize;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let mut items = store::list_visible(
+        &mut tx,
+        caller.org_id,
+        scope,
+        query.search.as_deref(),
+        page_size as i64 + 1,
+        query.offset(),
+    )
+    .await?;
+    tx.commit().await?;
+    let has_next = items.len() > page_size;
+    items.truncate(page_size);
+    Ok(CandidateList {
+        items,
+        page: query.page,
+        has_next,
+    })
 }
 
 /// The candidate page: what the caller may see of this candidate. The view itself is audited,

@@ -9,6 +9,7 @@ pub mod email_address;
 pub mod i18n;
 pub mod ids;
 pub mod interview;
+pub mod listing;
 pub mod mfa;
 pub mod password;
 pub mod pipeline;

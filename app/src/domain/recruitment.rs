@@ -39,8 +39,7 @@ pub const CRITERION_NAME_MAX: usize = 120;
 pub const CRITERION_DESCRIPTION_MAX: usize = 2_000;
 pub const MAX_CRITERIA: usize = 20;
 pub const PAGE_SIZE: u32 = 25;
-pub const MAX_PAGE: u32 = 10_000;
-pub const SEARCH_MAX: usize = 100;
+pub use super::listing::{MAX_PAGE, SEARCH_MAX};
 
 /// Plain one-line text: trimmed, non-empty, bounded, without control characters.
 pub fn single_line(raw: &str, max: usize) -> Result<String, String> {
@@ -90,20 +89,15 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn parse(search: Option<&str>, status: Option<&str>, page: Option<u32>) -> Self {
-        let search = search
-            .map(|s| s.trim().chars().take(SEARCH_MAX).collect::<String>())
-            .filter(|s| !s.is_empty());
-        let status = status.and_then(RecruitmentStatus::parse);
-        let page = page.unwrap_or(1).clamp(1, MAX_PAGE);
         Self {
-            search,
-            status,
-            page,
+            search: super::listing::search_term(search),
+            status: status.and_then(RecruitmentStatus::parse),
+            page: super::listing::page_number(page),
         }
     }
 
     pub fn offset(&self) -> i64 {
-        i64::from(self.page - 1) * i64::from(PAGE_SIZE)
+        super::listing::offset(self.page, PAGE_SIZE)
     }
 }
 

@@ -776,3 +776,97 @@ async fn a_recruitment_exports_its_candidates_as_safe_csv_and_each_export_is_aud
         assert_eq!(n, 1, "{candidate}");
     }
 }
+
+/// The staff candidate list: 50 a page with a link to the next while more follow, narrowed by
+/// name (taken literally), within what the role may see (R2, R3) and the organisation (S1),
+/// rendered on the server for browsers without JavaScript.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_candidate_list_pages_and_searches_within_what_the_role_may_see(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    team(&app).await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let hank_id = user_public_id(&app, "hank@acme.example").await;
+    let hanks = recruitment(&app, &rita, "Hank's team", Some(&hank_id)).await;
+    let other = recruitment(&app, &rita, "Other team", None).await;
+    let grace = added(&app, &rita, &hanks, "Grace Hopper", "grace@example.org").await;
+    for i in 0..52 {
+        added(&app, &rita, &other, &format!("Person {i:02}"), &format!("p{i}@example.org")).await;
+    }
+    let rex = app.signed_in("rex@rival.example", PASSWORD).await;
+    let rivals = recruitment(&app, &rex, "Rival role", None).await;
+    added(&app, &rex, &rivals, "Rival Person", "rp@example.org").await;
+
+    let list = |client: &Client, form: Vec<(&'static str, String)>| {
+        let app = &app;
+        let client = client.clone();
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = app.call(&client, "list_candidates", &form).await;
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let ids = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let (status, first) = list(&rita, vec![]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["items"].as_array().unwrap().len(), 50);
+    assert_eq!(first["has_next"], true);
+    let (_, second) = list(&rita, vec![("page", "2".into())]).await;
+    assert_eq!(second["items"].as_array().unwrap().len(), 3);
+    assert_eq!(second["has_next"], false);
+    let mut all: Vec<String> = ids(&first).into_iter().chain(ids(&second)).collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 53, "the pages split Acme's 53 candidates without overlap");
+    assert!(all.contains(&grace));
+
+    let (_, found) = list(&rita, vec![("search", "  gRACE ".into())]).await;
+    assert_eq!(ids(&found), [grace.clone()]);
+    assert_eq!(found["items"][0]["applications"], 1);
+    assert_eq!(found["items"][0]["latest_stage"], "applied");
+    let (_, literal) = list(&rita, vec![("search", "%".into())]).await;
+    assert_eq!(ids(&literal), Vec::<String>::new(), "% matches only itself");
+
+    let hank = app.signed_in("hank@acme.example", PASSWORD).await;
+    let (_, hanks_view) = list(&hank, vec![]).await;
+    assert_eq!(ids(&hanks_view), [grace.clone()], "only his recruitment's candidate");
+    let (_, rivals_view) = list(&rex, vec![]).await;
+    assert_eq!(rivals_view["items"].as_array().unwrap().len(), 1, "only the rival's own");
+    assert_ne!(ids(&rivals_view), [grace.clone()]);
+    let ivan = app.signed_in("ivan@acme.example", PASSWORD).await;
+    let (status, _) = list(&ivan, vec![]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "interviewers have no candidate list");
+
+    let html = rita
+        .get(app.url("/app/candidates?page=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Page 2") && html.contains("Candidates 51–53"));
+    assert!(html.contains(r#"href="/app/candidates?page=1" rel="prev""#));
+    assert!(!html.contains(r#"rel="next""#), "no page after the last");
+    let html = rita
+        .get(app.url("/app/candidates?q=Grace"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!(r#"href="/app/candidates/{grace}""#)));
+    assert!(!html.contains("Person 07"));
+}

@@ -116,6 +116,12 @@ const RECRUITMENT: Probe = Probe {
     bound: 60,
     stable: false,
 };
+/// Measured 8: the caller, then one statement for the page of 50 with each row's applications.
+const CANDIDATES: Probe = Probe {
+    name: "candidate list /app/candidates",
+    bound: 10,
+    stable: true,
+};
 /// Measured 21 (the view itself is audited).
 const CANDIDATE: Probe = Probe {
     name: "candidate page",
@@ -245,6 +251,7 @@ async fn measure(app: &TestApp, w: &World, count: &Statements) -> Vec<(Probe, Me
         (DASHBOARD, get(&w.rita, "/app")),
         (RECRUITMENTS, get(&w.rita, "/app/recruitments")),
         (RECRUITMENT, get(&w.rita, &recruitment)),
+        (CANDIDATES, get(&w.rita, "/app/candidates")),
         (CANDIDATE, get(&w.rita, &candidate)),
         (AUDIT, get(&w.audrey, "/app/audit")),
         (MY_DATA, get(&w.grace_browser, "/c/my-data")),

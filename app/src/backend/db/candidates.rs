@@ -213,6 +213,65 @@ pub struct ApplicationRow {
     pub decided_at: Option<OffsetDateTime>,
 }
 
+pub struct ListedCandidateRow {
+    pub public_id: String,
+    pub full_name: String,
+    pub created_at: OffsetDateTime,
+    /// Applications in recruitments the viewer may see.
+    pub applications: i64,
+    /// The stage of the most recently changed of those applications.
+    pub latest_stage: Option<String>,
+}
+
+/// A page of the candidates the viewer may see, newest first, optionally by name. The page is
+/// cut before each row's applications are summarised, so only its rows are.
+pub async fn list_visible(
+    tx: &mut Tx,
+    org_id: Uuid,
+    viewer: Option<Uuid>,
+    search: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ListedCandidateRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ListedCandidateRow,
+        r#"WITH page AS (
+               SELECT c.id, c.public_id, c.full_name, c.created_at
+               FROM candidates c
+               WHERE c.org_id = $1
+                 AND ($2::uuid IS NULL OR EXISTS (
+                       SELECT 1 FROM applications a JOIN recruitments r ON r.id = a.recruitment_id
+                       WHERE a.candidate_id = c.id
+                         AND (r.owner_id = $2 OR EXISTS (
+                               SELECT 1 FROM recruitment_members m
+                               WHERE m.recruitment_id = r.id AND m.user_id = $2))))
+                 AND ($3::text IS NULL OR c.full_name ILIKE '%' || $3 || '%')
+               ORDER BY c.created_at DESC, c.public_id
+               LIMIT $4 OFFSET $5
+           )
+           SELECT p.public_id, p.full_name, p.created_at,
+                  s.applications AS "applications!", s.latest_stage
+           FROM page p
+           CROSS JOIN LATERAL (
+               SELECT count(*) AS applications,
+                      (array_agg(a.stage ORDER BY a.updated_at DESC))[1] AS latest_stage
+               FROM applications a JOIN recruitments r ON r.id = a.recruitment_id
+               WHERE a.candidate_id = p.id
+                 AND ($2::uuid IS NULL OR r.owner_id = $2 OR EXISTS (
+                       SELECT 1 FROM recruitment_members m
+                       WHERE m.recruitment_id = r.id AND m.user_id = $2))
+           ) s
+           ORDER BY p.created_at DESC, p.public_id"#,
+        org_id,
+        viewer,
+        search.map(super::like_literal),
+        limit,
+        offset
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
 /// One application by public id, if the viewer may see it.
 pub async fn visible_application(
     tx: &mut Tx,

@@ -83,3 +83,21 @@ pub async fn scope_to_org(tx: &mut Tx, org_id: Uuid) -> Result<(), sqlx::Error> 
     .await?;
     Ok(())
 }
+
+/// `raw` as a literal inside an ILIKE pattern: its `%`, `_` and `\` match only themselves.
+fn like_literal(raw: &str) -> String {
+    raw.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_literal;
+
+    #[test]
+    fn search_text_matches_literally() {
+        assert_eq!(like_literal("100%_done\\"), "100\\%\\_done\\\\");
+        assert_eq!(like_literal("plain"), "plain");
+    }
+}

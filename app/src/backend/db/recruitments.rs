@@ -73,13 +73,6 @@ pub struct SummaryRow {
     pub total: i64,
 }
 
-/// `raw` as a literal inside an ILIKE pattern: its `%`, `_` and `\` match only themselves.
-fn like_literal(raw: &str) -> String {
-    raw.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 /// One page of visible recruitments, newest first, with the total count of matches.
 pub async fn list_visible(
     tx: &mut Tx,
@@ -105,7 +98,7 @@ pub async fn list_visible(
            LIMIT $5 OFFSET $6"#,
         org_id,
         viewer,
-        search.map(like_literal),
+        search.map(super::like_literal),
         status,
         limit,
         offset
@@ -323,15 +316,4 @@ pub async fn count_open(
     )
     .fetch_one(&mut **tx)
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::like_literal;
-
-    #[test]
-    fn search_text_matches_literally() {
-        assert_eq!(like_literal("100%_done\\"), "100\\%\\_done\\\\");
-        assert_eq!(like_literal("plain"), "plain");
-    }
 }

@@ -1,8 +1,8 @@
 //! The candidate page: applications with their stage and decision, notes and the timeline.
 
 use crate::api::candidates::{
-    candidate, AddApplicationNote, ApplicationView, MoveApplication, RecordDecision,
-    UpdateCandidate,
+    candidate, list_candidates, AddApplicationNote, ApplicationView, MoveApplication,
+    RecordDecision, UpdateCandidate,
 };
 use crate::api::interviews::{InterviewSummary, ScheduleInterview};
 use crate::api::retention::{ExtendRetention, RetentionView, SetLegalHold, SetRetentionPeriod};
@@ -12,10 +12,74 @@ use crate::routes::UPLOAD_CANDIDATE_DOCUMENT;
 use crate::ui::components::consent::ConsentPanel;
 use crate::ui::components::files::{FileList, FileUpload};
 use crate::ui::components::form::{form_problem, ProblemBanner};
+use crate::ui::components::urlencode;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// Every candidate the caller may see, newest first, 50 a page, searchable by name.
+#[component]
+pub fn CandidatesPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.with(|q| q.get("q"));
+    let page = move || query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()));
+    let data = Resource::new(move || (q(), page()), |(q, page)| list_candidates(q, page));
+    let link = move |target: u32| match q() {
+        Some(q) => format!("/app/candidates?page={target}&q={}", urlencode(&q)),
+        None => format!("/app/candidates?page={target}"),
+    };
+    view! {
+        <Title text="Candidates"/>
+        <h1>"Candidates"</h1>
+        <form method="get" action="/app/candidates" class="filters" role="search">
+            <div class="field">
+                <label for="q">"Search names"</label>
+                <input id="q" name="q" type="search" maxlength="100" value=q/>
+            </div>
+            <button type="submit" class="button button-secondary">"Search"</button>
+        </form>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(p) if p.items.is_empty() => view! {
+                        <p>{if p.page == 1 { "No candidates to show." } else { "No candidates on this page." }}</p>
+                        {(p.page > 1).then(|| view! { <p><a href="/app/candidates">"Back to the first page"</a></p> })}
+                    }.into_any(),
+                    Ok(p) => {
+                        let first = (p.page - 1) * p.page_size + 1;
+                        let last = first + p.items.len() as u32 - 1;
+                        let current = p.page;
+                        let rows = p.items.into_iter().map(|c| view! {
+                            <tr>
+                                <td><a href=format!("/app/candidates/{}", c.id)>{c.name}</a></td>
+                                <td>{c.applications.to_string()}</td>
+                                <td>{c.latest_stage.map_or("—", |s| s.label())}</td>
+                                <td>{c.added_on}</td>
+                            </tr>
+                        }).collect_view();
+                        view! {
+                            <p class="small">{format!("Candidates {first}–{last}")}</p>
+                            <table>
+                                <thead><tr>
+                                    <th scope="col">"Name"</th><th scope="col">"Applications"</th>
+                                    <th scope="col">"Latest stage"</th><th scope="col">"Added"</th>
+                                </tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                            <nav class="pager" aria-label="Pages">
+                                {(current > 1).then(|| view! { <a href=link(current - 1) rel="prev">"Previous"</a> })}
+                                <span>{format!("Page {current}")}</span>
+                                {p.has_next.then(|| view! { <a href=link(current + 1) rel="next">"Next"</a> })}
+                            </nav>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
 
 #[component]
 pub fn CandidatePage() -> impl IntoView {

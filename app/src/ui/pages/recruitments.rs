@@ -1,8 +1,8 @@
 //! Recruitment pages: the list with search, filter and pages; creation; the detail page with
 //! criteria and members; editing.
 
-use crate::api::candidates::{recruitment_pipeline, MoveApplication};
-use crate::api::interviews::compare_candidates;
+use crate::api::candidates::{recruitment_pipeline, MoveApplication, PipelineCard};
+use crate::api::interviews::{compare_candidates, ComparedCandidate};
 use crate::api::recruitments::Criterion;
 use crate::api::recruitments::{
     list_recruitments, recruitment, recruitment_staff, AddCriterion, AddRecruitmentMember,
@@ -13,10 +13,12 @@ use crate::domain::pipeline::Stage;
 use crate::domain::recruitment::RecruitmentStatus;
 use crate::domain::role::Role;
 use crate::domain::upload::FileKind;
+use crate::error::AppError;
 use crate::routes::{ADD_CANDIDATE_WITH_CV, EXPORT_CANDIDATES};
 use crate::ui::components::consent::ConsentBadges;
 use crate::ui::components::files::{FileField, SubmitButton, UploadForm};
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use crate::ui::components::urlencode;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -107,17 +109,6 @@ pub fn RecruitmentsPage() -> impl IntoView {
     }
 }
 
-fn urlencode(raw: &str) -> String {
-    raw.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 const DESCRIPTION_HINT: &str =
     "Paragraphs, bold, italics, lists and links are kept; anything else is removed when saved.";
 
@@ -175,6 +166,24 @@ pub fn RecruitmentPage() -> impl IntoView {
     let remove_member = ServerAction::<RemoveRecruitmentMember>::new();
     let add_criterion = ServerAction::<AddCriterion>::new();
     let remove_criterion = ServerAction::<RemoveCriterion>::new();
+    let move_action = ServerAction::<MoveApplication>::new();
+    // The panels' data is asked for here, with the recruitment's, rather than by the panels:
+    // created inside the page's `Suspend`, they were fetched only once the recruitment had
+    // arrived, and again each time server-side rendering re-ran it.
+    let cards = Resource::new(
+        move || (id(), move_action.version().get()),
+        |(id, _)| recruitment_pipeline(id),
+    );
+    let comparison = Resource::new(
+        move || {
+            (
+                id(),
+                add_criterion.version().get(),
+                remove_criterion.version().get(),
+            )
+        },
+        |(id, ..)| compare_candidates(id),
+    );
     let member_problem = form_problem(add_member);
     let criterion_problem = form_problem(add_criterion);
     let data = Resource::new(
@@ -263,8 +272,8 @@ pub fn RecruitmentPage() -> impl IntoView {
                         <h2 id="description-title">"Description"</h2>
                         <div class="rich-text" inner_html=r.description_html.clone()></div>
                     </section>
-                    <CandidatesPanel recruitment=rid.clone() can_add=manage && r.status == RecruitmentStatus::Open can_move=manage/>
-                    <ComparisonPanel recruitment=rid.clone() criteria=r.criteria.clone()/>
+                    <CandidatesPanel recruitment=rid.clone() can_add=manage && r.status == RecruitmentStatus::Open can_move=manage cards move_action/>
+                    <ComparisonPanel criteria=r.criteria.clone() rows=comparison/>
                     <section class="panel" aria-labelledby="criteria-title">
                         <h2 id="criteria-title">"Evaluation criteria"</h2>
                         <table>
@@ -375,16 +384,16 @@ pub fn EditRecruitmentPage() -> impl IntoView {
 
 /// The pipeline of one recruitment as a board, and the form that adds a candidate to it.
 #[component]
-fn CandidatesPanel(recruitment: String, can_add: bool, can_move: bool) -> impl IntoView {
+fn CandidatesPanel(
+    recruitment: String,
+    can_add: bool,
+    can_move: bool,
+    cards: Resource<Result<Vec<PipelineCard>, AppError>>,
+    move_action: ServerAction<MoveApplication>,
+) -> impl IntoView {
     let adding = UploadForm::new("add-candidate");
     let problem = adding.problem;
-    let move_action = ServerAction::<MoveApplication>::new();
     let move_problem = form_problem(move_action);
-    let rid = recruitment.clone();
-    let cards = Resource::new(
-        move || (rid.clone(), move_action.version().get()),
-        |(rid, _)| recruitment_pipeline(rid),
-    );
     let board_of = recruitment.clone();
     view! {
         <section class="panel" aria-labelledby="candidates-title">
@@ -462,8 +471,10 @@ fn CandidatesPanel(recruitment: String, can_add: bool, can_move: bool) -> impl I
 /// Side by side: each candidate's average score per criterion and the weighted mean. A reading
 /// aid for the people who decide; nothing here accepts or rejects anyone.
 #[component]
-fn ComparisonPanel(recruitment: String, criteria: Vec<Criterion>) -> impl IntoView {
-    let rows = Resource::new(move || recruitment.clone(), compare_candidates);
+fn ComparisonPanel(
+    criteria: Vec<Criterion>,
+    rows: Resource<Result<Vec<ComparedCandidate>, AppError>>,
+) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="compare-title">
             <h2 id="compare-title">"Comparison"</h2>
