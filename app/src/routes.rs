@@ -245,11 +245,7 @@ pub const STAFF_NAV: &[(&str, &str, Permission)] = &[
         "Recruitments",
         Permission::ViewRecruitments,
     ),
-    (
-        "/app/candidates",
-        "Candidates",
-        Permission::ViewCandidates,
-    ),
+    ("/app/candidates", "Candidates", Permission::ViewCandidates),
     (
         "/app/interviews",
         "Interviews",

@@ -1,6 +1,7 @@
 // The candidate's side (F7, F9) in Chromium: a phone without JavaScript asks for their data on the
 // privacy page, opens it from the e-mailed link, downloads it and asks for its deletion; and every
-// candidate page passes an automated WCAG 2.2 AA check (axe-core).
+// candidate page passes an automated WCAG 2.2 AA check (axe-core). Also the staff candidate list,
+// where a recruiter finds a candidate by name.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -13,15 +14,19 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-// The demo recruiter adds a candidate to the demo's first recruitment.
-async function addCandidate(name, email) {
-  const { page, context } = await openPage(browser);
+async function signInDemoRecruiter(page) {
   await page.goto(`${BASE}/login`);
   await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
   await page.fill('#email', 'recruiter@demo.candor.test');
   await page.fill('#password', 'demo recruiter passphrase 2026');
   await page.click('button[type=submit]');
   await page.waitForURL(`${BASE}/app`);
+}
+
+// The demo recruiter adds a candidate to the demo's first recruitment.
+async function addCandidate(name, email) {
+  const { page, context } = await openPage(browser);
+  await signInDemoRecruiter(page);
   await page.click('nav >> text=Recruitments');
   await page.click('text=Senior backend engineer');
   await page.waitForSelector('body[data-hydrated="true"]');
@@ -106,4 +111,33 @@ test('every candidate page passes an automated WCAG 2.2 AA check', async () => {
   await page.waitForURL(/\/c\/my-data/);
   await page.waitForSelector('#kind');
   assert.deepEqual(await axeViolations(page), [], 'the own-data page');
+});
+
+test('a recruiter finds a candidate by name in the candidate list, which passes WCAG 2.2 AA', async () => {
+  const email = uniqueEmail('lena');
+  const name = `Lena Listed ${email.split('-')[1]}`;
+  await addCandidate(name, email);
+  const { page, context, problems } = await openPage(browser);
+  await signInDemoRecruiter(page);
+  await page.click('nav >> text=Candidates');
+  await page.waitForURL(`${BASE}/app/candidates`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  // The demo's candidates and the one just added.
+  assert.ok(await page.locator('tbody tr').count() > 1);
+
+  await page.fill('#q', name);
+  await page.click('button:has-text("Search")');
+  await page.waitForURL(/\/app\/candidates\?q=/);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  assert.equal(await page.locator('tbody tr').count(), 1);
+  await page.click(`tbody a:has-text("${name}")`);
+  await page.waitForURL(/\/app\/candidates\/cand_/);
+  await page.waitForSelector(`h1:has-text("${name}")`);
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  const { page: checked } = await openPage(browser, { bypassCSP: true });
+  await signInDemoRecruiter(checked);
+  await checked.goto(`${BASE}/app/candidates`);
+  assert.deepEqual(await axeViolations(checked), [], 'the candidate list');
 });

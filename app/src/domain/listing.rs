@@ -51,9 +51,15 @@ mod tests {
     #[test]
     fn candidate_list_queries_are_bounded() {
         let q = CandidateListQuery::parse(Some(&"é".repeat(500)), Some(0));
-        assert_eq!(q.search.as_deref().map(|s| s.chars().count()), Some(SEARCH_MAX));
+        assert_eq!(
+            q.search.as_deref().map(|s| s.chars().count()),
+            Some(SEARCH_MAX)
+        );
         assert_eq!(q.page, 1);
-        assert_eq!(CandidateListQuery::parse(None, Some(u32::MAX)).page, MAX_PAGE);
+        assert_eq!(
+            CandidateListQuery::parse(None, Some(u32::MAX)).page,
+            MAX_PAGE
+        );
         assert_eq!(CandidateListQuery::parse(Some(" \t "), None).search, None);
         assert_eq!(CandidateListQuery::parse(None, Some(10)).offset(), 450);
     }

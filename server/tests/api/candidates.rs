@@ -793,7 +793,14 @@ async fn the_candidate_list_pages_and_searches_within_what_the_role_may_see(
     let other = recruitment(&app, &rita, "Other team", None).await;
     let grace = added(&app, &rita, &hanks, "Grace Hopper", "grace@example.org").await;
     for i in 0..52 {
-        added(&app, &rita, &other, &format!("Person {i:02}"), &format!("p{i}@example.org")).await;
+        added(
+            &app,
+            &rita,
+            &other,
+            &format!("Person {i:02}"),
+            &format!("p{i}@example.org"),
+        )
+        .await;
     }
     let rex = app.signed_in("rex@rival.example", PASSWORD).await;
     let rivals = recruitment(&app, &rex, "Rival role", None).await;
@@ -828,11 +835,15 @@ async fn the_candidate_list_pages_and_searches_within_what_the_role_may_see(
     let mut all: Vec<String> = ids(&first).into_iter().chain(ids(&second)).collect();
     all.sort();
     all.dedup();
-    assert_eq!(all.len(), 53, "the pages split Acme's 53 candidates without overlap");
+    assert_eq!(
+        all.len(),
+        53,
+        "the pages split Acme's 53 candidates without overlap"
+    );
     assert!(all.contains(&grace));
 
     let (_, found) = list(&rita, vec![("search", "  gRACE ".into())]).await;
-    assert_eq!(ids(&found), [grace.clone()]);
+    assert_eq!(ids(&found), vec![grace.clone()]);
     assert_eq!(found["items"][0]["applications"], 1);
     assert_eq!(found["items"][0]["latest_stage"], "applied");
     let (_, literal) = list(&rita, vec![("search", "%".into())]).await;
@@ -840,13 +851,25 @@ async fn the_candidate_list_pages_and_searches_within_what_the_role_may_see(
 
     let hank = app.signed_in("hank@acme.example", PASSWORD).await;
     let (_, hanks_view) = list(&hank, vec![]).await;
-    assert_eq!(ids(&hanks_view), [grace.clone()], "only his recruitment's candidate");
+    assert_eq!(
+        ids(&hanks_view),
+        vec![grace.clone()],
+        "only his recruitment's candidate"
+    );
     let (_, rivals_view) = list(&rex, vec![]).await;
-    assert_eq!(rivals_view["items"].as_array().unwrap().len(), 1, "only the rival's own");
-    assert_ne!(ids(&rivals_view), [grace.clone()]);
+    assert_eq!(
+        rivals_view["items"].as_array().unwrap().len(),
+        1,
+        "only the rival's own"
+    );
+    assert!(!ids(&rivals_view).contains(&grace));
     let ivan = app.signed_in("ivan@acme.example", PASSWORD).await;
     let (status, _) = list(&ivan, vec![]).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "interviewers have no candidate list");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "interviewers have no candidate list"
+    );
 
     let html = rita
         .get(app.url("/app/candidates?page=2"))
