@@ -204,6 +204,12 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
             [Ok, Ok, Ok, Hidden, Forbidden, Forbidden, Forbidden, Hidden],
         ),
         (
+            "list_candidates",
+            same(&[]),
+            &cand,
+            [Ok, Ok, Ok, Hidden, Forbidden, Forbidden, Forbidden, Hidden],
+        ),
+        (
             "recruitment_pipeline",
             same(&[("recruitment", &rec)]),
             &cand,
