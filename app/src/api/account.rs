@@ -108,12 +108,12 @@ pub async fn account_activity() -> Result<Vec<ActivityEntry>, AppError> {
     .await
 }
 
+/// How many members hold a role, active and deactivated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamMember {
-    pub user_id: String,
-    pub display_name: String,
+pub struct TeamRole {
     pub role: Role,
-    pub active: bool,
+    pub active: i64,
+    pub deactivated: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,7 +139,10 @@ pub struct DashboardData {
     pub org_name: String,
     /// The caller is an admin and the organisation must accept a new DPA version.
     pub dpa_action_needed: bool,
-    pub team: Vec<TeamMember>,
+    /// Members per role, in the order of `Role::ALL`; roles nobody holds are left out.
+    pub team: Vec<TeamRole>,
+    /// The caller may manage the members (a link to the users page).
+    pub can_manage_users: bool,
 }
 
 #[server(prefix = "/fn", endpoint = "dashboard")]
@@ -173,17 +176,18 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
                 org_name: caller.org_name.clone(),
                 dpa_action_needed: !caller.dpa_current
                     && crate::domain::role::allows(caller.role, Permission::AcceptDpa),
-                team: team
+                team: Role::ALL
                     .into_iter()
-                    .filter_map(|m| {
-                        Some(TeamMember {
-                            role: Role::parse(&m.role)?,
-                            user_id: m.public_id,
-                            display_name: m.display_name,
-                            active: m.active,
+                    .filter_map(|role| {
+                        let row = team.iter().find(|r| r.role == role.as_str())?;
+                        Some(TeamRole {
+                            role,
+                            active: row.active,
+                            deactivated: row.deactivated,
                         })
                     })
                     .collect(),
+                can_manage_users: caller.require(Permission::ManageUsers).is_ok(),
             })
         },
     )

@@ -761,10 +761,10 @@ pub async fn recent_activity(ctx: &Ctx, caller: &Caller) -> Result<Vec<ActivityI
         .collect())
 }
 
-/// Members of the caller's organisation, for the dashboard's team panel.
-pub async fn team(ctx: &Ctx, caller: &Caller) -> Result<Vec<db::users::MemberRow>, AppError> {
+/// The caller's organisation in numbers, for the dashboard's team panel: members per role.
+pub async fn team(ctx: &Ctx, caller: &Caller) -> Result<Vec<db::users::RoleCountRow>, AppError> {
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let rows = db::users::list_for_org(&mut tx, caller.org_id).await?;
+    let rows = db::users::count_by_role(&mut tx, caller.org_id).await?;
     tx.commit().await?;
     Ok(rows)
 }

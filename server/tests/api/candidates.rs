@@ -526,6 +526,63 @@ async fn the_dashboard_counts_each_stage_within_what_the_role_may_see(
         .await
         .unwrap();
     assert!(d["pipeline"].is_null(), "auditors see no candidate content");
+    // The team in numbers, per role, whatever its size; the rival's members are not counted.
+    let team: Vec<(String, i64, i64)> = d["team"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["role"].as_str().unwrap().to_owned(),
+                t["active"].as_i64().unwrap(),
+                t["deactivated"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let one = |role: &str| (role.to_owned(), 1, 0);
+    assert_eq!(
+        team,
+        [
+            one("admin"),
+            one("recruiter"),
+            one("hiring_manager"),
+            one("interviewer"),
+            one("auditor")
+        ]
+    );
+    assert_eq!(d["can_manage_users"], false);
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    let ivan_id = user_public_id(&app, "ivan@acme.example").await;
+    let res = app
+        .call(
+            &ada,
+            "set_user_active",
+            &[("user", &ivan_id), ("active", "false")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let d: Value = app.call(&ada, "dashboard", &[]).await.json().await.unwrap();
+    assert_eq!(d["team"][3]["role"], "interviewer");
+    assert_eq!(
+        (
+            d["team"][3]["active"].as_i64(),
+            d["team"][3]["deactivated"].as_i64()
+        ),
+        (Some(0), Some(1))
+    );
+    assert_eq!(d["can_manage_users"], true);
+    let html = ada
+        .get(app.url("/app"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("4 active member(s)")
+            && html.contains(r#"<a href="/admin/users">Manage users</a>"#)
+    );
 
     let html = rita
         .get(app.url("/app"))

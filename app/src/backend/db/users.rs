@@ -203,6 +203,26 @@ pub async fn list_for_org(tx: &mut Tx, org_id: Uuid) -> Result<Vec<MemberRow>, s
     .await
 }
 
+pub struct RoleCountRow {
+    pub role: String,
+    pub active: i64,
+    pub deactivated: i64,
+}
+
+/// Members per role, active and deactivated: the dashboard's team panel, whatever the team's size.
+pub async fn count_by_role(tx: &mut Tx, org_id: Uuid) -> Result<Vec<RoleCountRow>, sqlx::Error> {
+    sqlx::query_as!(
+        RoleCountRow,
+        r#"SELECT role, count(*) FILTER (WHERE active) AS "active!",
+                  count(*) FILTER (WHERE NOT active) AS "deactivated!"
+           FROM users WHERE org_id = $1
+           GROUP BY role"#,
+        org_id
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
 pub struct StaffRow {
     pub id: Uuid,
     pub public_id: String,

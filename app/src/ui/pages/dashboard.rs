@@ -12,7 +12,7 @@ pub fn DashboardPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(d) => {
-                        let active = d.team.iter().filter(|m| m.active).count();
+                        let active: i64 = d.team.iter().map(|t| t.active).sum();
                         let dpa_banner = d.dpa_action_needed.then(|| view! {
                             <div class="banner banner-error" role="alert">
                                 "A new version of the data processing agreement needs your acceptance before admin work continues. "
@@ -22,12 +22,12 @@ pub fn DashboardPage() -> impl IntoView {
                         let rows = d
                             .team
                             .into_iter()
-                            .map(|m| {
+                            .map(|t| {
                                 view! {
                                     <tr>
-                                        <td>{m.display_name}</td>
-                                        <td>{m.role.label()}</td>
-                                        <td>{if m.active { "Active" } else { "Deactivated" }}</td>
+                                        <td>{t.role.label()}</td>
+                                        <td>{t.active.to_string()}</td>
+                                        <td>{t.deactivated.to_string()}</td>
                                     </tr>
                                 }
                             })
@@ -48,10 +48,11 @@ pub fn DashboardPage() -> impl IntoView {
                                 <p class="small">{format!("{active} active member(s)")}</p>
                                 <table>
                                     <thead>
-                                        <tr><th scope="col">"Name"</th><th scope="col">"Role"</th><th scope="col">"Status"</th></tr>
+                                        <tr><th scope="col">"Role"</th><th scope="col">"Active"</th><th scope="col">"Deactivated"</th></tr>
                                     </thead>
                                     <tbody>{rows}</tbody>
                                 </table>
+                                {d.can_manage_users.then(|| view! { <p><a href="/admin/users">"Manage users"</a></p> })}
                             </section>
                         }
                             .into_any()
