@@ -760,3 +760,86 @@ async fn a_session_idle_for_thirty_minutes_is_over(_: PgPoolOptions, opts: PgCon
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// The account page's recent security activity: the latest ten events the user acted in or was
+/// the target of (checked against the audit log itself), none of a colleague's.
+#[sqlx::test(migrations = "../migrations")]
+async fn recent_activity_lists_the_users_own_latest_events_as_actor_or_target(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.add_members(
+        "ada@acme.example",
+        &[
+            ("rita@acme.example", "recruiter"),
+            ("hank@acme.example", "hiring_manager"),
+        ],
+    )
+    .await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    let rita_id: String = sqlx::query_scalar("SELECT public_id FROM users WHERE email = $1")
+        .bind("rita@acme.example")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    // Rita signs in (she acts), fails once, and is deactivated and reactivated (she is the target),
+    // enough times for more than ten events; Hank's sign-ins are his own.
+    for _ in 0..4 {
+        app.signed_in("rita@acme.example", PASSWORD).await;
+        app.signed_in("hank@acme.example", PASSWORD).await;
+        for active in ["false", "true"] {
+            let res = app
+                .call(
+                    &ada,
+                    "set_user_active",
+                    &[("user", &rita_id), ("active", active)],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+    }
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+
+    let expected: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, outcome FROM audit_events
+         WHERE actor = $1 OR target = $1 ORDER BY id DESC LIMIT 10",
+    )
+    .bind(&rita_id)
+    .fetch_all(&app.owner)
+    .await
+    .unwrap();
+    let as_target: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT actor FROM audit_events
+         WHERE actor = $1 OR target = $1 ORDER BY id DESC LIMIT 10) t WHERE actor IS DISTINCT FROM $1",
+    )
+    .bind(&rita_id)
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert!(
+        as_target > 0,
+        "the latest ten include events about her by others"
+    );
+    assert_eq!(expected.len(), 10);
+
+    let shown: serde_json::Value = app
+        .call(&rita, "account_activity", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shown: Vec<(String, String)> = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(shown, expected);
+}

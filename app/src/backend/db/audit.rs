@@ -231,8 +231,13 @@ pub async fn recent_for_actor(
 ) -> Result<Vec<RecentEvent>, sqlx::Error> {
     sqlx::query_as!(
         RecentEvent,
-        r#"SELECT occurred_at, action, outcome FROM audit_events
-           WHERE org_id = $1 AND (actor = $2 OR target = $2)
+        // Two index walks, one per role the user plays in an event, each stopping at the limit.
+        r#"SELECT occurred_at AS "occurred_at!", action AS "action!", outcome AS "outcome!"
+           FROM ((SELECT id, occurred_at, action, outcome FROM audit_events
+                  WHERE org_id = $1 AND actor = $2 ORDER BY id DESC LIMIT $3)
+                 UNION
+                 (SELECT id, occurred_at, action, outcome FROM audit_events
+                  WHERE org_id = $1 AND target = $2 ORDER BY id DESC LIMIT $3)) e
            ORDER BY id DESC LIMIT $3"#,
         org_id,
         actor,
