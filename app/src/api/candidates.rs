@@ -207,9 +207,8 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
         |ctx| async move {
             let caller = ctx.caller()?.clone();
             let v = candidates::view(&ctx, &caller, &id).await?;
-            let ids: Vec<uuid::Uuid> = v.applications.iter().map(|a| a.id).collect();
-            let interviews = crate::backend::interviews::for_applications(&ctx, &caller, &ids)
-                .await?
+            let interviews = v
+                .interviews
                 .iter()
                 .map(|i| {
                     (

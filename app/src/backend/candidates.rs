@@ -184,6 +184,7 @@ pub struct CandidateView {
     pub documents: Vec<super::db::documents::DocumentRow>,
     pub consents: Consents,
     pub retention: Option<super::db::retention::ClockRow>,
+    pub interviews: Vec<super::db::interviews::InterviewRow>,
     pub can_manage: bool,
     pub can_evaluate: bool,
 }
@@ -246,6 +247,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
         super::db::documents::find(&mut tx, caller.org_id, None, Some(candidate.id), None).await?;
     let consents = super::consent::statuses(&mut tx, caller.org_id, &ids).await?;
     let retention = super::db::retention::clock(&mut tx, caller.org_id, candidate.id).await?;
+    let interviews = super::interviews::of_applications(&mut tx, caller, &ids).await?;
     record(
         ctx,
         &mut tx,
@@ -263,6 +265,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
         documents,
         consents,
         retention,
+        interviews,
         can_manage: caller.require(Permission::ManageCandidates).is_ok(),
         can_evaluate: caller.require(Permission::EvaluateCandidates).is_ok(),
     })

@@ -153,19 +153,18 @@ pub async fn list(
     Ok((rows, consents))
 }
 
-/// The interviews of these applications that the caller may see, in one query.
-pub async fn for_applications(
-    ctx: &Ctx,
+/// The interviews of these applications that the caller may see, in one query, in the
+/// transaction of the page that shows them.
+pub(super) async fn of_applications(
+    tx: &mut Tx,
     caller: &Caller,
     application_ids: &[Uuid],
 ) -> Result<Vec<store::InterviewRow>, AppError> {
     let (viewer, assigned) = scope(caller)?;
-    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let rows =
-        store::visible_for_applications(&mut tx, caller.org_id, application_ids, viewer, assigned)
-            .await?;
-    tx.commit().await?;
-    Ok(rows)
+    Ok(
+        store::visible_for_applications(tx, caller.org_id, application_ids, viewer, assigned)
+            .await?,
+    )
 }
 
 pub struct InterviewView {

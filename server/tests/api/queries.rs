@@ -116,10 +116,11 @@ const CANDIDATES: Probe = Probe {
     name: "candidate list /app/candidates",
     bound: 10,
 };
-/// Measured 19 (the view itself is audited).
+/// Measured 16 (the view itself is audited); 19 while its interviews were read in a transaction
+/// of their own.
 const CANDIDATE: Probe = Probe {
     name: "candidate page",
-    bound: 21,
+    bound: 18,
 };
 /// Measured 10.
 const AUDIT: Probe = Probe {
