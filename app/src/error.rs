@@ -87,6 +87,16 @@ impl AppError {
         }
     }
 
+    /// Seconds a client should wait before trying again (`Retry-After`), for the errors that
+    /// pass by themselves.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            AppError::Unavailable => Some(5),
+            _ => None,
+        }
+    }
+
     /// A stable, short code for URLs and logs.
     pub fn code(&self) -> &'static str {
         match self {
@@ -190,6 +200,23 @@ impl AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_errors_that_pass_say_when_to_retry() {
+        let limited = AppError::RateLimited {
+            retry_after_secs: 30,
+        };
+        assert_eq!(limited.retry_after_secs(), Some(30));
+        assert_eq!(AppError::Unavailable.retry_after_secs(), Some(5));
+        assert_eq!(AppError::NotFound.retry_after_secs(), None);
+        assert_eq!(
+            AppError::Internal {
+                request_id: "r".into()
+            }
+            .retry_after_secs(),
+            None
+        );
+    }
 
     #[test]
     fn the_wire_form_round_trips_and_names_the_error() {

@@ -28,10 +28,10 @@ pub async fn map_status(request: Request, next: Next) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        if let AppError::RateLimited { retry_after_secs } = err {
+        if let Some(secs) = err.retry_after_secs() {
             parts
                 .headers
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         return Response::from_parts(parts, Body::from(bytes));
     }

@@ -14,9 +14,6 @@ use std::time::Duration;
 /// How long the check may take: it only runs after a failure, and must not double its wait.
 const PROBE_LIMIT: Duration = Duration::from_secs(1);
 
-/// Seconds a client should wait before trying again.
-const RETRY_AFTER_SECS: u32 = 5;
-
 pub async fn answer_503_while_database_is_down(
     State(state): State<AppState>,
     request: Request,
@@ -34,22 +31,23 @@ pub async fn answer_503_while_database_is_down(
     if reachable {
         return response;
     }
+    // Answered as the handlers answer the same error: its status, body and `Retry-After`.
+    let error = AppError::Unavailable;
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let mut unavailable = if wants_json {
         (
-            StatusCode::SERVICE_UNAVAILABLE,
+            status,
             [(header::CONTENT_TYPE, "application/json")],
-            serde_json::to_vec(&AppError::Unavailable).unwrap_or_default(),
+            serde_json::to_vec(&error).unwrap_or_default(),
         )
             .into_response()
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Unavailable.to_string(),
-        )
-            .into_response()
+        (status, error.to_string()).into_response()
     };
-    unavailable
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+    if let Some(secs) = error.retry_after_secs() {
+        unavailable
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
     unavailable
 }

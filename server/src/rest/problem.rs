@@ -56,10 +56,10 @@ impl IntoResponse for Problem {
             problem = problem.detail(message.clone());
         }
         let mut response = problem.to_axum_response();
-        if let AppError::RateLimited { retry_after_secs } = error {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = error.retry_after_secs() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

@@ -419,13 +419,6 @@ async fn the_viewer_shows_a_broken_chain(_: PgPoolOptions, opts: PgConnectOption
     let broken = view(&app, &ada, &[]).await;
     assert_eq!(broken["chain_intact"], false);
     assert!(broken["problems"][0].as_str().unwrap().contains("altered"));
-    let html = ada
-        .get(app.url("/app/audit"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&ada, "/app/audit").await;
     assert!(html.contains("The hash chain is broken"));
 }

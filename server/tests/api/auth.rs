@@ -614,14 +614,7 @@ async fn forms_work_without_javascript_and_report_errors_by_code(
     assert_eq!(failed.status(), StatusCode::FOUND);
     let location = failed.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(location, "/login?error=invalid_credentials");
-    let page = client
-        .get(app.url(&location))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.html(&client, &location).await;
     assert!(page.contains("The e-mail address or password is not correct."));
 
     let ok = plain_post(vec![("email", "rae@acme.example"), ("password", PASSWORD)])
@@ -659,14 +652,7 @@ async fn a_new_dpa_version_must_be_accepted_by_an_admin_before_admin_work(
         .await
         .unwrap();
     assert_eq!(me["dpa_current"], false);
-    let page = admin
-        .get(app.url("/app"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.html(&admin, "/app").await;
     assert!(page.contains("needs your acceptance"));
 
     let recruiter = app.signed_in("rita@acme.example", PASSWORD).await;

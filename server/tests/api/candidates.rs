@@ -335,14 +335,7 @@ async fn notes_are_sanitised_and_every_view_of_a_candidate_is_audited(
         .await;
     assert_eq!(views, 2);
     // The page itself, rendered for a browser, is a view too.
-    let html = rita
-        .get(app.url(&format!("/app/candidates/{cand}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&rita, &format!("/app/candidates/{cand}")).await;
     assert!(
         html.contains("Grace Hopper")
             && html.contains("<em>call</em>")
@@ -571,27 +564,13 @@ async fn the_dashboard_counts_each_stage_within_what_the_role_may_see(
         (Some(0), Some(1))
     );
     assert_eq!(d["can_manage_users"], true);
-    let html = ada
-        .get(app.url("/app"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&ada, "/app").await;
     assert!(
         html.contains("4 active member(s)")
             && html.contains(r#"<a href="/admin/users">Manage users</a>"#)
     );
 
-    let html = rita
-        .get(app.url("/app"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&rita, "/app").await;
     assert!(
         html.contains("Candidates per stage: Applied: 2, Screening: 0, Interview: 0, Offer: 1"),
         "the funnel is drawn on the server"
@@ -928,25 +907,11 @@ async fn the_candidate_list_pages_and_searches_within_what_the_role_may_see(
         "interviewers have no candidate list"
     );
 
-    let html = rita
-        .get(app.url("/app/candidates?page=2"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&rita, "/app/candidates?page=2").await;
     assert!(html.contains("Page 2") && html.contains("Candidates 51–53"));
     assert!(html.contains(r#"href="/app/candidates?page=1" rel="prev""#));
     assert!(!html.contains(r#"rel="next""#), "no page after the last");
-    let html = rita
-        .get(app.url("/app/candidates?q=Grace"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&rita, "/app/candidates?q=Grace").await;
     assert!(html.contains(&format!(r#"href="/app/candidates/{grace}""#)));
     assert!(!html.contains("Person 07"));
 }

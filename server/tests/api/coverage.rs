@@ -272,14 +272,7 @@ async fn staff_navigation_shows_each_role_only_what_it_may_open(
         app.add_member("ada@acme.example", &email, role.as_str())
             .await;
         let client = app.signed_in(&email, PASSWORD).await;
-        let html = client
-            .get(app.url("/app"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.html(&client, "/app").await;
         let nav = html
             .split("<nav aria-label=\"Main\">")
             .nth(1)

@@ -173,9 +173,13 @@ async fn a_database_outage_answers_503_without_hanging_and_service_returns_by_it
     );
 
     // Requests keep flowing while PostgreSQL goes away and comes back.
-    let flowing = Arc::new(Mutex::new(
-        Vec::<(Instant, &'static str, u16, Duration)>::new(),
-    ));
+    let flowing = Arc::new(Mutex::new(Vec::<(
+        Instant,
+        &'static str,
+        u16,
+        Duration,
+        bool,
+    )>::new()));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     // One client per kind of request, each sending the next as soon as the last is answered.
     let traffic: Vec<_> = ["page", "server function", "sign-in"]
@@ -203,14 +207,20 @@ async fn a_database_outage_answers_503_without_hanging_and_service_returns_by_it
                     .header(header::ORIGIN, &base)
                     .timeout(Duration::from_secs(30));
                     let started = Instant::now();
-                    let status = match request.send().await {
-                        Ok(res) => res.status().as_u16(),
-                        Err(_) => 0,
+                    let (status, retry_after) = match request.send().await {
+                        Ok(res) => (
+                            res.status().as_u16(),
+                            res.headers().contains_key(header::RETRY_AFTER),
+                        ),
+                        Err(_) => (0, false),
                     };
-                    flowing
-                        .lock()
-                        .unwrap()
-                        .push((started, what, status, started.elapsed()));
+                    flowing.lock().unwrap().push((
+                        started,
+                        what,
+                        status,
+                        started.elapsed(),
+                        retry_after,
+                    ));
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             })
@@ -249,7 +259,7 @@ async fn a_database_outage_answers_503_without_hanging_and_service_returns_by_it
     }
 
     let flowing = flowing.lock().unwrap().clone();
-    for (at, what, status, took) in &flowing {
+    for (at, what, status, took, _) in &flowing {
         eprintln!(
             "{:>8.3}s {what:<16} {status} {took:?}",
             at.duration_since(outage_began).as_secs_f64()
@@ -264,21 +274,22 @@ async fn a_database_outage_answers_503_without_hanging_and_service_returns_by_it
     let during: Vec<_> = flowing
         .iter()
         // Sent once the outage had begun, answered before it ended.
-        .filter(|(at, _, _, took)| *at > outage_began && *at + *took < outage_ended)
+        .filter(|(at, _, _, took, _)| *at > outage_began && *at + *took < outage_ended)
         .collect();
     for what in ["page", "server function", "sign-in"] {
         assert!(
             during
                 .iter()
-                .any(|(_, w, status, _)| *w == what && *status == 503),
+                .any(|(_, w, status, ..)| *w == what && *status == 503),
             "a {what} answered 503 during the outage: {during:?}"
         );
     }
-    for (_, what, status, took) in &during {
+    for (_, what, status, took, retry_after) in &during {
         assert!(
             *status == 503,
             "during the outage a {what} answered {status}, not 503: {during:?}"
         );
+        assert!(*retry_after, "a {what}'s 503 says when to retry");
         assert!(
             *took < Duration::from_secs(10),
             "a {what} took {took:?} during the outage"
@@ -287,7 +298,7 @@ async fn a_database_outage_answers_503_without_hanging_and_service_returns_by_it
     // Requests sent after recovery succeed again, the session included: nothing was restarted.
     let after: Vec<_> = flowing.iter().filter(|(at, ..)| *at > recovered).collect();
     assert!(!after.is_empty());
-    for (_, what, status, _) in &after {
+    for (_, what, status, ..) in &after {
         // Wrong passwords are refused, and soon rate-limited: either way the database answered.
         let expected: &[u16] = if *what == "sign-in" {
             &[401, 429]

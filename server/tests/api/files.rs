@@ -619,15 +619,7 @@ async fn without_javascript_uploads_redirect_to_the_page_and_errors_come_back_to
         back,
         format!("/app/candidates/{grace}?error=invalid&fields=file&form=documents#documents")
     );
-    let page = o
-        .rita
-        .get(app.url(back.split('#').next().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.html(&o.rita, back.split('#').next().unwrap()).await;
     assert!(page.contains("This file was not accepted"), "{page}");
     assert_eq!(
         page.matches("Please correct the fields marked below.")

@@ -143,6 +143,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The HTML a page renders on the server for `client`, whatever its status.
+    pub async fn html(&self, client: &Client, path: &str) -> String {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Calls a server function the way the hydrated app does (JSON answer expected).
     pub async fn call(&self, client: &Client, name: &str, form: &[(&str, &str)]) -> Response {
         client

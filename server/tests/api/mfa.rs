@@ -77,14 +77,7 @@ async fn an_admin_without_a_second_factor_is_sent_to_enrolment_before_anything_e
         app.call(&ada, "start_two_factor", &[]).await.status(),
         StatusCode::OK
     );
-    let html = ada
-        .get(app.url("/app/account/two-factor"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&ada, "/app/account/two-factor").await;
     assert!(html.contains("<svg"), "QR code drawn in the page");
     let status = two_factor(&app, &ada).await;
     let key = status["pending"]["key"].as_str().unwrap().to_owned();

@@ -166,14 +166,7 @@ async fn a_privacy_link_shows_then_opens_the_candidates_own_data_once(
     assert_eq!(data["reads"][0]["role"], "recruiter");
     assert_eq!(data["reads"][0]["action"], "candidate.viewed");
     assert!(data["deleted_on"].is_null(), "no decision, no clock yet");
-    let page = browser
-        .get(app.url("/c/my-data"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.html(&browser, "/c/my-data").await;
     assert!(page.contains("A recruiter") && page.contains("viewed your details"));
 
     // Another browser has no session; the session ends after half an hour.

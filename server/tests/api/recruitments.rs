@@ -128,14 +128,7 @@ async fn a_recruiter_creates_edits_closes_and_reopens_a_recruitment(
         );
     }
     // The page renders on the server for a browser without JavaScript.
-    let html = rita
-        .get(app.url(&format!("/app/recruitments/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&rita, &format!("/app/recruitments/{id}")).await;
     assert!(html.contains("Senior backend engineer") && html.contains("<p>Rust</p>"));
 }
 
@@ -194,14 +187,7 @@ async fn hostile_rich_text_is_sanitised_at_write_and_plain_text_escaped(
         stored.trim_end().ends_with("</b></p>"),
         "markup is closed: {stored}"
     );
-    let html = rita
-        .get(app.url(&format!("/app/recruitments/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&rita, &format!("/app/recruitments/{id}")).await;
     assert!(
         !html.contains("<script>alert('t')</script>") && !html.contains("</title><script>"),
         "the title is escaped: {html}"

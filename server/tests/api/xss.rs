@@ -183,14 +183,7 @@ async fn hostile_plain_text_is_stored_as_typed_and_rendered_as_text_everywhere(
         (&ivan, "/app/interviews".to_owned(), true),
     ];
     for (client, path, shows) in pages {
-        let html = client
-            .get(app.url(&path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.html(client, &path).await;
         for live in [
             "<script>alert(1)",
             "<img src=x onerror",

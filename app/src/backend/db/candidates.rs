@@ -500,10 +500,9 @@ pub struct AwaitingRow {
     pub recruitment_title: String,
 }
 
-/// Offers still waiting for a person's decision, oldest first.
-/// The ten oldest offers awaiting a decision. The limit is written in the statement: as a
-/// parameter, PostgreSQL cannot cost a plan for any limit, so it planned the statement anew on
-/// every call.
+/// The ten oldest offers still waiting for a person's decision. The limit is written in the
+/// statement: as a parameter, PostgreSQL cannot cost one plan for every limit, so it planned the
+/// statement anew on every call.
 pub async fn awaiting_decision(
     tx: &mut Tx,
     org_id: Uuid,
