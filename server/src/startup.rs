@@ -87,7 +87,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, PgPool)> {
     // While PostgreSQL is down every request waits this long for a connection before it answers
     // 503: long enough to ride out a burst, short enough that nobody mistakes it for a hang.
     let app = PgPoolOptions::new()
-        .max_connections(20)
+        .max_connections(config.db_pool_size)
         .acquire_timeout(Duration::from_secs(3))
         .connect(&app_url)
         .await

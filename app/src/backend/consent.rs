@@ -228,7 +228,8 @@ pub async fn resend(
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     let app =
         super::candidates::visible_application(&mut tx, caller, application_public_id).await?;
-    rate_limit::check(&ctx.state, RESEND_PER_APPLICATION, &app.public_id).await?;
+    // Counted with the resend it allows: a resend that fails sends nothing, so need not count.
+    rate_limit::check_in(&mut tx, &ctx.state, RESEND_PER_APPLICATION, &app.public_id).await?;
     request_in(
         &ctx.state,
         &mut tx,

@@ -11,31 +11,15 @@ use crate::domain::token::{looks_like_token, TokenPurpose};
 use crate::error::AppError;
 use uuid::Uuid;
 
-/// The rate limit every tokenised request passes first (S7), then the token's organisation and
-/// hash, with the transaction the rest of the request runs in, already scoped to that
-/// organisation; `None` for a malformed or unknown token. The limit's hit is its own statement:
-/// it counts even when the request's transaction is rolled back.
-async fn locate(
-    state: &AppState,
-    meta: &RequestMeta,
-    raw: &str,
-) -> Result<Option<(db::Tx, Uuid, [u8; 32])>, AppError> {
-    rate_limit::check(
-        state,
-        limits::TOKEN_PAGE_PER_ADDRESS,
-        &meta.client_addr.to_string(),
-    )
-    .await?;
+/// The token's organisation and hash, scoping `tx` to that organisation; `None` for a malformed
+/// or unknown token.
+async fn locate(tx: &mut db::Tx, raw: &str) -> Result<Option<(Uuid, [u8; 32])>, AppError> {
     if !looks_like_token(raw) {
         return Ok(None);
     }
     let hash = tokens::hash_token(raw);
-    let mut tx = state.db.begin_unscoped().await?;
-    let Some(org_id) = db::tokens::locate(&mut tx, &hash).await? else {
-        return Ok(None);
-    };
-    db::scope_to_org(&mut tx, org_id).await?;
-    Ok(Some((tx, org_id, hash)))
+    let org_id = db::tokens::locate_and_scope(tx, &hash).await?;
+    Ok(org_id.map(|org_id| (org_id, hash)))
 }
 
 /// Checks a token without consuming it: the GET that only shows a page (S11: mail scanners
@@ -61,9 +45,16 @@ pub async fn consume_token(
     raw: &str,
     purpose: TokenPurpose,
 ) -> Result<(db::Tx, Uuid, Uuid), AppError> {
-    let (mut tx, org_id, hash) = locate(state, meta, raw)
-        .await?
-        .ok_or(AppError::InvalidToken)?;
+    // The limit's hit is its own statement: it counts even when the use is refused and the
+    // request's transaction rolled back.
+    rate_limit::check(
+        state,
+        limits::TOKEN_PAGE_PER_ADDRESS,
+        &meta.client_addr.to_string(),
+    )
+    .await?;
+    let mut tx = state.db.begin_unscoped().await?;
+    let (org_id, hash) = locate(&mut tx, raw).await?.ok_or(AppError::InvalidToken)?;
     let subject =
         db::tokens::consume(&mut tx, org_id, &hash, purpose.as_str(), state.clock.now()).await?;
     let subject = subject.ok_or(AppError::InvalidToken)?;
@@ -71,7 +62,7 @@ pub async fn consume_token(
 }
 
 /// A token that would be accepted now, not consumed: the page it opens reads in `tx`, which is
-/// scoped to the token's organisation.
+/// scoped to the token's organisation and holds the rate limit's hit, so the page commits it.
 pub struct PeekedToken {
     pub tx: db::Tx,
     pub org_id: Uuid,
@@ -87,21 +78,35 @@ pub async fn peek_token(
     raw: &str,
     purposes: &[TokenPurpose],
 ) -> Result<Option<PeekedToken>, AppError> {
-    let Some((mut tx, org_id, hash)) = locate(state, meta, raw).await? else {
-        return Ok(None);
+    // The GET only reads, so the limit's hit can share its transaction (one round trip less):
+    // every way out commits it, the page itself when the token is usable.
+    let mut tx = state.db.begin_unscoped().await?;
+    let addr = meta.client_addr.to_string();
+    if let Err(limited) =
+        rate_limit::check_in(&mut tx, state, limits::TOKEN_PAGE_PER_ADDRESS, &addr).await
+    {
+        tx.commit().await?;
+        return Err(limited);
+    }
+    let usable = match locate(&mut tx, raw).await? {
+        Some((org_id, hash)) => db::tokens::usable(&mut tx, org_id, &hash, state.clock.now())
+            .await?
+            .map(|(subject, stored)| (org_id, subject, stored)),
+        None => None,
     };
-    for purpose in purposes {
-        let subject =
-            db::tokens::usable_subject(&mut tx, org_id, &hash, purpose.as_str(), state.clock.now())
-                .await?;
-        if let Some(subject) = subject {
-            return Ok(Some(PeekedToken {
-                tx,
-                org_id,
-                subject,
-                purpose: *purpose,
-            }));
+    let purpose = usable
+        .as_ref()
+        .and_then(|(_, _, stored)| purposes.iter().copied().find(|p| p.as_str() == stored));
+    match (usable, purpose) {
+        (Some((org_id, subject, _)), Some(purpose)) => Ok(Some(PeekedToken {
+            tx,
+            org_id,
+            subject,
+            purpose,
+        })),
+        _ => {
+            tx.commit().await?;
+            Ok(None)
         }
     }
-    Ok(None)
 }

@@ -270,7 +270,15 @@ pub async fn complete_sign_in(ctx: &Ctx, raw_code: &str) -> Result<(), AppError>
             .await?;
         return Err(AppError::Unauthenticated);
     };
-    rate_limit::check(state, limits::SECOND_FACTOR_PER_ACCOUNT, &creds.public_id).await?;
+    // Counted in the transaction, which commits every attempt with its audit event (a refused
+    // one rolls back, leaving the count at the limit).
+    rate_limit::check_in(
+        &mut tx,
+        state,
+        limits::SECOND_FACTOR_PER_ACCOUNT,
+        &creds.public_id,
+    )
+    .await?;
     let row = db::mfa::state(&mut tx, pending.org_id, pending.user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;

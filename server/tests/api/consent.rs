@@ -528,7 +528,8 @@ async fn consent_links_refuse_reuse_expiry_other_purposes_guesses_and_bursts(
     _: PgPoolOptions,
     opts: PgConnectOptions,
 ) {
-    let app = TestApp::spawn(opts).await;
+    // One connection: the rate limit is counted without holding a second one.
+    let app = TestApp::spawn_with(opts, &[("CANDOR_DB_POOL_SIZE", "1")]).await;
     setup(&app).await;
     let token = token_in_mail(&app, GRACE).await;
     let all_yes = [
@@ -789,7 +790,8 @@ async fn an_unanswered_request_expires_and_consent_given_again_is_a_renewal(
 
 #[sqlx::test(migrations = "../migrations")]
 async fn staff_may_ask_again_but_not_flood_the_candidate(_: PgPoolOptions, opts: PgConnectOptions) {
-    let app = TestApp::spawn(opts).await;
+    // One connection: the rate limit is counted without holding a second one.
+    let app = TestApp::spawn_with(opts, &[("CANDOR_DB_POOL_SIZE", "1")]).await;
     let s = setup(&app).await;
     let c: Value = app
         .call(&s.rita, "candidate", &[("id", &s.grace)])

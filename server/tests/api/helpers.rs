@@ -63,8 +63,15 @@ impl TestApp {
             .connect_with(opts.clone())
             .await
             .expect("owner pool");
+        // As in production: a request waits at most 3 s for a connection (a request that held one
+        // while waiting for another would show up as a 503 with a small pool).
+        let pool_size = env
+            .iter()
+            .find(|(k, _)| *k == "CANDOR_DB_POOL_SIZE")
+            .map_or(8, |(_, v)| v.parse().unwrap());
         let app_pool = PgPoolOptions::new()
-            .max_connections(8)
+            .max_connections(pool_size)
+            .acquire_timeout(std::time::Duration::from_secs(3))
             .connect_with(opts.username("candor_app").password(""))
             .await
             .expect("candor_app pool (is the role created by the test set-up?)");

@@ -143,7 +143,8 @@ async fn each_code_signs_in_once_and_the_password_alone_opens_nothing(
     _: PgPoolOptions,
     opts: PgConnectOptions,
 ) {
-    let app = TestApp::spawn(opts).await;
+    // One connection: the rate limit is counted without holding a second one.
+    let app = TestApp::spawn_with(opts, &[("CANDOR_DB_POOL_SIZE", "1")]).await;
     app.verified_admin("Acme", "ada@acme.example").await;
     app.signed_in("ada@acme.example", PASSWORD).await; // enrols
 

@@ -1,10 +1,10 @@
-use sqlx::PgPool;
+use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
 /// Counts one hit in `bucket`'s window and returns the count and the window's start.
 /// A new window resets the counter; the upsert keeps it correct across portal instances.
 pub async fn hit(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     bucket: &str,
     window_start: OffsetDateTime,
 ) -> Result<(i64, OffsetDateTime), sqlx::Error> {
@@ -17,7 +17,7 @@ pub async fn hit(
         bucket,
         window_start
     )
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     Ok((row.hits, row.window_start))
 }

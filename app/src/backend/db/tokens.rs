@@ -25,14 +25,17 @@ pub async fn insert(
     Ok(())
 }
 
-/// Which organisation holds this token, if any (a security-definer lookup by hash).
-pub async fn locate(tx: &mut Tx, token_hash: &[u8]) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT org_id AS "org_id!" FROM org_of_token($1)"#,
+/// Which organisation holds this token, if any (a security-definer lookup by hash), scoping the
+/// transaction to it in the same statement.
+pub async fn locate_and_scope(tx: &mut Tx, token_hash: &[u8]) -> Result<Option<Uuid>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT o.org_id AS "org_id!", set_config('app.org_id', o.org_id::text, true) AS scoped
+           FROM org_of_token($1) o"#,
         token_hash
     )
     .fetch_optional(&mut **tx)
-    .await
+    .await?;
+    Ok(row.map(|r| r.org_id))
 }
 
 /// Consumes the token in one statement, so two concurrent uses cannot both succeed.
@@ -57,23 +60,21 @@ pub async fn consume(
     .await
 }
 
-/// The subject of a token that would be accepted now, without consuming it.
-pub async fn usable_subject(
+/// The subject and purpose of a token that would be accepted now, without consuming it.
+pub async fn usable(
     tx: &mut Tx,
     org_id: Uuid,
     token_hash: &[u8],
-    purpose: &str,
     now: OffsetDateTime,
-) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT subject_id FROM one_time_tokens
-           WHERE org_id = $1 AND token_hash = $2 AND purpose = $3
-             AND consumed_at IS NULL AND expires_at > $4"#,
+) -> Result<Option<(Uuid, String)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT subject_id, purpose FROM one_time_tokens
+           WHERE org_id = $1 AND token_hash = $2 AND consumed_at IS NULL AND expires_at > $3"#,
         org_id,
         token_hash,
-        purpose,
         now
     )
     .fetch_optional(&mut **tx)
-    .await
+    .await?;
+    Ok(row.map(|r| (r.subject_id, r.purpose)))
 }
