@@ -260,9 +260,8 @@ pub async fn authenticate(
     let (lookup, secret) = presented
         .and_then(split_presented)
         .ok_or(AppError::Unauthenticated)?;
-    let mut probe = state.db.begin_unscoped().await?;
-    let org_id = db::api_keys::org_of_lookup(&mut probe, lookup).await?;
-    probe.commit().await?;
+    let mut tx = state.db.begin_unscoped().await?;
+    let org_id = db::api_keys::locate_and_scope(&mut tx, lookup).await?;
     let presented_hash = secret_hash(secret);
     let Some(org_id) = org_id else {
         // Same work as a known key: one hash comparison.
@@ -270,7 +269,6 @@ pub async fn authenticate(
         return Err(AppError::Unauthenticated);
     };
     let now = state.clock.now();
-    let mut tx = state.db.begin_for_org(org_id).await?;
     let row = db::api_keys::presented(&mut tx, org_id, lookup)
         .await?
         .ok_or(AppError::Unauthenticated)?;
@@ -313,8 +311,15 @@ pub async fn authenticate(
     {
         db::api_keys::touch(&mut tx, org_id, row.id, now).await?;
     }
+    // Counted with the key's use: a refused call rolls back, leaving the count at the limit.
+    rate_limit::check_in(
+        &mut tx,
+        state,
+        api_key_policy(&row.plan_tier),
+        &row.public_id,
+    )
+    .await?;
     tx.commit().await?;
-    rate_limit::check(state, api_key_policy(&row.plan_tier), &row.public_id).await?;
     Ok(ApiCaller {
         org_id,
         key_public_id: row.public_id,

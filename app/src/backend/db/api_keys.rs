@@ -86,14 +86,17 @@ pub async fn revoke(
     Ok(done.rows_affected() == 1)
 }
 
-/// Before the organisation is known: which one the lookup part belongs to.
-pub async fn org_of_lookup(tx: &mut Tx, lookup: &str) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT org_id AS "org_id!" FROM org_of_api_key($1)"#,
+/// Before the organisation is known: which one the lookup part belongs to, scoping the
+/// transaction to it in the same statement.
+pub async fn locate_and_scope(tx: &mut Tx, lookup: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT o.org_id AS "org_id!", set_config('app.org_id', o.org_id::text, true) AS scoped
+           FROM org_of_api_key($1) o"#,
         lookup
     )
     .fetch_optional(&mut **tx)
-    .await
+    .await?;
+    Ok(row.map(|r| r.org_id))
 }
 
 /// What authenticating a call needs.
