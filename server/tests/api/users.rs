@@ -398,3 +398,107 @@ async fn admins_set_retention_and_the_sub_processor_register_that_candidates_see
         3
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_member_counters_equal_the_users_after_every_change(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.verified_admin("Rival", "rex@rival.example").await;
+    app.add_members(
+        "ada@acme.example",
+        &[
+            ("rita@acme.example", "recruiter"),
+            ("rob@acme.example", "recruiter"),
+            ("hank@acme.example", "hiring_manager"),
+        ],
+    )
+    .await;
+    let drift = || async {
+        app.count(
+            "SELECT count(*) FROM (
+               SELECT org_id, role, active, count(*) AS n FROM users GROUP BY 1, 2, 3
+             ) u FULL JOIN (SELECT * FROM member_counts WHERE n <> 0) m
+               USING (org_id, role, active)
+             WHERE u.n IS DISTINCT FROM m.n",
+        )
+        .await
+    };
+    assert_eq!(drift().await, 0, "after sign-up and additions");
+    assert_eq!(
+        app.count("SELECT sum(n)::bigint FROM member_counts").await,
+        5
+    );
+
+    // As an admin changes them: a role, then a deactivation.
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    let rita = user_id(&app, "rita@acme.example").await;
+    let res = app
+        .call(
+            &ada,
+            "change_user_role",
+            &[("user", &rita), ("role", "interviewer")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .call(
+            &ada,
+            "set_user_active",
+            &[("user", &rita), ("active", "false")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(drift().await, 0, "after a role change and a deactivation");
+
+    // Several rows in one statement, an update that changes neither role nor state, a removal.
+    for sql in [
+        "UPDATE users SET active = NOT active WHERE email LIKE '%@acme.example'",
+        "UPDATE users SET display_name = display_name || '.'",
+        "DELETE FROM users WHERE email = 'hank@acme.example'",
+    ] {
+        sqlx::query(sql).execute(&app.owner).await.unwrap();
+        assert_eq!(drift().await, 0, "after {sql}");
+    }
+
+    // The dashboard's team panel reads them: Acme's members only, per role and state.
+    sqlx::query("UPDATE users SET active = true WHERE email = 'ada@acme.example'")
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    let board: Value = app.call(&ada, "dashboard", &[]).await.json().await.unwrap();
+    let mut team: Vec<(String, i64, i64)> = board["team"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["role"].as_str().unwrap().to_owned(),
+                t["active"].as_i64().unwrap(),
+                t["deactivated"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    team.sort();
+    assert_eq!(
+        team,
+        vec![
+            ("admin".to_owned(), 1, 0),
+            ("interviewer".to_owned(), 1, 0),
+            ("recruiter".to_owned(), 0, 1),
+        ],
+        "rita was deactivated, then flipped back; rob flipped off; hank removed; no rival"
+    );
+
+    // The application role cannot write them.
+    let mut tx = app.app_pool.begin().await.unwrap();
+    assert!(
+        sqlx::query("UPDATE member_counts SET n = n + 100")
+            .execute(&mut *tx)
+            .await
+            .is_err(),
+        "the counters are written by the triggers only"
+    );
+}

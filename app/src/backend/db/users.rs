@@ -213,10 +213,10 @@ pub struct RoleCountRow {
 pub async fn count_by_role(tx: &mut Tx, org_id: Uuid) -> Result<Vec<RoleCountRow>, sqlx::Error> {
     sqlx::query_as!(
         RoleCountRow,
-        r#"SELECT role, count(*) FILTER (WHERE active) AS "active!",
-                  count(*) FILTER (WHERE NOT active) AS "deactivated!"
-           FROM users WHERE org_id = $1
-           GROUP BY role"#,
+        r#"SELECT role, (COALESCE(sum(n) FILTER (WHERE active), 0))::bigint AS "active!",
+                  (COALESCE(sum(n) FILTER (WHERE NOT active), 0))::bigint AS "deactivated!"
+           FROM member_counts WHERE org_id = $1
+           GROUP BY role HAVING sum(n) <> 0"#,
         org_id
     )
     .fetch_all(&mut **tx)
