@@ -234,7 +234,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
     caller.require(Permission::ViewCandidates)?;
     let id = PublicId::parse(IdKind::Candidate, public_id).ok_or(AppError::NotFound)?;
     let scope = viewer(caller)?;
-    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let mut tx = ctx.state.db.begin_for_org_keyed(caller.org_id).await?;
     let candidate = store::find_visible(&mut tx, caller.org_id, id.as_str(), scope)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -90,10 +90,11 @@ fn keyset_page<T>(mut rows: Vec<T>, limit: i64, id_of: impl Fn(&T) -> &str) -> P
     }
 }
 
-/// What every read starts with: the scope, then the organisation's transaction.
+/// What every read starts with: the scope, then the organisation's transaction (reads by id and
+/// keyset pages, whose plan is the same whatever the cursor).
 async fn begin_read(state: &AppState, caller: &ApiCaller) -> Result<db::Tx, AppError> {
     caller.require(Scope::Read)?;
-    state.db.begin_for_org(caller.org_id).await
+    state.db.begin_for_org_keyed(caller.org_id).await
 }
 
 async fn audit_candidate_reads(

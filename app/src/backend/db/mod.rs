@@ -50,6 +50,20 @@ impl Db {
         Ok(self.app.begin_with(statement).await?)
     }
 
+    /// [`Db::begin_for_org`] for a transaction whose statements find rows by key (a candidate's
+    /// page, the API's keyset pages), planned once per connection. Left to choose, PostgreSQL
+    /// plans such a statement anew on every call when it has an optional filter (`$viewer IS
+    /// NULL OR …`): up to 0.8 ms of planning for a 0.05 ms lookup, the candidate page's largest
+    /// cost. Their best plan is the same whatever the key. Not for searches and offset lists,
+    /// whose best plan depends on the values (the candidate list took 140 ms on a generic plan).
+    pub async fn begin_for_org_keyed(&self, org_id: Uuid) -> Result<Tx, AppError> {
+        let statement = format!(
+            "BEGIN; SET LOCAL app.org_id = '{}'; SET LOCAL plan_cache_mode = force_generic_plan",
+            org_id.hyphenated()
+        );
+        Ok(self.app.begin_with(statement).await?)
+    }
+
     /// A transaction with no organisation: tenant tables show no row at all (until
     /// [`scope_to_org`]).
     pub async fn begin_unscoped(&self) -> Result<Tx, AppError> {
