@@ -41,6 +41,14 @@ pub struct Person {
     pub role: Role,
 }
 
+/// The colleagues a picker offers, and whether that is all of them: otherwise the form asks for
+/// the colleague's e-mail address instead.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Colleagues {
+    pub people: Vec<Person>,
+    pub listed_all: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Criterion {
     pub id: String,
@@ -300,16 +308,16 @@ pub async fn remove_criterion(id: String, criterion: String) -> Result<(), AppEr
     .await
 }
 
-/// Active colleagues for the owner and member pickers.
+/// Active colleagues for the owner, member and interviewer pickers.
 #[server(prefix = "/fn", endpoint = "recruitment_staff")]
-pub async fn recruitment_staff() -> Result<Vec<Person>, AppError> {
+pub async fn recruitment_staff() -> Result<Colleagues, AppError> {
     serve(
         Access::Requires(Permission::ManageRecruitments),
         None,
         |ctx| async move {
             let caller = ctx.caller()?.clone();
-            let rows = recruitments::staff(&ctx, &caller).await?;
-            Ok(rows
+            let (rows, listed_all) = recruitments::staff(&ctx, &caller).await?;
+            let people = rows
                 .into_iter()
                 .filter_map(|u| {
                     Some(Person {
@@ -318,7 +326,8 @@ pub async fn recruitment_staff() -> Result<Vec<Person>, AppError> {
                         name: u.display_name,
                     })
                 })
-                .collect())
+                .collect();
+            Ok(Colleagues { people, listed_all })
         },
     )
     .await

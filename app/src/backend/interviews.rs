@@ -114,7 +114,7 @@ pub async fn assign(
     caller.require(Permission::ManageCandidates)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     let interview = load(&mut tx, caller, interview_public_id).await?;
-    let user = db::users::staff_by_public_id(&mut tx, caller.org_id, user_public_id)
+    let user = super::users::colleague(&mut tx, caller.org_id, user_public_id)
         .await?
         .filter(|u| {
             u.active

@@ -8,6 +8,7 @@ use super::guard::{Caller, Ctx};
 use super::html;
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::{IdKind, PublicId};
+use crate::domain::listing::PICKER_SIZE;
 use crate::domain::recruitment::{self as rules, ListQuery, RecruitmentStatus, PAGE_SIZE};
 use crate::domain::role::{recruitment_scope, Permission, RecruitmentScope, Role};
 use crate::error::{AppError, FieldError};
@@ -120,7 +121,7 @@ fn validate(form: &RecruitmentForm) -> Result<ValidForm, AppError> {
 
 /// Who may own a recruitment: an active admin, recruiter or hiring manager of the organisation.
 async fn eligible_owner(tx: &mut Tx, caller: &Caller, public_id: &str) -> Result<Uuid, AppError> {
-    let user = db::users::staff_by_public_id(tx, caller.org_id, public_id).await?;
+    let user = super::users::colleague(tx, caller.org_id, public_id).await?;
     let role = user.as_ref().and_then(|u| Role::parse(&u.role));
     match (user, role) {
         (Some(u), Some(Role::Admin | Role::Recruiter | Role::HiringManager)) if u.active => {
@@ -237,7 +238,7 @@ pub async fn add_member(
     caller.require(Permission::ManageRecruitments)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     let r = load_visible(&mut tx, caller, public_id).await?;
-    let user = db::users::staff_by_public_id(&mut tx, caller.org_id, user_public_id).await?;
+    let user = super::users::colleague(&mut tx, caller.org_id, user_public_id).await?;
     let user = user
         .filter(|u| u.active && Role::parse(&u.role).is_some_and(|r| r != Role::Auditor))
         .ok_or_else(|| {
@@ -385,11 +386,20 @@ pub async fn remove_criterion(
     Ok(())
 }
 
-/// Active colleagues, for the owner and member pickers of people who manage recruitments.
-pub async fn staff(ctx: &Ctx, caller: &Caller) -> Result<Vec<db::users::StaffRow>, AppError> {
+/// Active colleagues by name, for the owner, member and interviewer pickers of people who manage
+/// recruitments, if they are at most [`PICKER_SIZE`]; whether they were listed.
+pub async fn staff(
+    ctx: &Ctx,
+    caller: &Caller,
+) -> Result<(Vec<db::users::StaffRow>, bool), AppError> {
     caller.require(Permission::ManageRecruitments)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let rows = db::users::active_staff(&mut tx, caller.org_id).await?;
+    let mut rows = db::users::active_staff(&mut tx, caller.org_id).await?;
     tx.commit().await?;
-    Ok(rows)
+    // A partial list helps nobody pick: the form asks for an address and the page carries none.
+    let all = rows.len() <= PICKER_SIZE;
+    if !all {
+        rows.clear();
+    }
+    Ok((rows, all))
 }

@@ -152,6 +152,23 @@ pub async fn invite(
     Ok(())
 }
 
+/// A colleague named in a form: by public id (a picker's choice), or by e-mail address (typed
+/// where the organisation has more colleagues than a picker lists).
+pub(super) async fn colleague(
+    tx: &mut Tx,
+    org_id: Uuid,
+    reference: &str,
+) -> Result<Option<db::users::StaffRow>, AppError> {
+    let reference = reference.trim();
+    if !reference.contains('@') {
+        return Ok(db::users::staff_by_public_id(tx, org_id, reference).await?);
+    }
+    match EmailAddress::parse(reference) {
+        Ok(email) => Ok(db::users::staff_by_email(tx, org_id, email.as_str()).await?),
+        Err(_) => Ok(None),
+    }
+}
+
 async fn target(
     tx: &mut Tx,
     caller: &Caller,

@@ -3,6 +3,10 @@
 
 /// The deepest page a list serves; beyond it, narrow the search.
 pub const MAX_PAGE: u32 = 10_000;
+/// Colleagues a picker (owner, member, interviewer) lists; an organisation with more has the
+/// colleague's e-mail address typed instead: a list of thousands helps nobody and weighs on
+/// every page that carries it.
+pub const PICKER_SIZE: usize = 50;
 /// Characters of a search term kept.
 pub const SEARCH_MAX: usize = 100;
 

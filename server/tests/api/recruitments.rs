@@ -544,3 +544,104 @@ async fn the_list_searches_filters_and_pages(_: PgPoolOptions, opts: PgConnectOp
         .await;
     assert_eq!(bad_page.status(), StatusCode::BAD_REQUEST);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_large_team_is_named_by_e_mail_instead_of_listed(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    acme(&app).await;
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let first = created(&app, &rita, "Small team", None).await;
+    let page = format!("/app/recruitments/{first}");
+    let html = app.html(&rita, &page).await;
+    assert!(html.contains(r#"<select id="member""#), "a short list");
+
+    // Sixty more colleagues: more than a picker lists.
+    sqlx::query(
+        "INSERT INTO users (id, public_id, org_id, email, display_name, password_hash, role,
+                            email_verified_at)
+         SELECT gen_random_uuid(), 'usr_' || substr(md5(random()::text || g), 1, 26), org_id,
+                'colleague' || g || '@acme.example', 'Colleague ' || lpad(g::text, 2, '0'),
+                password_hash, 'recruiter', now()
+         FROM users, generate_series(1, 60) g WHERE email = 'ada@acme.example'",
+    )
+    .execute(&app.owner)
+    .await
+    .unwrap();
+    let staff: Value = app
+        .call(&rita, "recruitment_staff", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(staff["listed_all"], false);
+    assert_eq!(
+        staff["people"].as_array().unwrap().len(),
+        0,
+        "no partial list"
+    );
+    let html = app.html(&rita, &page).await;
+    assert!(
+        html.contains(r#"<input id="member" name="member" type="email""#),
+        "a field for the address"
+    );
+    assert!(!html.contains(r#"<select id="member""#));
+    assert!(
+        !html.contains("Colleague 01"),
+        "nobody listed, not even in the page's data"
+    );
+    let new_page = app.html(&rita, "/app/recruitments/new").await;
+    assert!(new_page.contains(r#"<input id="owner" name="owner" type="email""#));
+
+    // The last colleague by name, beyond any list, is added by address (as typed).
+    let res = app
+        .call(
+            &rita,
+            "add_recruitment_member",
+            &[("id", &first), ("member", " Colleague60@ACME.example ")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let colleague = public_id_of(&app, "colleague60@acme.example").await;
+    let view: Value = detail(&app, &rita, &first).await.json().await.unwrap();
+    let members: Vec<&str> = view["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(members.contains(&colleague.as_str()), "{view}");
+
+    // Unknown, another organisation's, an auditor, not an address: refused on the field, nothing
+    // added.
+    for refused in [
+        "nobody@acme.example",
+        "rex@rival.example",
+        "audrey@acme.example",
+        "colleague60@",
+    ] {
+        let res = app
+            .call(
+                &rita,
+                "add_recruitment_member",
+                &[("id", &first), ("member", refused)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        let body: Value = res.json().await.unwrap();
+        assert!(body.to_string().contains("member"), "{refused}: {body}");
+    }
+    let view: Value = detail(&app, &rita, &first).await.json().await.unwrap();
+    assert_eq!(view["members"].as_array().unwrap().len(), 1);
+
+    // An owner by address too.
+    let owned = created(&app, &rita, "Owned", Some("colleague7@acme.example")).await;
+    let view: Value = detail(&app, &rita, &owned).await.json().await.unwrap();
+    assert_eq!(
+        view["owner_id"].as_str(),
+        Some(public_id_of(&app, "colleague7@acme.example").await.as_str()),
+        "{view}"
+    );
+}

@@ -248,12 +248,31 @@ pub async fn staff_by_public_id(
     .await
 }
 
-/// Active users of the organisation, for owner and member pickers.
-pub async fn active_staff(tx: &mut Tx, org_id: Uuid) -> Result<Vec<StaffRow>, sqlx::Error> {
+/// The colleague with this (lower-case) e-mail address, for pickers too long to list.
+pub async fn staff_by_email(
+    tx: &mut Tx,
+    org_id: Uuid,
+    email: &str,
+) -> Result<Option<StaffRow>, sqlx::Error> {
     sqlx::query_as!(
         StaffRow,
         r#"SELECT id, public_id, display_name, role, active FROM users
-           WHERE org_id = $1 AND active ORDER BY display_name LIMIT 500"#,
+           WHERE org_id = $1 AND email = $2"#,
+        org_id,
+        email
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Active users of the organisation by name, for owner and member pickers: at most
+/// `PICKER_SIZE + 1`, so the caller can tell a complete list from a long one.
+pub async fn active_staff(tx: &mut Tx, org_id: Uuid) -> Result<Vec<StaffRow>, sqlx::Error> {
+    const _: () = assert!(crate::domain::listing::PICKER_SIZE == 50);
+    sqlx::query_as!(
+        StaffRow,
+        r#"SELECT id, public_id, display_name, role, active FROM users
+           WHERE org_id = $1 AND active ORDER BY display_name, public_id LIMIT 51"#,
         org_id
     )
     .fetch_all(&mut **tx)

@@ -153,3 +153,49 @@ pub fn Field(
         </div>
     }
 }
+
+/// The control that names a colleague (owner, member, interviewer): a list while the
+/// organisation's colleagues fit in one, else a field for the colleague's e-mail address. Either
+/// way the form posts `name`, which the server resolves within the organisation.
+#[component]
+pub fn ColleaguePicker(
+    /// The control's id and field name.
+    name: &'static str,
+    colleagues: crate::api::recruitments::Colleagues,
+    /// Who may be chosen here.
+    eligible: fn(crate::domain::role::Role) -> bool,
+    /// Already chosen (public ids), left out of the list.
+    #[prop(optional)]
+    exclude: Vec<String>,
+    /// A first, empty choice (for example "Me").
+    #[prop(optional)]
+    empty: Option<&'static str>,
+) -> impl IntoView {
+    if !colleagues.listed_all {
+        let hint = format!("{name}-hint");
+        return view! {
+            <input id=name name=name type="email" autocomplete="off" spellcheck="false"
+                aria-describedby=hint.clone() placeholder="name@example.com"/>
+            <span class="hint" id=hint>
+                {match empty {
+                    Some(_) => "Their e-mail address; leave empty for yourself.",
+                    None => "Their e-mail address.",
+                }}
+            </span>
+        }
+        .into_any();
+    }
+    let options = colleagues
+        .people
+        .into_iter()
+        .filter(|p| eligible(p.role) && !exclude.contains(&p.id))
+        .map(|p| view! { <option value=p.id>{format!("{} ({})", p.name, p.role.label())}</option> })
+        .collect_view();
+    view! {
+        <select id=name name=name>
+            {empty.map(|label| view! { <option value="">{label}</option> })}
+            {options}
+        </select>
+    }
+    .into_any()
+}

@@ -7,7 +7,7 @@ use crate::domain::upload::FileKind;
 use crate::routes::UPLOAD_INTERVIEW_FILE;
 use crate::ui::components::consent::ConsentBadges;
 use crate::ui::components::files::{FileList, FileUpload};
-use crate::ui::components::form::{form_problem, ProblemBanner};
+use crate::ui::components::form::{form_problem, ColleaguePicker, ProblemBanner};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -155,15 +155,13 @@ fn AssignForm(interview: String, action: ServerAction<AssignInterviewer>) -> imp
             {move || {
                 let interview = interview.clone();
                 Suspend::new(async move {
-                    let options = staff.await.unwrap_or_default().into_iter()
-                        .filter(|p| allows(p.role, Permission::ConductInterviews))
-                        .map(|p| view! { <option value=p.id>{format!("{} ({})", p.name, p.role.label())}</option> })
-                        .collect_view();
+                    let colleagues = staff.await.unwrap_or_default();
                     view! {
                         <ActionForm action attr:class="inline-form">
                             <input type="hidden" name="interview" value=interview/>
                             <label for="interviewer">"Interviewer"</label>
-                            <select id="interviewer" name="interviewer">{options}</select>
+                            <ColleaguePicker name="interviewer" colleagues
+                                eligible=|role| allows(role, Permission::ConductInterviews)/>
                             <button type="submit" class="button button-secondary">"Assign"</button>
                         </ActionForm>
                     }

@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::routes::{ADD_CANDIDATE_WITH_CV, EXPORT_CANDIDATES};
 use crate::ui::components::consent::ConsentBadges;
 use crate::ui::components::files::{FileField, SubmitButton, UploadForm};
-use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use crate::ui::components::form::{form_problem, ColleaguePicker, Field, ProblemBanner};
 use crate::ui::components::urlencode;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -137,15 +137,10 @@ pub fn NewRecruitmentPage() -> impl IntoView {
                     // A <select> cannot hold a Suspense boundary: the whole control waits.
                     <Suspense fallback=|| view! { <select id="owner" name="owner"><option value="">"Me"</option></select> }>
                         {move || Suspend::new(async move {
-                            let options = staff.await.unwrap_or_default().into_iter()
-                                .filter(|p| matches!(p.role, Role::Admin | Role::Recruiter | Role::HiringManager))
-                                .map(|p| view! { <option value=p.id>{format!("{} ({})", p.name, p.role.label())}</option> })
-                                .collect_view();
                             view! {
-                                <select id="owner" name="owner">
-                                    <option value="">"Me"</option>
-                                    {options}
-                                </select>
+                                <ColleaguePicker name="owner" colleagues=staff.await.unwrap_or_default()
+                                    eligible=|role| matches!(role, Role::Admin | Role::Recruiter | Role::HiringManager)
+                                    empty="Me"/>
                             }
                         })}
                     </Suspense>
@@ -318,11 +313,10 @@ pub fn RecruitmentPage() -> impl IntoView {
                                         move || {
                                             let member_ids = member_ids.clone();
                                             Suspend::new(async move {
-                                                let options = staff.await.unwrap_or_default().into_iter()
-                                                    .filter(|p| p.role != Role::Auditor && !member_ids.contains(&p.id))
-                                                    .map(|p| view! { <option value=p.id>{format!("{} ({})", p.name, p.role.label())}</option> })
-                                                    .collect_view();
-                                                view! { <select id="member" name="member">{options}</select> }
+                                                view! {
+                                                    <ColleaguePicker name="member" colleagues=staff.await.unwrap_or_default()
+                                                        eligible=|role| role != Role::Auditor exclude=member_ids/>
+                                                }
                                             })
                                         }
                                     }
