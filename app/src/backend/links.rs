@@ -61,8 +61,8 @@ pub async fn consume_token(
     Ok((tx, org_id, subject))
 }
 
-/// A token that would be accepted now, not consumed: the page it opens reads in `tx`, which is
-/// scoped to the token's organisation and holds the rate limit's hit, so the page commits it.
+/// A token that would be accepted now, not consumed: the page it opens only reads, in `tx`, which
+/// is scoped to the token's organisation and holds the rate limit's hit, so the page commits it.
 pub struct PeekedToken {
     pub tx: db::Tx,
     pub org_id: Uuid,
@@ -80,7 +80,7 @@ pub async fn peek_token(
 ) -> Result<Option<PeekedToken>, AppError> {
     // The GET only reads, so the limit's hit can share its transaction (one round trip less):
     // every way out commits it, the page itself when the token is usable.
-    let mut tx = state.db.begin_unscoped().await?;
+    let mut tx = state.db.begin_unscoped_counting_only().await?;
     let addr = meta.client_addr.to_string();
     if let Err(limited) =
         rate_limit::check_in(&mut tx, state, limits::TOKEN_PAGE_PER_ADDRESS, &addr).await
