@@ -1,7 +1,7 @@
 //! Candidates and applications (F6): adding, the pipeline, human decisions, notes, the timeline,
 //! visibility per role (R2, R3) and audited reads (F12).
 
-use crate::helpers::{TestApp, PASSWORD};
+use crate::helpers::{dashboard_team, TestApp, PASSWORD};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -520,18 +520,7 @@ async fn the_dashboard_counts_each_stage_within_what_the_role_may_see(
         .unwrap();
     assert!(d["pipeline"].is_null(), "auditors see no candidate content");
     // The team in numbers, per role, whatever its size; the rival's members are not counted.
-    let team: Vec<(String, i64, i64)> = d["team"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["role"].as_str().unwrap().to_owned(),
-                t["active"].as_i64().unwrap(),
-                t["deactivated"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let team = dashboard_team(&d);
     let one = |role: &str| (role.to_owned(), 1, 0);
     assert_eq!(
         team,

@@ -3,6 +3,7 @@
 use candor_app::backend::{clock::Clock, db::Db, mail::outbox, state::AppState};
 use candor_server::{config::Config, startup};
 use reqwest::{header, redirect::Policy, Client, Response, StatusCode};
+use serde_json::Value;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
     PgPool,
@@ -532,6 +533,22 @@ impl TestApp {
 }
 
 /// Undoes quoted-printable soft breaks and `=3D`, enough to read links in a test.
+/// The dashboard's team panel as (role, active, deactivated), in the order it is shown.
+pub fn dashboard_team(board: &Value) -> Vec<(String, i64, i64)> {
+    board["team"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["role"].as_str().unwrap().to_owned(),
+                t["active"].as_i64().unwrap(),
+                t["deactivated"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 pub fn decode_qp(raw: &str) -> String {
     raw.replace("=\r\n", "")
         .replace("=\n", "")

@@ -183,6 +183,36 @@ async fn an_interview_is_scheduled_assigned_and_scored_with_evidence(
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    // Named by address too (a team too large to list): the same rules apply.
+    app.verified_admin("Rival", "rex@rival.example").await;
+    for (who, status) in [
+        ("Audrey@acme.example", StatusCode::UNPROCESSABLE_ENTITY),
+        ("rex@rival.example", StatusCode::UNPROCESSABLE_ENTITY),
+        (" Iris@ACME.example", StatusCode::OK),
+    ] {
+        let res = app
+            .call(
+                &s.rita,
+                "assign_interviewer",
+                &[("interview", &interview), ("interviewer", who)],
+            )
+            .await;
+        assert_eq!(res.status(), status, "{who}");
+    }
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM interview_assignments s JOIN users u ON u.id = s.user_id
+             WHERE u.email IN ('ivan@acme.example', 'iris@acme.example')"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM interview_assignments")
+            .await,
+        2,
+        "nobody else"
+    );
 
     let ivan = app.signed_in("ivan@acme.example", PASSWORD).await;
     let mine: Value = app
@@ -256,7 +286,8 @@ async fn an_interview_is_scheduled_assigned_and_scored_with_evidence(
     assert_eq!(
         app.count("SELECT count(*) FROM audit_events WHERE action LIKE 'interview.%'")
             .await,
-        4
+        5,
+        "one more for the interviewer assigned by address"
     );
 }
 

@@ -1,7 +1,7 @@
 //! Users (F4): invitations through a one-time link, role changes and deactivation that take effect
 //! on the very next request, and an organisation that always keeps an active admin.
 
-use crate::helpers::{TestApp, PASSWORD};
+use crate::helpers::{dashboard_team, TestApp, PASSWORD};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -469,18 +469,7 @@ async fn the_member_counters_equal_the_users_after_every_change(
         .await
         .unwrap();
     let board: Value = app.call(&ada, "dashboard", &[]).await.json().await.unwrap();
-    let mut team: Vec<(String, i64, i64)> = board["team"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["role"].as_str().unwrap().to_owned(),
-                t["active"].as_i64().unwrap(),
-                t["deactivated"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let mut team = dashboard_team(&board);
     team.sort();
     assert_eq!(
         team,

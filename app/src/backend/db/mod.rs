@@ -64,8 +64,8 @@ impl Db {
         Ok(self.app.begin_with(statement).await?)
     }
 
-    /// A transaction with no organisation: tenant tables show no row at all (until
-    /// [`scope_to_org`]).
+    /// A transaction with no organisation: tenant tables show no row at all until a lookup
+    /// scopes it (a one-time token's or an API key's, in the same statement).
     pub async fn begin_unscoped(&self) -> Result<Tx, AppError> {
         Ok(self.app.begin().await?)
     }
@@ -95,18 +95,6 @@ impl Db {
             .await
             .is_ok()
     }
-}
-
-/// Scopes a transaction begun without an organisation to `org_id`, once it is known (a token
-/// names its organisation only when looked up).
-pub async fn scope_to_org(tx: &mut Tx, org_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "SELECT set_config('app.org_id', $1, true) AS applied",
-        org_id.to_string()
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// `raw` as a literal inside an ILIKE pattern: its `%`, `_` and `\` match only themselves.
