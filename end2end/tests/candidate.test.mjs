@@ -122,14 +122,16 @@ test('a recruiter finds a candidate by name in the candidate list, which passes 
   await page.click('nav >> text=Candidates');
   await page.waitForURL(`${BASE}/app/candidates`);
   await page.waitForSelector('body[data-hydrated="true"]');
-  // The demo's candidates and the one just added.
-  assert.ok(await page.locator('tbody tr').count() > 1);
+  // The demo's candidates and the one just added. The router navigates in the page, so the rows
+  // arrive after the URL changes: wait for them rather than count what is there yet.
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length > 1);
 
   await page.fill('#q', name);
   await page.click('button:has-text("Search")');
   await page.waitForURL(/\/app\/candidates\?q=/);
   await page.waitForSelector('body[data-hydrated="true"]');
-  assert.equal(await page.locator('tbody tr').count(), 1);
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+  await page.locator('tbody tr', { hasText: name }).waitFor();
   await page.click(`tbody a:has-text("${name}")`);
   await page.waitForURL(/\/app\/candidates\/cand_/);
   await page.waitForSelector(`h1:has-text("${name}")`);
