@@ -73,11 +73,24 @@ pub async fn add_to_recruitment(
     recruitment_public_id: &str,
     form: CandidateForm,
 ) -> Result<String, AppError> {
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let candidate_public =
+        add_to_recruitment_in(ctx, &mut tx, caller, recruitment_public_id, form).await?;
+    tx.commit().await?;
+    Ok(candidate_public)
+}
+
+/// [`add_to_recruitment`] inside the caller's transaction.
+pub(super) async fn add_to_recruitment_in(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    caller: &Caller,
+    recruitment_public_id: &str,
+    form: CandidateForm,
+) -> Result<String, AppError> {
     caller.require(Permission::ManageCandidates)?;
     let valid = validate(&form).map_err(|fields| AppError::Invalid { fields })?;
-    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let (_, candidate_public) = add_in(ctx, &mut tx, caller, recruitment_public_id, &valid).await?;
-    tx.commit().await?;
+    let (_, candidate_public) = add_in(ctx, tx, caller, recruitment_public_id, &valid).await?;
     Ok(candidate_public)
 }
 
@@ -288,16 +301,29 @@ pub async fn move_stage(
     application_public_id: &str,
     to: Stage,
 ) -> Result<String, AppError> {
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let candidate = move_stage_in(ctx, &mut tx, caller, application_public_id, to).await?;
+    tx.commit().await?;
+    Ok(candidate)
+}
+
+/// The move itself, inside the caller's transaction; returns the candidate's public id.
+pub(super) async fn move_stage_in(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    caller: &Caller,
+    application_public_id: &str,
+    to: Stage,
+) -> Result<String, AppError> {
     caller.require(Permission::ManageCandidates)?;
     let now = ctx.state.clock.now();
-    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let app = visible_application(&mut tx, caller, application_public_id).await?;
+    let app = visible_application(tx, caller, application_public_id).await?;
     let from = Stage::parse(&app.stage).ok_or(AppError::NotFound)?;
     check_move(from, to).map_err(|e| AppError::invalid("stage", e))?;
     if from != to {
-        store::set_stage(&mut tx, caller.org_id, app.id, to.as_str(), now).await?;
+        store::set_stage(tx, caller.org_id, app.id, to.as_str(), now).await?;
         store::append_event(
-            &mut tx,
+            tx,
             caller.org_id,
             app.id,
             "stage_changed",
@@ -308,14 +334,13 @@ pub async fn move_stage(
         .await?;
         record(
             ctx,
-            &mut tx,
+            tx,
             caller,
             AuditAction::ApplicationStageChanged,
             &app.public_id,
         )
         .await?;
     }
-    tx.commit().await?;
     Ok(app.candidate_public_id)
 }
 
@@ -327,16 +352,38 @@ pub async fn decide(
     decision: Decision,
     reason: &str,
 ) -> Result<String, AppError> {
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let candidate = decide_in(
+        ctx,
+        &mut tx,
+        caller,
+        application_public_id,
+        decision,
+        reason,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(candidate)
+}
+
+/// The decision itself, inside the caller's transaction; returns the candidate's public id.
+pub(super) async fn decide_in(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    caller: &Caller,
+    application_public_id: &str,
+    decision: Decision,
+    reason: &str,
+) -> Result<String, AppError> {
     caller.require(Permission::EvaluateCandidates)?;
     let reason = decision_reason(reason)?;
     let now = ctx.state.clock.now();
-    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let app = visible_application(&mut tx, caller, application_public_id).await?;
+    let app = visible_application(tx, caller, application_public_id).await?;
     let from = Stage::parse(&app.stage).ok_or(AppError::NotFound)?;
     check_decision(from).map_err(|e| AppError::invalid("decision", e))?;
     let stage = decision.stage();
     store::record_decision(
-        &mut tx,
+        tx,
         caller.org_id,
         app.id,
         stage.as_str(),
@@ -346,7 +393,7 @@ pub async fn decide(
     )
     .await?;
     store::append_event(
-        &mut tx,
+        tx,
         caller.org_id,
         app.id,
         "decision",
@@ -355,16 +402,15 @@ pub async fn decide(
         now,
     )
     .await?;
-    super::db::retention::start_clock(&mut tx, caller.org_id, app.candidate_id, now).await?;
+    super::db::retention::start_clock(tx, caller.org_id, app.candidate_id, now).await?;
     record(
         ctx,
-        &mut tx,
+        tx,
         caller,
         AuditAction::HiringDecisionRecorded,
         &app.public_id,
     )
     .await?;
-    tx.commit().await?;
     Ok(app.candidate_public_id)
 }
 

@@ -4,7 +4,7 @@
 
 use super::api_keys::ApiCaller;
 use super::audit::{self, Entry, Outcome};
-use super::db::{self, public_api as q};
+use super::db::{self, public_api as q, Tx};
 use super::guard::{Caller, Ctx};
 use super::request::RequestMeta;
 use super::state::AppState;
@@ -340,6 +340,7 @@ pub async fn consents(
 /// The staff member `user_public_id` as the caller of a portal use case, if active in the key's
 /// organisation.
 async fn acting_for(
+    tx: &mut Tx,
     state: &AppState,
     meta: &RequestMeta,
     caller: &ApiCaller,
@@ -349,15 +350,13 @@ async fn acting_for(
     let unknown = || AppError::invalid(field, "Name an active user of your organisation (usr_…).");
     let user_public_id = PublicId::parse(IdKind::User, user_public_id).ok_or_else(unknown)?;
     let user_public_id = user_public_id.as_str();
-    let mut tx = state.db.begin_for_org(caller.org_id).await?;
-    let staff = db::users::staff_by_public_id(&mut tx, caller.org_id, user_public_id)
+    let staff = db::users::staff_by_public_id(tx, caller.org_id, user_public_id)
         .await?
         .ok_or_else(unknown)?;
-    let row = db::users::caller(&mut tx, caller.org_id, staff.id)
+    let row = db::users::caller(tx, caller.org_id, staff.id)
         .await?
         .filter(|r| r.active)
         .ok_or_else(unknown)?;
-    tx.commit().await?;
     let person = Caller::from_row(row).ok_or_else(unknown)?;
     Ok(Ctx {
         state: state.clone(),
@@ -370,14 +369,14 @@ async fn acting_for(
 
 /// Records that the key made this write (the use case recorded the person it acted for).
 async fn audit_api_write(
+    tx: &mut Tx,
     state: &AppState,
     meta: &RequestMeta,
     caller: &ApiCaller,
     target: &str,
 ) -> Result<(), AppError> {
-    let mut tx = state.db.begin_for_org(caller.org_id).await?;
     audit::record(
-        &mut tx,
+        tx,
         meta,
         state.clock.now(),
         Entry {
@@ -389,7 +388,6 @@ async fn audit_api_write(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -405,17 +403,23 @@ pub struct NewRecruitment {
     pub on_behalf_of: String,
 }
 
+// The writes below run in the transaction the caller gives them (begun for the key's
+// organisation), so that the write, its audit events, the record read back and the
+// `Idempotency-Key`'s answer commit together or not at all.
+
 pub async fn create_recruitment(
+    tx: &mut Tx,
     state: &AppState,
     meta: &RequestMeta,
     caller: &ApiCaller,
     new: NewRecruitment,
 ) -> Result<q::RecruitmentRow, AppError> {
     caller.require(Scope::Write)?;
-    let ctx = acting_for(state, meta, caller, "on_behalf_of", &new.on_behalf_of).await?;
+    let ctx = acting_for(tx, state, meta, caller, "on_behalf_of", &new.on_behalf_of).await?;
     let person = ctx.caller()?;
-    let id = recruitments::create(
+    let id = recruitments::create_in(
         &ctx,
+        tx,
         person,
         recruitments::RecruitmentForm {
             title: new.title,
@@ -424,11 +428,8 @@ pub async fn create_recruitment(
         },
     )
     .await?;
-    audit_api_write(state, meta, caller, &id).await?;
-    let mut tx = state.db.begin_for_org(caller.org_id).await?;
-    let rows = q::recruitments(&mut tx, caller.org_id, Some(&id), None, 1).await?;
-    tx.commit().await?;
-    first(rows)
+    audit_api_write(tx, state, meta, caller, &id).await?;
+    first(q::recruitments(tx, caller.org_id, Some(&id), None, 1).await?)
 }
 
 pub struct NewCandidate {
@@ -442,16 +443,18 @@ pub struct NewCandidate {
 /// Adds a candidate to a recruitment, exactly as the portal's form does (F6): the consent link
 /// (F7) goes out the same way.
 pub async fn add_candidate(
+    tx: &mut Tx,
     state: &AppState,
     meta: &RequestMeta,
     caller: &ApiCaller,
     new: NewCandidate,
 ) -> Result<q::CandidateRow, AppError> {
     caller.require(Scope::Write)?;
-    let ctx = acting_for(state, meta, caller, "on_behalf_of", &new.on_behalf_of).await?;
+    let ctx = acting_for(tx, state, meta, caller, "on_behalf_of", &new.on_behalf_of).await?;
     let person = ctx.caller()?;
-    let id = candidates::add_to_recruitment(
+    let id = candidates::add_to_recruitment_in(
         &ctx,
+        tx,
         person,
         &new.recruitment_id,
         candidates::CandidateForm {
@@ -461,14 +464,12 @@ pub async fn add_candidate(
         },
     )
     .await?;
-    audit_api_write(state, meta, caller, &id).await?;
-    let mut tx = state.db.begin_for_org(caller.org_id).await?;
-    let rows = q::candidates(&mut tx, caller.org_id, Some(&id), None, 1).await?;
-    tx.commit().await?;
-    first(rows)
+    audit_api_write(tx, state, meta, caller, &id).await?;
+    first(q::candidates(tx, caller.org_id, Some(&id), None, 1).await?)
 }
 
 pub async fn move_application(
+    tx: &mut Tx,
     state: &AppState,
     meta: &RequestMeta,
     caller: &ApiCaller,
@@ -477,46 +478,57 @@ pub async fn move_application(
     on_behalf_of: &str,
 ) -> Result<q::ApplicationRow, AppError> {
     caller.require(Scope::Ats)?;
-    let ctx = acting_for(state, meta, caller, "on_behalf_of", on_behalf_of).await?;
+    let ctx = acting_for(tx, state, meta, caller, "on_behalf_of", on_behalf_of).await?;
     let to = Stage::parse(stage).ok_or_else(|| {
         AppError::invalid(
             "stage",
             "Use applied, screening, interview, offer, hired or rejected.",
         )
     })?;
-    candidates::move_stage(&ctx, ctx.caller()?, application_id, to).await?;
-    audit_api_write(state, meta, caller, application_id).await?;
-    written_application(state, caller, application_id).await
+    candidates::move_stage_in(&ctx, tx, ctx.caller()?, application_id, to).await?;
+    audit_api_write(tx, state, meta, caller, application_id).await?;
+    written_application(tx, caller, application_id).await
 }
 
 async fn written_application(
-    state: &AppState,
+    tx: &mut Tx,
     caller: &ApiCaller,
     id: &str,
 ) -> Result<q::ApplicationRow, AppError> {
-    let mut tx = state.db.begin_for_org(caller.org_id).await?;
-    let rows = q::applications(&mut tx, caller.org_id, Some(id), None, None, 1).await?;
-    tx.commit().await?;
-    first(rows)
+    first(q::applications(tx, caller.org_id, Some(id), None, None, 1).await?)
+}
+
+pub struct HiringDecision {
+    pub decision: String,
+    pub reason: String,
+    /// The person who made the decision (`usr_…`).
+    pub decided_by: String,
 }
 
 /// Records the hiring decision a named person made (F8: nothing decides on its own).
 pub async fn decide(
+    tx: &mut Tx,
     state: &AppState,
     meta: &RequestMeta,
     caller: &ApiCaller,
     application_id: &str,
-    decision: &str,
-    reason: &str,
-    decided_by: &str,
+    made: HiringDecision,
 ) -> Result<q::ApplicationRow, AppError> {
     caller.require(Scope::Ats)?;
-    let ctx = acting_for(state, meta, caller, "decided_by", decided_by).await?;
-    let decision = Decision::parse(decision)
+    let ctx = acting_for(tx, state, meta, caller, "decided_by", &made.decided_by).await?;
+    let decision = Decision::parse(&made.decision)
         .ok_or_else(|| AppError::invalid("decision", "Use hired or rejected."))?;
-    candidates::decide(&ctx, ctx.caller()?, application_id, decision, reason).await?;
-    audit_api_write(state, meta, caller, application_id).await?;
-    written_application(state, caller, application_id).await
+    candidates::decide_in(
+        &ctx,
+        tx,
+        ctx.caller()?,
+        application_id,
+        decision,
+        &made.reason,
+    )
+    .await?;
+    audit_api_write(tx, state, meta, caller, application_id).await?;
+    written_application(tx, caller, application_id).await
 }
 
 #[cfg(test)]

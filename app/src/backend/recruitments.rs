@@ -135,17 +135,29 @@ async fn eligible_owner(tx: &mut Tx, caller: &Caller, public_id: &str) -> Result
 }
 
 pub async fn create(ctx: &Ctx, caller: &Caller, form: RecruitmentForm) -> Result<String, AppError> {
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let public_id = create_in(ctx, &mut tx, caller, form).await?;
+    tx.commit().await?;
+    Ok(public_id)
+}
+
+/// The creating itself, inside the caller's transaction; returns the recruitment's public id.
+pub(super) async fn create_in(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    caller: &Caller,
+    form: RecruitmentForm,
+) -> Result<String, AppError> {
     caller.require(Permission::ManageRecruitments)?;
     let valid = validate(&form)?;
     let id = Uuid::new_v4();
     let public_id = PublicId::from_random(IdKind::Recruitment, random_16());
-    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     let owner_id = match form.owner.as_deref().filter(|o| !o.is_empty()) {
-        Some(owner) => eligible_owner(&mut tx, caller, owner).await?,
+        Some(owner) => eligible_owner(tx, caller, owner).await?,
         None => caller.user_id,
     };
     store::insert(
-        &mut tx,
+        tx,
         &store::NewRecruitment {
             id,
             public_id: public_id.as_str(),
@@ -158,13 +170,12 @@ pub async fn create(ctx: &Ctx, caller: &Caller, form: RecruitmentForm) -> Result
     .await?;
     record(
         ctx,
-        &mut tx,
+        tx,
         caller,
         AuditAction::RecruitmentCreated,
         public_id.as_str(),
     )
     .await?;
-    tx.commit().await?;
     Ok(public_id.to_string())
 }
 

@@ -12,6 +12,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use candor_app::backend::{
+    db::Tx,
     idempotency::{self, Claim},
     public_api,
     state::AppState,
@@ -56,63 +57,112 @@ fn respond(status: u16, body: String, is_problem: bool, replayed: bool) -> Respo
     response
 }
 
-/// Runs `write` once per `Idempotency-Key` (when one is sent).
-async fn once<F, Fut>(
-    state: &AppState,
-    i: &Integration,
-    headers: &HeaderMap,
-    uri: &Uri,
-    body: &Bytes,
-    write: F,
-) -> Response
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<(StatusCode, String), Problem>>,
-{
-    let Some(key) = headers.get(IDEMPOTENCY_HEADER) else {
-        return match write().await {
-            Ok((status, body)) => respond(status.as_u16(), body, false, false),
-            Err(problem) => problem.into_response(),
+/// The buffered body of an answer, to store it for a retry.
+async fn into_stored(response: Response) -> (Response, String) {
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    (
+        Response::from_parts(parts, axum::body::Body::from(bytes)),
+        text,
+    )
+}
+
+/// One write of the API in one transaction, run once per `Idempotency-Key` (when one is sent):
+/// the key's claim and answer commit with the write, so a request that dies half way leaves the
+/// key free. [`Write::begin`], the write on [`Write::tx`], then [`Write::finish`].
+struct Write<'r> {
+    tx: Tx,
+    state: &'r AppState,
+    i: &'r Integration,
+    key: Option<&'r str>,
+    request: [u8; 32],
+}
+
+impl<'r> Write<'r> {
+    /// Opens the write's transaction and claims its key; a retry of a finished request, or a
+    /// request that cannot run, gets its answer as the error.
+    async fn begin(
+        state: &'r AppState,
+        i: &'r Integration,
+        headers: &'r HeaderMap,
+        uri: &Uri,
+        body: &Bytes,
+    ) -> Result<Write<'r>, Response> {
+        let key = match headers.get(IDEMPOTENCY_HEADER).map(HeaderValue::to_str) {
+            None => None,
+            Some(Ok(key)) if idempotency::valid_key(key) => Some(key),
+            Some(_) => return Err(i.problem(idempotency::invalid_key()).into_response()),
         };
-    };
-    let Ok(key) = key.to_str() else {
-        return i
-            .problem(AppError::BadRequest {
-                message: "Idempotency-Key must be 1 to 255 visible ASCII characters.".into(),
-            })
-            .into_response();
-    };
-    let request = idempotency::request_hash(Method::POST.as_str(), uri.path(), body);
-    match idempotency::claim(state, &i.caller, key, &request).await {
-        Err(e) => i.problem(e).into_response(),
-        Ok(Claim::Replay { status, body }) => {
-            let is_problem = status >= 400;
-            respond(status, body, is_problem, true)
-        }
-        Ok(Claim::Fresh) => {
-            let outcome = write().await;
-            let (status, stored, response) = match outcome {
-                Ok((status, body)) => (
-                    status.as_u16(),
-                    body.clone(),
-                    respond(status.as_u16(), body, false, false),
-                ),
-                Err(problem) => {
-                    let response = problem.into_response();
-                    let status = response.status().as_u16();
-                    let (parts, body) = response.into_parts();
-                    let bytes = axum::body::to_bytes(body, 64 * 1024)
-                        .await
-                        .unwrap_or_default();
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
-                    let response = Response::from_parts(parts, axum::body::Body::from(bytes));
-                    (status, text, response)
+        let request = idempotency::request_hash(Method::POST.as_str(), uri.path(), body);
+        let mut tx = state
+            .db
+            .begin_for_org(i.caller.org_id)
+            .await
+            .map_err(|e| i.problem(e).into_response())?;
+        if let Some(key) = key {
+            match idempotency::claim_in(&mut tx, state, &i.caller, key, &request).await {
+                Err(e) => return Err(i.problem(e).into_response()),
+                Ok(Claim::Replay { status, body }) => {
+                    return Err(respond(status, body, status >= 400, true))
                 }
-            };
-            if let Err(e) = idempotency::finish(state, &i.caller, key, status, &stored).await {
-                tracing::warn!(error = %e, "storing an idempotent answer");
+                Ok(Claim::Fresh) => {}
             }
-            response
+        }
+        Ok(Write {
+            tx,
+            state,
+            i,
+            key,
+            request,
+        })
+    }
+
+    /// Commits the write with its answer, or rolls it back and remembers the refusal.
+    async fn finish(self, outcome: Result<(StatusCode, String), Problem>) -> Response {
+        let Write {
+            mut tx,
+            state,
+            i,
+            key,
+            request,
+        } = self;
+        match outcome {
+            Ok((status, body)) => {
+                let answered = match key {
+                    Some(key) => {
+                        idempotency::answer_in(&mut tx, &i.caller, key, status.as_u16(), &body)
+                            .await
+                    }
+                    None => Ok(()),
+                };
+                let committed = match answered {
+                    Ok(()) => tx.commit().await.map_err(AppError::from),
+                    Err(e) => Err(e),
+                };
+                match committed {
+                    Ok(()) => respond(status.as_u16(), body, false, false),
+                    Err(e) => i.problem(e).into_response(),
+                }
+            }
+            Err(problem) => {
+                // Nothing of a refused write stays; the refusal is remembered on its own.
+                drop(tx);
+                let (response, stored) = into_stored(problem.into_response()).await;
+                let status = response.status().as_u16();
+                if let Some(key) = key.filter(|_| status < 500) {
+                    if let Err(e) = idempotency::remember_refusal(
+                        state, &i.caller, key, &request, status, &stored,
+                    )
+                    .await
+                    {
+                        tracing::warn!(error = %e, "remembering an idempotent refusal");
+                    }
+                }
+                response
+            }
         }
     }
 }
@@ -145,9 +195,14 @@ pub async fn create_recruitment(
     if let Err(e) = i.caller.require(Scope::Write) {
         return i.problem(e).into_response();
     }
-    once(&state, &i, &headers, &uri, &body, || async {
+    let mut write = match Write::begin(&state, &i, &headers, &uri, &body).await {
+        Ok(write) => write,
+        Err(answer) => return answer,
+    };
+    let outcome = async {
         let input: NewRecruitment = parse(&i, &body)?;
         let row = public_api::create_recruitment(
+            &mut write.tx,
             &state,
             &i.meta,
             &i.caller,
@@ -161,8 +216,9 @@ pub async fn create_recruitment(
         .await
         .map_err(|e| i.problem(e))?;
         Ok(json_response(StatusCode::CREATED, &Recruitment::from(row)))
-    })
-    .await
+    }
+    .await;
+    write.finish(outcome).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -193,9 +249,14 @@ pub async fn create_candidate(
     if let Err(e) = i.caller.require(Scope::Write) {
         return i.problem(e).into_response();
     }
-    once(&state, &i, &headers, &uri, &body, || async {
+    let mut write = match Write::begin(&state, &i, &headers, &uri, &body).await {
+        Ok(write) => write,
+        Err(answer) => return answer,
+    };
+    let outcome = async {
         let input: NewCandidate = parse(&i, &body)?;
         let row = public_api::add_candidate(
+            &mut write.tx,
             &state,
             &i.meta,
             &i.caller,
@@ -210,8 +271,9 @@ pub async fn create_candidate(
         .await
         .map_err(|e| i.problem(e))?;
         Ok(json_response(StatusCode::CREATED, &Candidate::from(row)))
-    })
-    .await
+    }
+    .await;
+    write.finish(outcome).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -238,9 +300,14 @@ pub async fn move_application(
     if let Err(e) = i.caller.require(Scope::Ats) {
         return i.problem(e).into_response();
     }
-    once(&state, &i, &headers, &uri, &body, || async {
+    let mut write = match Write::begin(&state, &i, &headers, &uri, &body).await {
+        Ok(write) => write,
+        Err(answer) => return answer,
+    };
+    let outcome = async {
         let input: StageMove = parse(&i, &body)?;
         let row = public_api::move_application(
+            &mut write.tx,
             &state,
             &i.meta,
             &i.caller,
@@ -251,8 +318,9 @@ pub async fn move_application(
         .await
         .map_err(|e| i.problem(e))?;
         Ok(json_response(StatusCode::OK, &Application::from(row)))
-    })
-    .await
+    }
+    .await;
+    write.finish(outcome).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -282,20 +350,28 @@ pub async fn record_decision(
     if let Err(e) = i.caller.require(Scope::Ats) {
         return i.problem(e).into_response();
     }
-    once(&state, &i, &headers, &uri, &body, || async {
+    let mut write = match Write::begin(&state, &i, &headers, &uri, &body).await {
+        Ok(write) => write,
+        Err(answer) => return answer,
+    };
+    let outcome = async {
         let input: HiringDecision = parse(&i, &body)?;
         let row = public_api::decide(
+            &mut write.tx,
             &state,
             &i.meta,
             &i.caller,
             &id,
-            &input.decision,
-            &input.reason,
-            &input.decided_by,
+            public_api::HiringDecision {
+                decision: input.decision,
+                reason: input.reason,
+                decided_by: input.decided_by,
+            },
         )
         .await
         .map_err(|e| i.problem(e))?;
         Ok(json_response(StatusCode::OK, &Application::from(row)))
-    })
-    .await
+    }
+    .await;
+    write.finish(outcome).await
 }

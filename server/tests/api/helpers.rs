@@ -70,9 +70,7 @@ impl TestApp {
             .iter()
             .find(|(k, _)| *k == "CANDOR_DB_POOL_SIZE")
             .map_or(8, |(_, v)| v.parse().unwrap());
-        let app_pool = PgPoolOptions::new()
-            .max_connections(pool_size)
-            .acquire_timeout(std::time::Duration::from_secs(3))
+        let app_pool = candor_server::startup::app_pool_options(pool_size)
             .connect_with(opts.username("candor_app").password(""))
             .await
             .expect("candor_app pool (is the role created by the test set-up?)");

@@ -680,18 +680,24 @@ async fn integrations_write_as_a_named_person_within_that_persons_rights(
     }
 }
 
+/// Acme with a key of scope write, Ada's user id and one of Acme's recruitments.
+async fn writing_integration(app: &TestApp) -> (Acme, String, String, String) {
+    let acme = acme_and_rival(app).await;
+    let write = app
+        .create_api_key(&acme.ada, &[("scope_write", "on")])
+        .await;
+    let ada_id = user_id(app, "ada@acme.example").await;
+    let rec = acme.ids["/api/v1/recruitments/{id}"].clone();
+    (acme, write, ada_id, rec)
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_retried_post_with_the_same_idempotency_key_never_writes_twice(
     _: PgPoolOptions,
     opts: PgConnectOptions,
 ) {
     let app = TestApp::spawn(opts).await;
-    let acme = acme_and_rival(&app).await;
-    let write = app
-        .create_api_key(&acme.ada, &[("scope_write", "on")])
-        .await;
-    let ada_id = user_id(&app, "ada@acme.example").await;
-    let rec = acme.ids["/api/v1/recruitments/{id}"].clone();
+    let (acme, write, ada_id, rec) = writing_integration(&app).await;
     let body = serde_json::json!({"recruitment_id": rec, "full_name": "Linus", "email": "linus@example.org", "on_behalf_of": ada_id});
     let candidates = || app.count("SELECT count(*) FROM candidates");
     let before = candidates().await;
@@ -793,6 +799,111 @@ async fn a_retried_post_with_the_same_idempotency_key_never_writes_twice(
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+/// Waits until `n` of the portal's statements starting with `statement` wait for a lock in the
+/// test's database.
+async fn until_waiting_for_locks(app: &TestApp, statement: &str, n: i64) {
+    for _ in 0..200 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'
+               AND query LIKE $1 || '%'",
+        )
+        .bind(statement)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+        if waiting >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("{n} statements never waited for a lock");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_idempotency_key_is_held_only_by_a_write_that_commits(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let (_, write, ada_id, rec) = writing_integration(&app).await;
+    let send = |email: &str, key: &str| {
+        Client::new()
+            .post(app.url("/api/v1/candidates"))
+            .bearer_auth(&write)
+            .header("idempotency-key", key)
+            .json(
+                &serde_json::json!({"recruitment_id": rec, "full_name": "Lin Locked",
+                "email": email, "on_behalf_of": ada_id}),
+            )
+            .send()
+    };
+    let candidates = || app.count("SELECT count(*) FROM candidates");
+    let before = candidates().await;
+    const ADD: &str = "INSERT INTO candidates";
+
+    // The write stops after claiming its key: the test holds the candidates table.
+    let mut holder = app.owner.begin().await.unwrap();
+    sqlx::query("LOCK TABLE candidates IN EXCLUSIVE MODE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let dying = tokio::spawn(send("lin@example.org", "once-1"));
+    until_waiting_for_locks(&app, ADD, 1).await;
+    // Its connection dies half way, as in a crash of the portal or of the network.
+    let killed = app
+        .count(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND query LIKE 'INSERT INTO candidates%'
+               AND wait_event_type = 'Lock') AS t",
+        )
+        .await;
+    assert_eq!(killed, 1);
+    let status = dying.await.unwrap().unwrap().status();
+    assert!(status.is_server_error(), "{status}");
+    holder.rollback().await.unwrap();
+    assert_eq!(candidates().await, before, "nothing of the write stayed");
+    // The key is free again: the retry runs (before, it answered 409 for a day).
+    let retried = send("lin@example.org", "once-1").await.unwrap();
+    assert_eq!(retried.status(), StatusCode::CREATED);
+    assert!(retried.headers().get("idempotent-replayed").is_none());
+    assert_eq!(candidates().await, before + 1);
+
+    // A retry sent while the first request still runs waits for it, then gets its answer.
+    let mut holder = app.owner.begin().await.unwrap();
+    sqlx::query("LOCK TABLE candidates IN EXCLUSIVE MODE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let first = tokio::spawn(send("mo@example.org", "once-2"));
+    until_waiting_for_locks(&app, ADD, 1).await;
+    let second = tokio::spawn(send("mo@example.org", "once-2"));
+    until_waiting_for_locks(&app, "INSERT INTO api_idempotency", 1).await;
+    holder.commit().await.unwrap();
+    let (first, second) = (
+        first.await.unwrap().unwrap(),
+        second.await.unwrap().unwrap(),
+    );
+    assert_eq!(first.status(), StatusCode::CREATED);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    assert_eq!(second.status(), StatusCode::CREATED);
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    assert_eq!(first.text().await.unwrap(), second.text().await.unwrap());
+    assert_eq!(candidates().await, before + 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM email_outbox WHERE recipient = 'mo@example.org'")
+            .await,
+        1,
+        "one consent request"
+    );
+    // Every committed key holds its answer.
+    assert_eq!(
+        app.count("SELECT count(*) FROM api_idempotency WHERE status IS NULL")
+            .await,
+        0
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -4,7 +4,8 @@ use super::Tx;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Claims `key` for this request; false when a record exists already.
+/// Claims `key` for this request; false when a committed record has it. A claim still
+/// uncommitted in another transaction makes this one wait for that transaction's end.
 pub async fn claim(
     tx: &mut Tx,
     org_id: Uuid,
@@ -29,8 +30,8 @@ pub async fn claim(
 
 pub struct Recorded {
     pub request_sha256: Vec<u8>,
-    pub status: Option<i32>,
-    pub response_body: Option<String>,
+    pub status: i32,
+    pub response_body: String,
     pub created_at: OffsetDateTime,
 }
 
@@ -42,7 +43,8 @@ pub async fn recorded(
 ) -> Result<Option<Recorded>, sqlx::Error> {
     sqlx::query_as!(
         Recorded,
-        r#"SELECT request_sha256, status, response_body, created_at FROM api_idempotency
+        r#"SELECT request_sha256, status AS "status!", response_body AS "response_body!", created_at
+           FROM api_idempotency
            WHERE org_id = $1 AND api_key_id = $2 AND idempotency_key = $3"#,
         org_id,
         api_key_id,
@@ -52,7 +54,7 @@ pub async fn recorded(
     .await
 }
 
-pub async fn finish(
+pub async fn answer(
     tx: &mut Tx,
     org_id: Uuid,
     api_key_id: &str,
@@ -68,25 +70,6 @@ pub async fn finish(
         key,
         status,
         body
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Forgets a claim whose request failed on our side, so that a retry may run.
-pub async fn release(
-    tx: &mut Tx,
-    org_id: Uuid,
-    api_key_id: &str,
-    key: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        r#"DELETE FROM api_idempotency
-           WHERE org_id = $1 AND api_key_id = $2 AND idempotency_key = $3 AND status IS NULL"#,
-        org_id,
-        api_key_id,
-        key
     )
     .execute(&mut **tx)
     .await?;
