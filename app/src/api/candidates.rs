@@ -327,6 +327,8 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
 pub async fn move_application(
     application: String,
     stage: String,
+    /// The candidate's page, where to come back from a move made there.
+    #[server(default)]
     candidate: String,
     /// A recruitment id when the move was made on its board: the board is where to come back.
     #[server(default)]

@@ -256,17 +256,23 @@ pub async fn statuses(
     org_id: Uuid,
     application_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<(Purpose, ConsentStatus)>>, AppError> {
-    let latest = store::latest(tx, org_id, application_ids).await?;
+    // A board asks for a hundred applications: index the latest events once rather than
+    // searching all of them for each application and purpose.
+    let latest: HashMap<(Uuid, Purpose), ConsentEvent> = store::latest(tx, org_id, application_ids)
+        .await?
+        .into_iter()
+        .filter_map(|l| {
+            let purpose = Purpose::parse(&l.purpose)?;
+            Some(((l.application_id, purpose), ConsentEvent::parse(&l.event)?))
+        })
+        .collect();
     Ok(application_ids
         .iter()
         .map(|id| {
             let per_purpose = Purpose::ALL
                 .into_iter()
                 .map(|purpose| {
-                    let event = latest
-                        .iter()
-                        .find(|l| l.application_id == *id && l.purpose == purpose.as_str())
-                        .and_then(|l| ConsentEvent::parse(&l.event));
+                    let event = latest.get(&(*id, purpose)).copied();
                     (purpose, ConsentStatus::after(event))
                 })
                 .collect();

@@ -55,6 +55,16 @@ impl Purpose {
         }
     }
 
+    /// The label's first letter, for boards where four labels do not fit.
+    pub const fn initial(self) -> &'static str {
+        match self {
+            Purpose::Evaluation => "E",
+            Purpose::Recording => "R",
+            Purpose::Transcription => "T",
+            Purpose::AiSupport => "A",
+        }
+    }
+
     /// The question and its explanation, in the candidate's language.
     pub fn question(self, lang: Lang) -> (&'static str, &'static str) {
         let m = lang.messages();

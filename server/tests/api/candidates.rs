@@ -211,6 +211,31 @@ async fn stages_move_and_a_person_records_the_decision_with_its_reason(
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.headers()["location"], back.as_str(), "{return_to}");
     }
+    // A card of the board posts its application, the stage and the way back, nothing more; each
+    // card says the candidate's consent in one sentence for screen readers.
+    let board = app.html(&rita, &format!("/app/recruitments/{rec}")).await;
+    assert!(
+        board.contains("Consent: Evaluation: Awaiting answer, Recording: Awaiting answer"),
+        "{board}"
+    );
+    assert!(board.contains(&format!(r#"name="application" value="{application}""#)));
+    assert!(!board.contains(r#"name="candidate""#));
+    let res = app
+        .call(
+            &rita,
+            "move_application",
+            &[
+                ("application", application.as_str()),
+                ("stage", "offer"),
+                ("return_to", rec.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/app/recruitments/{rec}").as_str()
+    );
     // Hired comes only from a decision.
     assert_eq!(mv("hired").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let no_reason = app

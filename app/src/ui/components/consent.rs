@@ -13,30 +13,39 @@ fn status_class(status: ConsentStatus) -> &'static str {
     }
 }
 
-/// Each purpose with its status; `compact` shows initials (full words for screen readers).
+/// Each purpose with its status.
 #[component]
-pub fn ConsentBadges(
-    consent: Vec<(Purpose, ConsentStatus)>,
-    #[prop(default = false)] compact: bool,
-) -> impl IntoView {
+pub fn ConsentBadges(consent: Vec<(Purpose, ConsentStatus)>) -> impl IntoView {
     view! {
-        <ul class="consent" class:consent-compact=compact aria-label="Consent">
-            {consent.into_iter().map(|(purpose, status)| {
-                let words = format!("{}: {}", purpose.label(), status.label());
-                let title = words.clone();
-                let shown = if compact {
-                    purpose.label().chars().next().map(String::from).unwrap_or_default()
-                } else {
-                    words.clone()
-                };
-                view! {
-                    <li class=status_class(status) title=title>
-                        <span aria-hidden=compact.then_some("true")>{shown}</span>
-                        {compact.then(move || view! { <span class="visually-hidden">{words}</span> })}
-                    </li>
-                }
+        <ul class="consent" aria-label="Consent">
+            {consent.into_iter().map(|(purpose, status)| view! {
+                <li class=status_class(status)>{format!("{}: {}", purpose.label(), status.label())}</li>
             }).collect_view()}
         </ul>
+    }
+}
+
+/// Each purpose's initial in its status's colour, for a board's cards (a hundred at a time):
+/// the initials are for the eye, one sentence for screen readers and the pointer's tooltip. Six
+/// elements rather than thirteen keep the board light to render and to hydrate.
+#[component]
+pub fn ConsentInitials(consent: Vec<(Purpose, ConsentStatus)>) -> impl IntoView {
+    let mut sentence = String::with_capacity(120);
+    for (i, (purpose, status)) in consent.iter().enumerate() {
+        if i > 0 {
+            sentence.push_str(", ");
+        }
+        sentence.push_str(purpose.label());
+        sentence.push_str(": ");
+        sentence.push_str(status.label());
+    }
+    view! {
+        <span class="consent consent-compact" title=sentence.clone()>
+            <span class="visually-hidden">{format!("Consent: {sentence}")}</span>
+            {consent.into_iter().map(|(purpose, status)| view! {
+                <b class=status_class(status) aria-hidden="true">{purpose.initial()}</b>
+            }).collect_view()}
+        </span>
     }
 }
 

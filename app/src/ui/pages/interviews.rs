@@ -5,7 +5,7 @@ use crate::api::recruitments::recruitment_staff;
 use crate::domain::role::{allows, Permission};
 use crate::domain::upload::FileKind;
 use crate::routes::UPLOAD_INTERVIEW_FILE;
-use crate::ui::components::consent::ConsentBadges;
+use crate::ui::components::consent::{ConsentBadges, ConsentInitials};
 use crate::ui::components::files::{FileList, FileUpload};
 use crate::ui::components::form::{form_problem, ColleaguePicker, ProblemBanner};
 use leptos::form::ActionForm;
@@ -41,7 +41,7 @@ pub fn InterviewsPage() -> impl IntoView {
                                         <td>{i.candidate_name}</td>
                                         <td>{i.recruitment_title}</td>
                                         <td>{i.location}</td>
-                                        <td><ConsentBadges consent=i.consent compact=true/></td>
+                                        <td><ConsentInitials consent=i.consent/></td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>

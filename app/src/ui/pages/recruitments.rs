@@ -15,7 +15,7 @@ use crate::domain::role::Role;
 use crate::domain::upload::FileKind;
 use crate::error::AppError;
 use crate::routes::{ADD_CANDIDATE_WITH_CV, EXPORT_CANDIDATES};
-use crate::ui::components::consent::ConsentBadges;
+use crate::ui::components::consent::ConsentInitials;
 use crate::ui::components::files::{FileField, SubmitButton, UploadForm};
 use crate::ui::components::form::{form_problem, ColleaguePicker, Field, ProblemBanner};
 use crate::ui::components::urlencode;
@@ -398,7 +398,11 @@ fn CandidatesPanel(
                 {move || { let board_of = board_of.clone(); Suspend::new(async move {
                     match cards.await {
                         Ok(cards) => view! {
-                            <div class="board">
+                            // One listener for the board rather than an `ActionForm` per card:
+                            // a hundred cards made a hundred components, each with its own
+                            // handler to build on the server and to hydrate in the browser. The
+                            // forms post as they are where JavaScript does not run.
+                            <div class="board" on:submit=move |ev| move_from_board(ev, move_action)>
                                 {Stage::ALL.into_iter().map(|stage| {
                                     let in_stage: Vec<_> = cards.iter().filter(|c| c.stage == stage).cloned().collect();
                                     view! {
@@ -407,25 +411,26 @@ fn CandidatesPanel(
                                             <ul>
                                                 {in_stage.into_iter().map(|c| {
                                                     let movable = can_move && !c.stage.is_decided();
-                                                    let select_id = format!("move-{}", c.application_id);
                                                     let board = board_of.clone();
+                                                    let move_url = <MoveApplication as leptos::server_fn::ServerFn>::url();
                                                     view! {
                                                         <li>
                                                             <a href=format!("/app/candidates/{}", c.candidate_id)>{c.name.clone()}</a>
-                                                            <ConsentBadges consent=c.consent.clone() compact=true/>
+                                                            <ConsentInitials consent=c.consent/>
                                                             {movable.then(|| view! {
-                                                                <ActionForm action=move_action attr:class="card-move">
-                                                                    <input type="hidden" name="application" value=c.application_id.clone()/>
-                                                                    <input type="hidden" name="candidate" value=c.candidate_id.clone()/>
+                                                                <form method="post" action=move_url class="card-move">
+                                                                    <input type="hidden" name="application" value=c.application_id/>
                                                                     <input type="hidden" name="return_to" value=board/>
-                                                                    <label class="visually-hidden" for=select_id.clone()>{format!("Move {} to", c.name)}</label>
-                                                                    <select id=select_id name="stage">
-                                                                        {Stage::IN_PROGRESS.into_iter().map(|s| view! {
-                                                                            <option value=s.as_str() selected=s == c.stage>{s.label()}</option>
-                                                                        }).collect_view()}
-                                                                    </select>
+                                                                    <label>
+                                                                        <span class="visually-hidden">{format!("Move {} to", c.name)}</span>
+                                                                        <select name="stage">
+                                                                            {Stage::IN_PROGRESS.into_iter().map(|s| view! {
+                                                                                <option value=s.as_str() selected=s == c.stage>{s.label()}</option>
+                                                                            }).collect_view()}
+                                                                        </select>
+                                                                    </label>
                                                                     <button type="submit" class="button-small">"Move"</button>
-                                                                </ActionForm>
+                                                                </form>
                                                             })}
                                                         </li>
                                                     }
@@ -459,6 +464,18 @@ fn CandidatesPanel(
                 </form>
             })}
         </section>
+    }
+}
+
+/// Sends a card's move, as `ActionForm` would: the submitted form is the card's.
+fn move_from_board(ev: leptos::ev::SubmitEvent, action: ServerAction<MoveApplication>) {
+    use leptos::form::FromFormData;
+    ev.prevent_default();
+    match MoveApplication::from_event(&ev) {
+        Ok(input) => {
+            action.dispatch(input);
+        }
+        Err(e) => leptos::logging::error!("a card's move form could not be read: {e}"),
     }
 }
 
