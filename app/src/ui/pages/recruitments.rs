@@ -467,12 +467,16 @@ fn CandidatesPanel(
     }
 }
 
-/// Sends a card's move, as `ActionForm` would: the submitted form is the card's.
+/// Sends a card's move, as `ActionForm` would: the submitted form is the card's. A form that
+/// cannot be read is left to post as it is, so the move is never silently dropped.
 fn move_from_board(ev: leptos::ev::SubmitEvent, action: ServerAction<MoveApplication>) {
     use leptos::form::FromFormData;
-    ev.prevent_default();
+    if ev.default_prevented() {
+        return;
+    }
     match MoveApplication::from_event(&ev) {
         Ok(input) => {
+            ev.prevent_default();
             action.dispatch(input);
         }
         Err(e) => leptos::logging::error!("a card's move form could not be read: {e}"),
