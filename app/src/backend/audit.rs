@@ -157,11 +157,14 @@ pub async fn seal_pending(system: &PgPool) -> Result<u64, sqlx::Error> {
                 Some((pos, hash)) => (pos, to_array(&hash).unwrap_or(GENESIS)),
                 None => (0, GENESIS),
             };
-            let events = db::audit::unsealed_events(&mut tx, chain_key, SEAL_BATCH).await?;
-            if events.is_empty() {
+            let lists = db::audit::unsealed_lists(&mut tx, chain_key, SEAL_BATCH).await?;
+            if lists.is_empty() {
                 tx.rollback().await?;
                 break;
             }
+            let list_ids: Vec<i64> = lists.iter().map(|(id, _)| *id).collect();
+            let event_ids: Vec<i64> = lists.into_iter().flat_map(|(_, ids)| ids).collect();
+            let events = db::audit::events_by_id(&mut tx, &event_ids).await?;
             let mut links = Vec::with_capacity(events.len());
             for e in &events {
                 position += 1;
@@ -187,12 +190,9 @@ pub async fn seal_pending(system: &PgPool) -> Result<u64, sqlx::Error> {
                 });
                 prev = hash;
             }
-            db::audit::insert_links(&mut tx, chain_key, &links).await?;
+            db::audit::insert_links(&mut tx, chain_key, &links, &list_ids).await?;
             tx.commit().await?;
             sealed += links.len() as u64;
-            if (events.len() as i64) < SEAL_BATCH {
-                break;
-            }
         }
     }
     Ok(sealed)

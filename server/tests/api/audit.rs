@@ -52,6 +52,77 @@ async fn sealed_events_form_intact_chains_per_organisation(
     assert_eq!(report.events_verified as i64, now);
 }
 
+/// `n` candidate reads appended by one statement, each of Acme when `of_acme` holds, else of
+/// Rival (`g` numbers the reads).
+async fn append_reads(app: &TestApp, of_acme: &str, n: i32) {
+    sqlx::query(&format!(
+        "INSERT INTO audit_events (org_id, occurred_at, actor, action, target, outcome)
+         SELECT o.id, now(), 'key_test', 'candidate.viewed', 'cand_' || g, 'success'
+         FROM generate_series(1, $1) g
+         JOIN orgs o ON o.name = CASE WHEN {of_acme} THEN 'Acme' ELSE 'Rival' END"
+    ))
+    .bind(n)
+    .execute(&app.owner)
+    .await
+    .unwrap();
+}
+
+/// Each appending statement lists its events once per chain, however many it appends; the sealer
+/// takes whole lists, across more than one batch, and chains every event in the order appended.
+#[sqlx::test(migrations = "../migrations")]
+async fn events_appended_together_are_listed_once_and_all_sealed_in_order(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    busy_org(&app).await;
+    let sealed_before = app.count("SELECT count(*) FROM audit_chain").await;
+    assert_eq!(app.count("SELECT count(*) FROM audit_pending").await, 0);
+    // One statement per size: 1,500 reads of Acme (more than a sealing batch), then 300 reads
+    // split between Acme and Rival, then 40 single appends.
+    append_reads(&app, "true", 1500).await;
+    append_reads(&app, "g % 2 = 0", 300).await;
+    for _ in 0..40 {
+        append_reads(&app, "true", 1).await;
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_pending").await,
+        1 + 2 + 40,
+        "one list per statement and chain"
+    );
+    assert_eq!(
+        app.count("SELECT sum(cardinality(event_ids))::bigint FROM audit_pending")
+            .await,
+        1840
+    );
+
+    app.seal_audit().await;
+    assert_eq!(app.count("SELECT count(*) FROM audit_pending").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_chain").await - sealed_before,
+        1840
+    );
+    // Within each chain, positions follow the events' order of appending, with no gap.
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM (
+               SELECT position, lag(position) OVER w AS prev_position,
+                      event_id, lag(event_id) OVER w AS prev_event
+               FROM audit_chain WINDOW w AS (PARTITION BY chain_key ORDER BY position)) c
+             WHERE prev_position IS NOT NULL
+               AND (position <> prev_position + 1 OR event_id < prev_event)"
+        )
+        .await,
+        0
+    );
+    let report = verify(&app).await;
+    assert!(report.is_intact(), "{:?}", report.problems);
+    assert_eq!(
+        report.events_verified as i64,
+        app.count("SELECT count(*) FROM audit_events").await
+    );
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn the_database_refuses_to_change_or_delete_audit_rows(
     _: PgPoolOptions,
