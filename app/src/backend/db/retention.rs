@@ -263,8 +263,9 @@ pub async fn counts(
                (SELECT count(*) FROM documents WHERE candidate_id = c.id AND kind IN ('cv', 'document')) AS "documents!",
                (SELECT count(*) FROM documents WHERE candidate_id = c.id AND kind = 'recording') AS "recordings!",
                (SELECT count(*) FROM documents WHERE candidate_id = c.id AND kind = 'transcript') AS "transcripts!",
-               (SELECT count(*) FROM one_time_tokens WHERE subject_id = c.id
-                  OR subject_id IN (SELECT id FROM apps)) AS "links!",
+               (SELECT count(*) FROM one_time_tokens WHERE subject_id = c.id)
+                 + (SELECT count(*) FROM one_time_tokens WHERE subject_id IN (SELECT id FROM apps))
+                 AS "links!",
                (SELECT count(*) FROM email_outbox WHERE org_id = c.org_id AND recipient = c.email) AS "emails!"
            ) n"#,
         batch.candidate_ids,
@@ -319,10 +320,15 @@ pub async fn delete_candidates(
     .fetch_all(&mut **tx)
     .await?;
     sqlx::query!(
+        // The links' subjects are the candidates and their applications, each found by key.
         r#"DELETE FROM one_time_tokens t
-           USING UNNEST($1::uuid[], $2::uuid[]) AS c (id, org_id)
-           WHERE t.org_id = c.org_id AND (t.subject_id = c.id OR t.subject_id IN
-                 (SELECT a.id FROM applications a WHERE a.candidate_id = c.id))"#,
+           USING (SELECT c.org_id, c.id FROM UNNEST($1::uuid[], $2::uuid[]) AS c (id, org_id)
+                  UNION ALL
+                  SELECT a.org_id, a.id
+                  FROM UNNEST($1::uuid[], $2::uuid[]) AS c (id, org_id)
+                  JOIN applications a ON a.candidate_id = c.id AND a.org_id = c.org_id)
+             AS s (org_id, subject_id)
+           WHERE t.org_id = s.org_id AND t.subject_id = s.subject_id"#,
         batch.candidate_ids,
         batch.org_ids
     )
