@@ -284,9 +284,24 @@ async fn on_expiry_the_candidate_is_deleted_whole_with_a_certificate_and_nothing
         .count("SELECT count(*) FROM application_events e JOIN applications a ON a.id = e.application_id JOIN candidates c ON c.id = a.candidate_id WHERE c.email = 'alan@example.org'")
         .await;
 
+    let alan_links_sql = "SELECT count(*) FROM one_time_tokens t JOIN applications a ON a.id = t.subject_id JOIN candidates c ON c.id = a.candidate_id WHERE c.email = 'alan@example.org'";
+    let alan_links_before = app.count(alan_links_sql).await;
+    assert!(alan_links_before > 0, "Alan's consent link");
+    let grace_links: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM one_time_tokens WHERE subject_id = $1")
+            .bind(application_id)
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    assert!(
+        grace_links > 0,
+        "Grace's consent link, to be deleted with her"
+    );
+
     app.state.clock.advance(Duration::days(366));
     let report = sweep(&app).await;
     assert_eq!(report.deleted, 1);
+    assert_eq!(app.count(alan_links_sql).await, alan_links_before);
 
     // Nothing of Grace in any table that can hold her data.
     let email = "grace@example.org";
@@ -327,6 +342,7 @@ async fn on_expiry_the_candidate_is_deleted_whole_with_a_certificate_and_nothing
         ("application_events", "application_id", application_id),
         ("application_notes", "application_id", application_id),
         ("consent_events", "application_id", application_id),
+        ("one_time_tokens", "subject_id", application_id),
         ("interviews", "application_id", application_id),
         ("interview_assignments", "interview_id", interview_id),
         ("scorecard_entries", "interview_id", interview_id),
