@@ -1,5 +1,6 @@
-//! Background work inside the portal: e-mail delivery, audit sealing, the retention sweep. Each is a
-//! loop safe to run in several instances at once (row locks, advisory locks).
+//! Background work inside the portal: e-mail delivery, audit sealing and verification, the
+//! retention sweep. Each is a loop safe to run in several instances at once (row locks, advisory
+//! locks).
 
 use candor_app::backend::{audit, mail::outbox, retention, state::AppState};
 use std::time::Duration;
@@ -8,6 +9,10 @@ use tokio::task::JoinHandle;
 /// Deletion is due at a date, not a second: a sweep every half minute is prompt enough, and the
 /// first one at start-up catches up on whatever fell due while no portal ran.
 const RETENTION_INTERVAL: Duration = Duration::from_secs(30);
+
+/// The audit viewer verifies only what was sealed since the verifier's last pass: a pass a minute
+/// keeps that to a minute of events.
+const VERIFY_INTERVAL: Duration = Duration::from_secs(60);
 
 pub fn spawn_all(state: AppState, mail_from: String) -> Vec<JoinHandle<()>> {
     let mail_state = state.clone();
@@ -33,9 +38,17 @@ pub fn spawn_all(state: AppState, mail_from: String) -> Vec<JoinHandle<()>> {
     });
     let seal_state = state.clone();
     let sealer = tokio::spawn(async move {
+        let mut last_verified: Option<std::time::Instant> = None;
         loop {
-            if let Err(e) = audit::seal_pending(seal_state.db.system_pool()).await {
+            let system = seal_state.db.system_pool();
+            if let Err(e) = audit::seal_pending(system).await {
                 tracing::warn!(error = %e, "audit sealer");
+            }
+            if last_verified.is_none_or(|at| at.elapsed() >= VERIFY_INTERVAL) {
+                last_verified = Some(std::time::Instant::now());
+                if let Err(e) = audit::verify_chains(system, seal_state.clock.now()).await {
+                    tracing::warn!(error = %e, "audit verifier");
+                }
             }
             tokio::time::sleep(Duration::from_secs(2)).await;
         }

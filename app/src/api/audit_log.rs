@@ -31,6 +31,11 @@ pub struct AuditView {
     pub events_verified: u64,
     pub unsealed: i64,
     pub problems: Vec<String>,
+    /// When the verifier last walked the chain from its first event (UTC); none before its
+    /// first pass, when the view walked it all.
+    pub full_pass_at: Option<String>,
+    /// Sealed events newer than those verified, left to the verifier's next pass.
+    pub awaiting_check: i64,
 }
 
 #[server(prefix = "/fn", endpoint = "audit_log")]
@@ -77,6 +82,11 @@ pub async fn audit_log(
                 events_verified: p.verification.events_verified,
                 unsealed: p.verification.unsealed,
                 problems: p.verification.problems,
+                full_pass_at: p
+                    .verification
+                    .full_pass_at
+                    .map(|t| t.format(format).unwrap_or_default()),
+                awaiting_check: p.verification.awaiting_check,
             })
         },
     )

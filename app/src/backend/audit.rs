@@ -210,6 +210,10 @@ pub struct VerifyReport {
     /// Events older than a minute that no sealer has chained yet.
     pub unsealed: i64,
     pub problems: Vec<String>,
+    /// When the chain was last walked from its first link (the audit viewer's report).
+    pub full_pass_at: Option<OffsetDateTime>,
+    /// Sealed events newer than those verified, left to the verifier's next pass.
+    pub awaiting_check: i64,
 }
 
 impl VerifyReport {
@@ -239,23 +243,151 @@ pub async fn verify(system: &PgPool, now: OffsetDateTime) -> Result<VerifyReport
     Ok(report)
 }
 
-/// Verifies one organisation's chain inside its own transaction (the audit viewer, F12).
-pub async fn verify_org(tx: &mut Tx, org_id: Uuid) -> Result<VerifyReport, sqlx::Error> {
+/// How often the verifier walks each chain from its first link again; in between, each pass
+/// verifies the links sealed since the one before.
+const FULL_PASS_EVERY: time::Duration = time::Duration::days(1);
+/// Links the audit viewer verifies itself beyond the verifier's last pass: a view stays one page
+/// of reading however busy the last minute was.
+const VIEWER_TAIL: i64 = 5000;
+const WALK_PAGE: i64 = 5000;
+/// Enough to show what broke and where; a chain broken everywhere would otherwise keep millions.
+const MAX_RECORDED_PROBLEMS: usize = 1000;
+
+/// Where a walk starts: after a verified link, or at the chain's first link.
+struct Start {
+    position: i64,
+    hash: Option<[u8; 32]>,
+}
+
+/// One chain walked from `start`, at most `limit` links.
+async fn walk_chain(
+    conn: &mut sqlx::PgConnection,
+    chain_key: Uuid,
+    start: &Start,
+    limit: Option<i64>,
+    pace: bool,
+) -> Result<(VerifyReport, Start), sqlx::Error> {
     let mut walker = ChainWalker::default();
-    let mut after = 0i64;
-    loop {
-        let page = db::audit::org_chain_page(tx, org_id, after, 5000).await?;
-        if page.is_empty() {
-            break;
-        }
-        for row in &page {
-            after = row.position;
-            walker.step(row);
+    let mut end = Start {
+        position: start.position,
+        hash: start.hash,
+    };
+    if let Some(hash) = start.hash {
+        walker.current = Some((chain_key, start.position, hash));
+        walker.report.chains = 1;
+        let now_there = db::audit::link_hash(conn, chain_key, start.position).await?;
+        if now_there.as_deref().and_then(to_array) != Some(hash) {
+            walker.report.problems.push(format!(
+                "chain {chain_key} position {}: the link verified last has changed or gone \
+                 (the chain was rewritten)",
+                start.position
+            ));
         }
     }
-    let mut report = walker.report;
-    report.unsealed = db::audit::org_unsealed(tx, org_id).await?;
-    Ok(report)
+    let mut left = limit.unwrap_or(i64::MAX);
+    while left > 0 {
+        let started = std::time::Instant::now();
+        let page =
+            db::audit::org_chain_page(conn, chain_key, end.position, left.min(WALK_PAGE)).await?;
+        let Some(last) = page.last() else { break };
+        left -= page.len() as i64;
+        end = Start {
+            position: last.position,
+            hash: to_array(&last.hash),
+        };
+        for row in &page {
+            walker.step(row);
+        }
+        if pace {
+            // A full pass over millions of links leaves the cores to the pages in between.
+            tokio::time::sleep(started.elapsed()).await;
+        }
+    }
+    Ok((walker.report, end))
+}
+
+/// Brings every chain's record up to date: the links sealed since the last pass, or the whole
+/// chain from its first link once a day (or when it has no record yet). One portal at a time:
+/// another finding the verifier busy returns at once.
+pub async fn verify_chains(system: &PgPool, now: OffsetDateTime) -> Result<(), sqlx::Error> {
+    let mut tx = system.begin().await?;
+    let conn = &mut *tx;
+    if !db::audit::claim_verifier(conn).await? {
+        return Ok(());
+    }
+    for chain_key in db::audit::chain_keys(conn).await? {
+        let previous = db::audit::checkpoint(conn, chain_key).await?;
+        let incremental = previous
+            .as_ref()
+            .filter(|c| now - c.full_pass_at < FULL_PASS_EVERY && c.verified_through > 0);
+        let start = match incremental {
+            Some(c) => Start {
+                position: c.verified_through,
+                hash: to_array(&c.through_hash),
+            },
+            None => Start {
+                position: 0,
+                hash: None,
+            },
+        };
+        let (report, end) = walk_chain(conn, chain_key, &start, None, true).await?;
+        let (mut problems, events_before, full_pass_at) = match incremental {
+            Some(c) => (c.problems.clone(), c.events_verified, c.full_pass_at),
+            None => (Vec::new(), 0, now),
+        };
+        // A problem found again (a rewritten link is met on every pass) is listed once.
+        for problem in report.problems {
+            if problems.len() < MAX_RECORDED_PROBLEMS && !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
+        let unsealed =
+            db::audit::pending_older_than(conn, chain_key, now - time::Duration::minutes(1))
+                .await?;
+        let checkpoint = db::audit::Checkpoint {
+            verified_through: end.position,
+            through_hash: end.hash.map(|h| h.to_vec()).unwrap_or_default(),
+            events_verified: events_before + i64::try_from(report.events_verified).unwrap_or(0),
+            problems,
+            unsealed,
+            full_pass_at,
+            checked_at: now,
+        };
+        db::audit::save_checkpoint(conn, chain_key, &checkpoint).await?;
+    }
+    tx.commit().await
+}
+
+/// One organisation's chain for the audit viewer (F12), inside the viewer's transaction: the
+/// verifier's record, the link it ended at still there unchanged, and the links sealed since
+/// (up to [`VIEWER_TAIL`]). Before the verifier's first pass, the whole chain.
+pub async fn verify_org(tx: &mut Tx, org_id: Uuid) -> Result<VerifyReport, sqlx::Error> {
+    let checkpoint = db::audit::checkpoint(tx, org_id).await?;
+    let Some(c) = checkpoint.filter(|c| c.verified_through > 0) else {
+        let start = Start {
+            position: 0,
+            hash: None,
+        };
+        let (mut report, _) = walk_chain(tx, org_id, &start, None, false).await?;
+        report.unsealed = db::audit::org_unsealed(tx, org_id).await?;
+        return Ok(report);
+    };
+    let start = Start {
+        position: c.verified_through,
+        hash: to_array(&c.through_hash),
+    };
+    let (tail, end) = walk_chain(tx, org_id, &start, Some(VIEWER_TAIL), false).await?;
+    let head = db::audit::head_position(tx, org_id).await?;
+    let mut problems = c.problems;
+    problems.extend(tail.problems);
+    Ok(VerifyReport {
+        chains: 1,
+        events_verified: u64::try_from(c.events_verified).unwrap_or(0) + tail.events_verified,
+        unsealed: c.unsealed,
+        problems,
+        full_pass_at: Some(c.full_pass_at),
+        awaiting_check: head - end.position,
+    })
 }
 
 /// Walks sealed links in chain order, checking each against the one before.

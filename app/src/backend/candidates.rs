@@ -257,7 +257,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
     let notes = store::notes(&mut tx, caller.org_id, &ids).await?;
     let events = store::events(&mut tx, caller.org_id, &ids).await?;
     let documents =
-        super::db::documents::find(&mut tx, caller.org_id, None, Some(candidate.id), None).await?;
+        super::db::documents::of_candidate(&mut tx, caller.org_id, candidate.id).await?;
     let consents = super::consent::statuses(&mut tx, caller.org_id, &ids).await?;
     let retention = super::db::retention::clock(&mut tx, caller.org_id, candidate.id).await?;
     let interviews = super::interviews::of_applications(&mut tx, caller, &ids).await?;

@@ -311,10 +311,8 @@ pub async fn download(
     }
     let id = PublicId::parse(IdKind::Document, document_public_id).ok_or(AppError::NotFound)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let doc = store::find(&mut tx, caller.org_id, Some(id.as_str()), None, None)
+    let doc = store::by_public_id(&mut tx, caller.org_id, id.as_str())
         .await?
-        .into_iter()
-        .next()
         .ok_or(AppError::NotFound)?;
     let kind = FileKind::parse(&doc.kind).ok_or(AppError::NotFound)?;
     match (&doc.interview_public_id, kind.belongs_to_interview()) {

@@ -192,7 +192,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Intervi
         db::recruitments::criteria(&mut tx, caller.org_id, interview.recruitment_id).await?;
     let only_own = (caller.role == Role::Interviewer).then_some(caller.user_id);
     let scores = store::scores(&mut tx, caller.org_id, interview.id, only_own).await?;
-    let files = db::documents::find(&mut tx, caller.org_id, None, None, Some(interview.id)).await?;
+    let files = db::documents::of_interview(&mut tx, caller.org_id, interview.id).await?;
     let consent = super::consent::statuses(&mut tx, caller.org_id, &[interview.application_id])
         .await?
         .remove(&interview.application_id)

@@ -493,3 +493,164 @@ async fn the_viewer_shows_a_broken_chain(_: PgPoolOptions, opts: PgConnectOption
     let html = app.html(&ada, "/app/audit").await;
     assert!(html.contains("The hash chain is broken"));
 }
+
+async fn run_verifier(app: &TestApp, at: time::OffsetDateTime) {
+    audit::verify_chains(&app.owner, at).await.unwrap();
+}
+
+async fn acme_links(app: &TestApp) -> i64 {
+    app.count(
+        "SELECT count(*) FROM audit_chain c JOIN orgs o ON o.id = c.chain_key WHERE o.name = 'Acme'",
+    )
+    .await
+}
+
+/// Changes one Acme event of `action` (the oldest or the newest) past the append-only trigger,
+/// as someone with the database's owner rights could.
+async fn alter_event(app: &TestApp, action: &str, newest: bool) {
+    let mut conn = app.owner.acquire().await.unwrap();
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let pick = if newest { "max" } else { "min" };
+    sqlx::query(&format!(
+        "UPDATE audit_events SET actor = 'usr_someone_else' WHERE id =
+           (SELECT {pick}(e.id) FROM audit_events e JOIN orgs o ON o.id = e.org_id
+            WHERE o.name = 'Acme' AND e.action = $1)"
+    ))
+    .bind(action)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    sqlx::query("RESET session_replication_role")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+}
+
+/// The viewer verified the whole chain on every view (13 s at 1.9 million events). It now
+/// starts from the background verifier's record and verifies at most 5,000 newer links itself;
+/// every verified event is still counted, and the daily pass from the first link finds a change
+/// to an event verified long ago.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_viewer_verifies_what_was_sealed_since_the_verifiers_pass_and_the_daily_pass_the_rest(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    busy_org(&app).await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    app.seal_audit().await;
+    let now = app.state.clock.now();
+    run_verifier(&app, now).await;
+    let at_pass = acme_links(&app).await;
+    let first = view(&app, &ada, &[]).await;
+    assert_eq!(first["chain_intact"], true);
+    assert_eq!(first["events_verified"].as_i64().unwrap(), at_pass);
+    assert_eq!(first["awaiting_check"], 0);
+    assert!(first["full_pass_at"].is_string());
+    // More sealed since the pass than the viewer verifies itself.
+    append_reads(&app, "true", 5300).await;
+    app.seal_audit().await;
+    let links = acme_links(&app).await;
+    let busy = view(&app, &ada, &[]).await;
+    assert_eq!(busy["chain_intact"], true);
+    assert_eq!(busy["events_verified"].as_i64().unwrap(), at_pass + 5000);
+    assert_eq!(
+        busy["awaiting_check"].as_i64().unwrap(),
+        links - at_pass - 5000
+    );
+    let html = app.html(&ada, "/app/audit").await;
+    assert!(html.contains("newer events are verified within a minute"));
+    // The next pass takes over from where the last one ended.
+    run_verifier(&app, now + time::Duration::minutes(1)).await;
+    let caught_up = view(&app, &ada, &[]).await;
+    assert_eq!(caught_up["events_verified"].as_i64().unwrap(), links);
+    assert_eq!(caught_up["awaiting_check"], 0);
+    // An event verified in an earlier pass is changed: the next day's pass walks the chain again.
+    alter_event(&app, "auth.sign_in.succeeded", false).await;
+    run_verifier(&app, now + time::Duration::hours(25)).await;
+    let broken = view(&app, &ada, &[]).await;
+    assert_eq!(broken["chain_intact"], false);
+    let problems = broken["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].as_str().unwrap().contains("altered"));
+    let html = app.html(&ada, "/app/audit").await;
+    assert!(html.contains("The hash chain is broken"));
+    // Rival's chain and record are its own.
+    let rex = app.signed_in("rex@rival.example", PASSWORD).await;
+    assert_eq!(view(&app, &rex, &[]).await["chain_intact"], true);
+}
+
+/// What the viewer checks itself shows at once: a change to an event sealed since the last pass,
+/// and a chain rewritten up to the link the verifier ended at. A problem met again on later
+/// passes is recorded once.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_change_since_the_last_pass_or_a_rewritten_chain_shows_in_the_viewer_at_once(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    busy_org(&app).await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    app.seal_audit().await;
+    let now = app.state.clock.now();
+    run_verifier(&app, now).await;
+    append_reads(&app, "true", 20).await;
+    app.seal_audit().await;
+    assert_eq!(view(&app, &ada, &[]).await["chain_intact"], true);
+    alter_event(&app, "candidate.viewed", true).await;
+    let changed = view(&app, &ada, &[]).await;
+    assert_eq!(changed["chain_intact"], false);
+    assert!(changed["problems"][0].as_str().unwrap().contains("altered"));
+
+    // The chain rewritten from the link the verifier ended at.
+    run_verifier(&app, now + time::Duration::minutes(1)).await;
+    let through = app
+        .count("SELECT v.verified_through FROM audit_verifications v JOIN orgs o ON o.id = v.chain_key WHERE o.name = 'Acme'")
+        .await;
+    let mut conn = app.owner.acquire().await.unwrap();
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE audit_chain c SET hash = sha256(c.hash) FROM orgs o
+         WHERE o.id = c.chain_key AND o.name = 'Acme' AND c.position = $1",
+    )
+    .bind(through)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    let rewritten = view(&app, &ada, &[]).await;
+    assert_eq!(rewritten["chain_intact"], false);
+    let problems: Vec<String> = rewritten["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("the chain was rewritten")),
+        "{problems:?}"
+    );
+    for minutes in [2, 3] {
+        run_verifier(&app, now + time::Duration::minutes(minutes)).await;
+    }
+    let recorded: Vec<String> = sqlx::query_scalar(
+        "SELECT unnest(v.problems) FROM audit_verifications v JOIN orgs o ON o.id = v.chain_key
+         WHERE o.name = 'Acme'",
+    )
+    .fetch_all(&app.owner)
+    .await
+    .unwrap();
+    let mut unique = recorded.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(recorded.len(), unique.len(), "{recorded:?}");
+    assert!(recorded.iter().any(|p| p.contains("altered")));
+}

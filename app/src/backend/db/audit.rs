@@ -1,5 +1,5 @@
 use super::Tx;
-use sqlx::{types::ipnetwork::IpNetwork, PgPool};
+use sqlx::{types::ipnetwork::IpNetwork, PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -321,7 +321,7 @@ pub async fn search(
 
 /// One organisation's chain after `after_position`, read through its own row-level security.
 pub async fn org_chain_page(
-    tx: &mut Tx,
+    conn: &mut PgConnection,
     org_id: Uuid,
     after_position: i64,
     limit: i64,
@@ -340,8 +340,128 @@ pub async fn org_chain_page(
         after_position,
         limit
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(conn)
     .await
+}
+
+/// The hash of one link, if the link is there.
+pub async fn link_hash(
+    conn: &mut PgConnection,
+    chain_key: Uuid,
+    position: i64,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT hash FROM audit_chain WHERE chain_key = $1 AND position = $2"#,
+        chain_key,
+        position
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The position of a chain's newest link (0 while it has none).
+pub async fn head_position(conn: &mut PgConnection, chain_key: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT coalesce(max(position), 0) AS "head!" FROM audit_chain WHERE chain_key = $1"#,
+        chain_key
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// Whether this transaction is the only verifier running (the lock ends with the transaction).
+pub async fn claim_verifier(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT pg_try_advisory_xact_lock(hashtext('candor.audit_verifier')::bigint) AS "claimed!""#
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// Every chain there can be: one per organisation, and the org-less one.
+pub async fn chain_keys(conn: &mut PgConnection) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM orgs
+           UNION ALL SELECT '00000000-0000-0000-0000-000000000000'::uuid"#
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Events of a chain listed for sealing by statements that appended them before `before`.
+pub async fn pending_older_than(
+    conn: &mut PgConnection,
+    chain_key: Uuid,
+    before: OffsetDateTime,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT coalesce(sum(cardinality(p.event_ids)), 0)::bigint AS "n!"
+           FROM audit_pending p JOIN audit_events e ON e.id = p.event_ids[1]
+           WHERE p.chain_key = $1 AND e.occurred_at < $2"#,
+        chain_key,
+        before
+    )
+    .fetch_one(conn)
+    .await
+}
+
+pub struct Checkpoint {
+    pub verified_through: i64,
+    pub through_hash: Vec<u8>,
+    pub events_verified: i64,
+    pub problems: Vec<String>,
+    pub unsealed: i64,
+    pub full_pass_at: OffsetDateTime,
+    pub checked_at: OffsetDateTime,
+}
+
+/// What the verifier last established about a chain (visible to its organisation only).
+pub async fn checkpoint(
+    conn: &mut PgConnection,
+    chain_key: Uuid,
+) -> Result<Option<Checkpoint>, sqlx::Error> {
+    sqlx::query_as!(
+        Checkpoint,
+        r#"SELECT verified_through, through_hash, events_verified, problems, unsealed,
+                  full_pass_at, checked_at
+           FROM audit_verifications WHERE chain_key = $1"#,
+        chain_key
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Records a pass.
+pub async fn save_checkpoint(
+    conn: &mut PgConnection,
+    chain_key: Uuid,
+    c: &Checkpoint,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO audit_verifications
+             (chain_key, verified_through, through_hash, events_verified, problems, unsealed,
+              full_pass_at, checked_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (chain_key) DO UPDATE
+             SET verified_through = EXCLUDED.verified_through,
+                 through_hash = EXCLUDED.through_hash,
+                 events_verified = EXCLUDED.events_verified,
+                 problems = EXCLUDED.problems,
+                 unsealed = EXCLUDED.unsealed,
+                 full_pass_at = EXCLUDED.full_pass_at,
+                 checked_at = EXCLUDED.checked_at"#,
+        chain_key,
+        c.verified_through,
+        c.through_hash,
+        c.events_verified,
+        &c.problems,
+        c.unsealed,
+        c.full_pass_at,
+        c.checked_at
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Events of the organisation not sealed into its chain yet.

@@ -67,6 +67,8 @@ pub fn AuditPage() -> impl IntoView {
                             view! {
                                 <p class="banner banner-ok" role="status" data-testid="chain-status">
                                     {format!("Hash chain intact: {} sealed events verified", v.events_verified)}
+                                    {v.full_pass_at.map(|t| format!(" (the whole chain walked at {t} UTC, newer links checked now)"))}
+                                    {(v.awaiting_check > 0).then(|| format!("; {} newer events are verified within a minute", v.awaiting_check))}
                                     {(v.unsealed > 0).then(|| format!("; {} recent events not sealed yet.", v.unsealed))}
                                 </p>
                             }.into_any()
