@@ -248,7 +248,7 @@ pub async fn verify(system: &PgPool, now: OffsetDateTime) -> Result<VerifyReport
 const FULL_PASS_EVERY: time::Duration = time::Duration::days(1);
 /// Links the audit viewer verifies itself beyond the verifier's last pass: a view stays one page
 /// of reading however busy the last minute was.
-const VIEWER_TAIL: i64 = 5000;
+const VIEWER_TAIL: i64 = 1000;
 const WALK_PAGE: i64 = 5000;
 /// Enough to show what broke and where; a chain broken everywhere would otherwise keep millions.
 const MAX_RECORDED_PROBLEMS: usize = 1000;
@@ -309,12 +309,29 @@ async fn walk_chain(
 /// Brings every chain's record up to date: the links sealed since the last pass, or the whole
 /// chain from its first link once a day (or when it has no record yet). One portal at a time:
 /// another finding the verifier busy returns at once.
+///
+/// Each page is read in a statement of its own, outside any transaction: a pass over a million
+/// links takes tens of seconds, and a snapshot held that long kept PostgreSQL from pruning the
+/// rows rewritten on every request meanwhile (a session's row: its update took up to 10 s).
 pub async fn verify_chains(system: &PgPool, now: OffsetDateTime) -> Result<(), sqlx::Error> {
-    let mut tx = system.begin().await?;
-    let conn = &mut *tx;
-    if !db::audit::claim_verifier(conn).await? {
+    let mut conn = system.acquire().await?;
+    if !db::audit::claim_verifier(&mut conn).await? {
         return Ok(());
     }
+    match verify_claimed(&mut conn, now).await {
+        Ok(()) => db::audit::release_verifier(&mut conn).await,
+        Err(e) => {
+            // Closing the connection releases the claim whatever state it is in.
+            let _ = conn.close().await;
+            Err(e)
+        }
+    }
+}
+
+async fn verify_claimed(
+    conn: &mut sqlx::PgConnection,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
     for chain_key in db::audit::chain_keys(conn).await? {
         let previous = db::audit::checkpoint(conn, chain_key).await?;
         let incremental = previous
@@ -355,7 +372,7 @@ pub async fn verify_chains(system: &PgPool, now: OffsetDateTime) -> Result<(), s
         };
         db::audit::save_checkpoint(conn, chain_key, &checkpoint).await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// One organisation's chain for the audit viewer (F12), inside the viewer's transaction: the

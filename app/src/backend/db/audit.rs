@@ -369,13 +369,22 @@ pub async fn head_position(conn: &mut PgConnection, chain_key: Uuid) -> Result<i
     .await
 }
 
-/// Whether this transaction is the only verifier running (the lock ends with the transaction).
+/// Whether this connection is the only verifier running, until it releases the claim or closes.
 pub async fn claim_verifier(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar!(
-        r#"SELECT pg_try_advisory_xact_lock(hashtext('candor.audit_verifier')::bigint) AS "claimed!""#
+        r#"SELECT pg_try_advisory_lock(hashtext('candor.audit_verifier')::bigint) AS "claimed!""#
     )
     .fetch_one(conn)
     .await
+}
+
+pub async fn release_verifier(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT pg_advisory_unlock(hashtext('candor.audit_verifier')::bigint) AS "released!""#
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(())
 }
 
 /// Every chain there can be: one per organisation, and the org-less one.
