@@ -5,7 +5,7 @@ use crate::metrics::Metrics;
 use crate::{
     config::{Config, Mode},
     demo, embedded_pg,
-    middleware::{fn_errors, headers, outage, page_access, request_meta},
+    middleware::{fn_errors, headers, outage, page_access, request_meta, run_to_end},
     routes::{files, health, logout, sso},
     workers,
 };
@@ -299,6 +299,7 @@ pub fn router_with_metrics(
         }))
         .layer(from_fn_with_state(metrics, crate::metrics::track))
         .layer(from_fn(headers::apply))
+        .layer(from_fn(run_to_end::detach))
         .layer(from_fn_with_state(
             Arc::new(config.trusted_proxies.clone()),
             request_meta::attach,

@@ -544,3 +544,48 @@ async fn a_portal_killed_in_the_middle_of_deleting_a_candidate_leaves_them_whole
         "one certificate per candidate"
     );
 }
+
+/// A request whose client hangs up midway still runs to its end, so its transaction commits or
+/// rolls back whole and no connection goes back to the pool inside it. Each sign-in here is given
+/// up by its client within 5 ms, long before its password check ends; each still records its
+/// failure.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_request_whose_client_goes_away_still_runs_to_its_end(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = crate::helpers::TestApp::spawn(opts).await;
+    let failures = "SELECT count(*) FROM audit_events WHERE action = 'auth.sign_in.failed'";
+    let before = app.count(failures).await;
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(5))
+        .build()
+        .unwrap();
+    for i in 0..5 {
+        let sent = impatient
+            .post(app.url("/fn/sign_in"))
+            .header(header::ACCEPT, "application/json")
+            .header(header::ORIGIN, app.url(""))
+            .form(&[
+                ("email", format!("ghost{i}@nowhere.example").as_str()),
+                ("password", "whatever it is"),
+            ])
+            .send()
+            .await;
+        assert!(sent.is_err(), "the client gave up before the answer");
+    }
+    wait_for(
+        Duration::from_secs(20),
+        "every abandoned sign-in recorded",
+        || async { app.count(failures).await == before + 5 },
+    )
+    .await;
+    let left_in_a_transaction = app
+        .count(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()
+               AND state LIKE 'idle in transaction%'",
+        )
+        .await;
+    assert_eq!(left_in_a_transaction, 0);
+}
