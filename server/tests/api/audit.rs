@@ -28,6 +28,18 @@ async fn verify(app: &TestApp) -> audit::VerifyReport {
         .unwrap()
 }
 
+/// Runs `sql` with the append-only triggers switched off, as a superuser with database access
+/// could, and switches them back on before the connection returns to the pool.
+async fn past_the_triggers(app: &TestApp, sql: &str) {
+    let mut conn = app.owner.acquire().await.unwrap();
+    sqlx::raw_sql(&format!(
+        "SET session_replication_role = replica; {sql}; RESET session_replication_role"
+    ))
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn sealed_events_form_intact_chains_per_organisation(
     _: PgPoolOptions,
@@ -151,24 +163,12 @@ async fn the_database_refuses_to_change_or_delete_audit_rows(
 async fn an_edited_audit_row_is_detected(_: PgPoolOptions, opts: PgConnectOptions) {
     let app = TestApp::spawn(opts).await;
     busy_org(&app).await;
-    // A superuser with the triggers switched off, as an attacker with database access would be.
-    let mut conn = app.owner.acquire().await.unwrap();
-    sqlx::query("SET session_replication_role = replica")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query(
+    past_the_triggers(
+        &app,
         "UPDATE audit_events SET outcome = 'success' WHERE id =
            (SELECT id FROM audit_events WHERE action = 'auth.sign_in.failed' LIMIT 1)",
     )
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    sqlx::query("RESET session_replication_role")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    drop(conn);
+    .await;
     let report = verify(&app).await;
     assert!(!report.is_intact());
     assert!(
@@ -182,29 +182,16 @@ async fn an_edited_audit_row_is_detected(_: PgPoolOptions, opts: PgConnectOption
 async fn a_removed_audit_event_is_detected(_: PgPoolOptions, opts: PgConnectOptions) {
     let app = TestApp::spawn(opts).await;
     busy_org(&app).await;
-    let mut conn = app.owner.acquire().await.unwrap();
-    sqlx::query("SET session_replication_role = replica")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
     // Remove an event from the middle of a chain, link and all.
-    let victim: i64 = sqlx::query_scalar(
-        "SELECT event_id FROM audit_chain WHERE position = 2 ORDER BY chain_key LIMIT 1",
+    past_the_triggers(
+        &app,
+        "CREATE TEMP TABLE victim AS
+           SELECT event_id FROM audit_chain WHERE position = 2 ORDER BY chain_key LIMIT 1;
+         DELETE FROM audit_chain WHERE event_id IN (SELECT event_id FROM victim);
+         DELETE FROM audit_events WHERE id IN (SELECT event_id FROM victim);
+         DROP TABLE victim",
     )
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
-    sqlx::query("DELETE FROM audit_chain WHERE event_id = $1")
-        .bind(victim)
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query("DELETE FROM audit_events WHERE id = $1")
-        .bind(victim)
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    drop(conn);
+    .await;
     let report = verify(&app).await;
     assert!(
         report.problems.iter().any(|p| p.contains("links removed")),
@@ -280,18 +267,11 @@ async fn the_verify_command_fails_on_a_tampered_log(_: PgPoolOptions, opts: PgCo
     candor_server::startup::verify_audit(config.clone())
         .await
         .expect("intact log verifies");
-    let mut conn = app.owner.acquire().await.unwrap();
-    sqlx::query("SET session_replication_role = replica")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query(
+    past_the_triggers(
+        &app,
         "UPDATE audit_events SET target = NULL WHERE id = (SELECT min(id) FROM audit_events)",
     )
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    drop(conn);
+    .await;
     assert!(candor_server::startup::verify_audit(config).await.is_err());
 }
 
@@ -470,23 +450,12 @@ async fn the_viewer_shows_a_broken_chain(_: PgPoolOptions, opts: PgConnectOption
     let ada = app.signed_in("ada@acme.example", PASSWORD).await;
     app.seal_audit().await;
     assert_eq!(view(&app, &ada, &[]).await["chain_intact"], true);
-    let mut conn = app.owner.acquire().await.unwrap();
-    sqlx::query("SET session_replication_role = replica")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query(
+    past_the_triggers(
+        &app,
         "UPDATE audit_events SET actor = 'usr_someone_else' WHERE id =
            (SELECT min(id) FROM audit_events WHERE action = 'auth.sign_in.succeeded')",
     )
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    sqlx::query("RESET session_replication_role")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    drop(conn);
+    .await;
     let broken = view(&app, &ada, &[]).await;
     assert_eq!(broken["chain_intact"], false);
     assert!(broken["problems"][0].as_str().unwrap().contains("altered"));
@@ -505,28 +474,19 @@ async fn acme_links(app: &TestApp) -> i64 {
     .await
 }
 
-/// Changes one Acme event of `action` (the oldest or the newest) past the append-only trigger,
-/// as someone with the database's owner rights could.
+/// Changes one Acme event of `action` (a constant of the test; the oldest or the newest) past
+/// the append-only trigger.
 async fn alter_event(app: &TestApp, action: &str, newest: bool) {
-    let mut conn = app.owner.acquire().await.unwrap();
-    sqlx::query("SET session_replication_role = replica")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
     let pick = if newest { "max" } else { "min" };
-    sqlx::query(&format!(
-        "UPDATE audit_events SET actor = 'usr_someone_else' WHERE id =
-           (SELECT {pick}(e.id) FROM audit_events e JOIN orgs o ON o.id = e.org_id
-            WHERE o.name = 'Acme' AND e.action = $1)"
-    ))
-    .bind(action)
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    sqlx::query("RESET session_replication_role")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+    past_the_triggers(
+        app,
+        &format!(
+            "UPDATE audit_events SET actor = 'usr_someone_else' WHERE id =
+               (SELECT {pick}(e.id) FROM audit_events e JOIN orgs o ON o.id = e.org_id
+                WHERE o.name = 'Acme' AND e.action = '{action}')"
+        ),
+    )
+    .await;
 }
 
 /// The viewer verified the whole chain on every view (13 s at 1.9 million events). It now
@@ -578,9 +538,30 @@ async fn the_viewer_verifies_what_was_sealed_since_the_verifiers_pass_and_the_da
     assert!(problems[0].as_str().unwrap().contains("altered"));
     let html = app.html(&ada, "/app/audit").await;
     assert!(html.contains("The hash chain is broken"));
-    // Rival's chain and record are its own.
+    // Rival's chain and record are its own: the application role, scoped to Rival, sees only
+    // Rival's record and can change none.
     let rex = app.signed_in("rex@rival.example", PASSWORD).await;
     assert_eq!(view(&app, &rex, &[]).await["chain_intact"], true);
+    let rival: uuid::Uuid = sqlx::query_scalar("SELECT id FROM orgs WHERE name = 'Rival'")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    let mut tx = app.app_pool.begin().await.unwrap();
+    sqlx::query(&format!("SET LOCAL app.org_id = '{rival}'"))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let seen: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT chain_key FROM audit_verifications")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(seen, vec![rival]);
+    assert!(
+        sqlx::query("UPDATE audit_verifications SET problems = '{}'")
+            .execute(&mut *tx)
+            .await
+            .is_err()
+    );
 }
 
 /// What the viewer checks itself shows at once: a change to an event sealed since the last pass,
@@ -610,20 +591,14 @@ async fn a_change_since_the_last_pass_or_a_rewritten_chain_shows_in_the_viewer_a
     let through = app
         .count("SELECT v.verified_through FROM audit_verifications v JOIN orgs o ON o.id = v.chain_key WHERE o.name = 'Acme'")
         .await;
-    let mut conn = app.owner.acquire().await.unwrap();
-    sqlx::query("SET session_replication_role = replica")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query(
-        "UPDATE audit_chain c SET hash = sha256(c.hash) FROM orgs o
-         WHERE o.id = c.chain_key AND o.name = 'Acme' AND c.position = $1",
+    past_the_triggers(
+        &app,
+        &format!(
+            "UPDATE audit_chain c SET hash = sha256(c.hash) FROM orgs o
+             WHERE o.id = c.chain_key AND o.name = 'Acme' AND c.position = {through}"
+        ),
     )
-    .bind(through)
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    drop(conn);
+    .await;
     let rewritten = view(&app, &ada, &[]).await;
     assert_eq!(rewritten["chain_intact"], false);
     let problems: Vec<String> = rewritten["problems"]
