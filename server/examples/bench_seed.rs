@@ -5,8 +5,9 @@
 //! in, and 64 API keys, then writes what the load generator needs into OUT_DIR (credentials,
 //! consent links, API keys, candidate ids). A second run only rewrites OUT_DIR.
 //!
-//! `bench_seed expired COUNT` adds COUNT candidates whose retention ended yesterday, each with a
-//! sealed CV, for the retention sweep to delete.
+//! `bench_seed expired COUNT` adds COUNT rejected candidates, each with a sealed CV, whose
+//! retention is held a century away (no sweep touches them, no warning is due) until the
+//! benchmark makes all of them due at once, while the portal runs, for its sweep to delete.
 //!
 //! Plain columns are written in bulk (`UNNEST` of arrays built here); whatever involves the
 //! portal's rules goes through its own code: passwords are hashed by `password::hash`, consent
@@ -617,7 +618,7 @@ fn consent_links_in_outbox_files() -> anyhow::Result<Vec<String>> {
     Ok(tokens)
 }
 
-/// Candidates whose retention ended yesterday, each with a sealed CV, in batches of 500.
+/// Candidates whose retention is held back, each with a sealed CV, in batches of 500.
 async fn seed_expired(state: &AppState, org_id: Uuid, count: usize) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let system = state.db.system_pool();
@@ -695,7 +696,7 @@ async fn insert_expired(
     sqlx::query(
         "INSERT INTO candidates (id, public_id, org_id, full_name, email, retention_until,
                                  created_at)
-         SELECT id, public_id, $4, 'Expired Candidate', email, now() - interval '1 day', $5
+         SELECT id, public_id, $4, 'Expired Candidate', email, now() + interval '100 years', $5
          FROM UNNEST($1::uuid[], $2::text[], $3::text[]) AS t (id, public_id, email)",
     )
     .bind(ids)

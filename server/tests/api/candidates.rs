@@ -672,12 +672,7 @@ async fn the_stage_counters_equal_the_applications_after_every_change(
         .fetch_one(&app.owner)
         .await
         .unwrap();
-    let mut tx = app.app_pool.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.org_id', $1, true)")
-        .bind(acme.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = app.app_tx_for(acme).await;
     let seen: i64 = sqlx::query_scalar("SELECT sum(n)::bigint FROM application_stage_counts")
         .fetch_one(&mut *tx)
         .await

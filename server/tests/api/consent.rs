@@ -523,6 +523,99 @@ async fn the_consent_history_is_never_rewritten(_: PgPoolOptions, opts: PgConnec
     assert_eq!(app.count("SELECT count(*) FROM consent_events").await, 0);
 }
 
+/// Rows of `consent_latest` that differ from the history's latest event per purpose.
+async fn latest_drift(app: &TestApp) -> i64 {
+    app.count(
+        "SELECT count(*) FROM (
+           SELECT DISTINCT ON (application_id, purpose) application_id, purpose, id, event,
+                  occurred_at, org_id
+           FROM consent_events ORDER BY application_id, purpose, id DESC
+         ) h FULL JOIN consent_latest l USING (application_id, purpose)
+         WHERE (h.id, h.event, h.occurred_at, h.org_id)
+               IS DISTINCT FROM (l.event_id, l.event, l.occurred_at, l.org_id)",
+    )
+    .await
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_latest_consent_per_purpose_follows_the_history_and_only_its_organisation_reads_it(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    setup(&app).await;
+    let latest = || app.count("SELECT count(*) FROM consent_latest");
+    assert_eq!(
+        (latest().await, latest_drift(&app).await),
+        (4, 0),
+        "requested"
+    );
+    app.grant_consent(GRACE).await;
+    let manage = token_in_mail(&app, GRACE).await;
+    assert_eq!(
+        withdraw(&app, &manage, "recording").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(latest_drift(&app).await, 0, "given, then one withdrawn");
+    assert_eq!(
+        app.count("SELECT count(*) FROM consent_latest WHERE event = 'withdrawn'")
+            .await,
+        1
+    );
+
+    // Several events for one purpose in one statement: the newest wins, whatever the row order.
+    sqlx::query(
+        "INSERT INTO consent_events (org_id, application_id, purpose, event, lawful_basis,
+                                     notice_id, controller, recipients, retention_rule, actor,
+                                     collection_method, occurred_at)
+         SELECT org_id, application_id, purpose, ev, lawful_basis, notice_id, controller,
+                recipients, retention_rule, 'system', collection_method, now()
+         FROM (SELECT * FROM consent_events WHERE purpose = 'transcription' LIMIT 1) e,
+              UNNEST(ARRAY['refused', 'renewed', 'withdrawn']) AS ev",
+    )
+    .execute(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(latest_drift(&app).await, 0, "three at once");
+    let transcription: String =
+        sqlx::query_scalar("SELECT event FROM consent_latest WHERE purpose = 'transcription'")
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    assert_eq!(transcription, "withdrawn");
+
+    // The application role reads its own organisation's rows only, and cannot write them.
+    let acme: uuid::Uuid = sqlx::query_scalar("SELECT id FROM orgs WHERE name = 'Acme'")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    for (org, expected) in [(acme, 4), (uuid::Uuid::new_v4(), 0)] {
+        let mut tx = app.app_tx_for(org).await;
+        let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM consent_latest")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(seen, expected, "rows seen as organisation {org}");
+        for sql in [
+            "UPDATE consent_latest SET event = 'given'",
+            "DELETE FROM consent_latest",
+        ] {
+            let mut sp = tx.begin().await.unwrap();
+            assert!(
+                sqlx::query(sql).execute(&mut *sp).await.is_err(),
+                "{sql} was allowed to the application role"
+            );
+            sp.rollback().await.unwrap();
+        }
+    }
+
+    // Deleting the candidate's applications takes their latest events with the history.
+    for sql in ["DELETE FROM interviews", "DELETE FROM applications"] {
+        sqlx::query(sql).execute(&app.owner).await.unwrap();
+    }
+    assert_eq!(latest().await, 0);
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn consent_links_refuse_reuse_expiry_other_purposes_guesses_and_bursts(
     _: PgPoolOptions,

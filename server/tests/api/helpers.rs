@@ -523,6 +523,20 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A transaction of the application role scoped to `org_id`, as a request's would be.
+    pub async fn app_tx_for(
+        &self,
+        org_id: uuid::Uuid,
+    ) -> sqlx::Transaction<'static, sqlx::Postgres> {
+        let mut tx = self.app_pool.begin().await.unwrap();
+        sqlx::query("SELECT set_config('app.org_id', $1, true)")
+            .bind(org_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx
+    }
+
     pub async fn seal_audit(&self) {
         candor_app::backend::audit::seal_pending(&self.owner)
             .await

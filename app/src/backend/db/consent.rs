@@ -202,7 +202,7 @@ pub struct LatestRow {
     pub occurred_at: OffsetDateTime,
 }
 
-/// The latest event of each purpose of these applications.
+/// The latest event of each purpose of these applications (kept by a trigger, migration 0027).
 pub async fn latest(
     tx: &mut Tx,
     org_id: Uuid,
@@ -210,11 +210,9 @@ pub async fn latest(
 ) -> Result<Vec<LatestRow>, sqlx::Error> {
     sqlx::query_as!(
         LatestRow,
-        r#"SELECT DISTINCT ON (application_id, purpose)
-                  application_id, purpose, event, occurred_at
-           FROM consent_events
-           WHERE org_id = $1 AND application_id = ANY($2)
-           ORDER BY application_id, purpose, id DESC"#,
+        r#"SELECT application_id, purpose, event, occurred_at
+           FROM consent_latest
+           WHERE org_id = $1 AND application_id = ANY($2)"#,
         org_id,
         application_ids
     )
@@ -318,10 +316,8 @@ pub async fn expire_requests(
               recipients, retention_rule, actor, collection_method, occurred_at)
            SELECT e.org_id, e.application_id, e.purpose, 'expired', e.lawful_basis, e.notice_id,
                   e.controller, e.recipients, e.retention_rule, 'system', e.collection_method, $2
-           FROM consent_events e
-           WHERE e.event = 'requested' AND e.occurred_at <= $1
-             AND e.id = (SELECT max(x.id) FROM consent_events x
-                         WHERE x.application_id = e.application_id AND x.purpose = e.purpose)"#,
+           FROM consent_latest l JOIN consent_events e ON e.id = l.event_id
+           WHERE l.event = 'requested' AND l.occurred_at <= $1"#,
         cutoff,
         now
     )
