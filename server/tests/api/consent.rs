@@ -600,12 +600,11 @@ async fn the_latest_consent_per_purpose_follows_the_history_and_only_its_organis
             "UPDATE consent_latest SET event = 'given'",
             "DELETE FROM consent_latest",
         ] {
-            let mut sp = tx.begin().await.unwrap();
+            let mut own = app.app_tx_for(org).await;
             assert!(
-                sqlx::query(sql).execute(&mut *sp).await.is_err(),
+                sqlx::query(sql).execute(&mut *own).await.is_err(),
                 "{sql} was allowed to the application role"
             );
-            sp.rollback().await.unwrap();
         }
     }
 
