@@ -81,10 +81,7 @@ pub async fn load_caller(state: &AppState, session: &Session) -> Result<Option<C
     let row = if expired {
         None
     } else {
-        let mut tx = state.db.begin_for_org(record.org_id).await?;
-        let row = db::users::caller(&mut tx, record.org_id, record.user_id).await?;
-        tx.commit().await?;
-        row
+        db::users::session_caller(state.db.app_pool(), record.org_id, record.user_id).await?
     };
     let valid = row.filter(|r| r.active && r.session_epoch == record.epoch);
     match valid.and_then(Caller::from_row) {

@@ -78,6 +78,79 @@ async fn a_query_without_its_org_filter_still_sees_only_the_callers_org(
     assert_eq!(n, 0);
 }
 
+/// The guard's one-statement lookup (migration 0028) scopes only itself: it finds a user only in
+/// the organisation named with it, leaves a pooled connection with no organisation, and inside a
+/// transaction of one organisation gives that scope back, so a call can neither widen nor
+/// switch the organisation of the statements after it.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_session_lookup_scopes_only_itself(_: PgPoolOptions, opts: PgConnectOptions) {
+    use candor_app::backend::db::users::session_caller;
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.verified_admin("Rival", "rex@rival.example").await;
+    let acme = org_id(&app, "Acme").await;
+    let rival = org_id(&app, "Rival").await;
+    let user_of = |email: &'static str| {
+        let owner = app.owner.clone();
+        async move {
+            sqlx::query_scalar::<_, Uuid>("SELECT id FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_one(&owner)
+                .await
+                .unwrap()
+        }
+    };
+    let (ada, rex) = (
+        user_of("ada@acme.example").await,
+        user_of("rex@rival.example").await,
+    );
+    let pool = app.state.db.app_pool();
+
+    let found = session_caller(pool, acme, ada).await.unwrap().unwrap();
+    assert_eq!(
+        (found.email.as_str(), found.org_id),
+        ("ada@acme.example", acme)
+    );
+    assert_eq!(found.role, "admin");
+    // A user is found only with their own organisation.
+    assert!(session_caller(pool, rival, ada).await.unwrap().is_none());
+    assert!(session_caller(pool, acme, rex).await.unwrap().is_none());
+
+    // Called on its own, the scope ends with the statement: the same connection sees no user.
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("SELECT * FROM session_caller($1, $2)")
+        .bind(acme)
+        .bind(ada)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let visible: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        visible, 0,
+        "no organisation may stay in scope after the lookup"
+    );
+    drop(conn);
+
+    // Inside Acme's transaction, a lookup of Rival's user returns it, then Acme's scope is back.
+    let mut tx = app.app_tx_for(acme).await;
+    let other: Option<String> = sqlx::query_scalar("SELECT email FROM session_caller($1, $2)")
+        .bind(rival)
+        .bind(rex)
+        .fetch_optional(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(other.as_deref(), Some("rex@rival.example"));
+    let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM users")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(emails, ["ada@acme.example"]);
+    tx.rollback().await.unwrap();
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn the_application_role_owns_nothing_and_is_no_superuser(
     _: PgPoolOptions,

@@ -1,4 +1,5 @@
 use super::Tx;
+use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -111,6 +112,28 @@ pub async fn caller(
         user_id
     )
     .fetch_optional(&mut **tx)
+    .await
+}
+
+/// [`caller`] for a request's guard, in one round trip rather than a transaction's three: the
+/// function scopes its own lookup to the organisation (migration 0028).
+pub async fn session_caller(
+    pool: &PgPool,
+    org_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<CallerRow>, sqlx::Error> {
+    sqlx::query_as!(
+        CallerRow,
+        r#"SELECT user_id AS "user_id!", user_public_id AS "user_public_id!", email AS "email!",
+                  display_name AS "display_name!", role AS "role!", active AS "active!",
+                  session_epoch AS "session_epoch!", org_id AS "org_id!",
+                  org_public_id AS "org_public_id!", org_name AS "org_name!",
+                  dpa_version_accepted, mfa_enabled AS "mfa_enabled!", mfa_policy AS "mfa_policy!"
+           FROM session_caller($1, $2)"#,
+        org_id,
+        user_id
+    )
+    .fetch_optional(pool)
     .await
 }
 
