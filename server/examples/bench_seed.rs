@@ -114,7 +114,7 @@ async fn caller(state: &AppState, org_id: Uuid, email: &str) -> anyhow::Result<C
         .fetch_one(&mut *tx)
         .await
         .with_context(|| format!("user {email}"))?;
-    let row = db::users::caller(&mut tx, org_id, id).await?;
+    let row = db::users::caller(&mut *tx, org_id, id).await?;
     tx.commit().await?;
     row.and_then(Caller::from_row)
         .context("benchmark user without a known role")

@@ -292,7 +292,7 @@ pub async fn verify_email(ctx: &Ctx, raw_token: &str) -> Result<(), AppError> {
         consume_token(state, &ctx.meta, raw_token, TokenPurpose::EmailVerification).await?;
     let now = state.clock.now();
     db::users::mark_email_verified(&mut tx, org_id, user_id, now).await?;
-    let user = db::users::caller(&mut tx, org_id, user_id)
+    let user = db::users::caller(&mut *tx, org_id, user_id)
         .await?
         .ok_or(AppError::InvalidToken)?;
     audit::record_own_action(
@@ -328,7 +328,7 @@ pub async fn resend_verification(ctx: &Ctx, raw_email: &str) -> Result<(), AppEr
     };
     let mut tx = state.db.begin_for_org(org_id).await?;
     let creds = db::users::credentials(&mut tx, org_id, user_id).await?;
-    let user = db::users::caller(&mut tx, org_id, user_id).await?;
+    let user = db::users::caller(&mut *tx, org_id, user_id).await?;
     if let (Some(creds), Some(user)) = (creds, user) {
         if creds.active && !creds.email_verified {
             send_verification(
@@ -552,7 +552,7 @@ pub async fn request_password_reset(ctx: &Ctx, raw_email: &str) -> Result<(), Ap
         return Ok(());
     };
     let mut tx = state.db.begin_for_org(org_id).await?;
-    let Some(user) = db::users::caller(&mut tx, org_id, user_id).await? else {
+    let Some(user) = db::users::caller(&mut *tx, org_id, user_id).await? else {
         return Ok(());
     };
     if !user.active {
@@ -610,7 +610,7 @@ pub async fn reset_password(
         .map_err(|e| AppError::invalid("password", e))?;
     let (mut tx, org_id, user_id) =
         consume_token(state, &ctx.meta, raw_token, TokenPurpose::PasswordReset).await?;
-    let user = db::users::caller(&mut tx, org_id, user_id)
+    let user = db::users::caller(&mut *tx, org_id, user_id)
         .await?
         .ok_or(AppError::InvalidToken)?;
     if !user.active {

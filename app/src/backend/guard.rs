@@ -81,7 +81,7 @@ pub async fn load_caller(state: &AppState, session: &Session) -> Result<Option<C
     let row = if expired {
         None
     } else {
-        db::users::session_caller(state.db.app_pool(), record.org_id, record.user_id).await?
+        db::users::caller(state.db.app_pool(), record.org_id, record.user_id).await?
     };
     let valid = row.filter(|r| r.active && r.session_epoch == record.epoch);
     match valid.and_then(Caller::from_row) {

@@ -353,7 +353,7 @@ async fn acting_for(
     let staff = db::users::staff_by_public_id(tx, caller.org_id, user_public_id)
         .await?
         .ok_or_else(unknown)?;
-    let row = db::users::caller(tx, caller.org_id, staff.id)
+    let row = db::users::caller(&mut **tx, caller.org_id, staff.id)
         .await?
         .filter(|r| r.active)
         .ok_or_else(unknown)?;

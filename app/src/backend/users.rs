@@ -268,7 +268,7 @@ async fn finish_acceptance(
     now: time::OffsetDateTime,
 ) -> Result<(), AppError> {
     db::users::mark_email_verified(&mut tx, org_id, user_id, now).await?;
-    let public: Option<String> = db::users::caller(&mut tx, org_id, user_id)
+    let public: Option<String> = db::users::caller(&mut *tx, org_id, user_id)
         .await?
         .map(|c| c.user_public_id);
     audit::record(

@@ -84,7 +84,7 @@ async fn a_query_without_its_org_filter_still_sees_only_the_callers_org(
 /// switch the organisation of the statements after it.
 #[sqlx::test(migrations = "../migrations")]
 async fn the_session_lookup_scopes_only_itself(_: PgPoolOptions, opts: PgConnectOptions) {
-    use candor_app::backend::db::users::session_caller;
+    use candor_app::backend::db::users::caller;
     let app = TestApp::spawn(opts).await;
     app.verified_admin("Acme", "ada@acme.example").await;
     app.verified_admin("Rival", "rex@rival.example").await;
@@ -106,15 +106,15 @@ async fn the_session_lookup_scopes_only_itself(_: PgPoolOptions, opts: PgConnect
     );
     let pool = app.state.db.app_pool();
 
-    let found = session_caller(pool, acme, ada).await.unwrap().unwrap();
+    let found = caller(pool, acme, ada).await.unwrap().unwrap();
     assert_eq!(
         (found.email.as_str(), found.org_id),
         ("ada@acme.example", acme)
     );
     assert_eq!(found.role, "admin");
     // A user is found only with their own organisation.
-    assert!(session_caller(pool, rival, ada).await.unwrap().is_none());
-    assert!(session_caller(pool, acme, rex).await.unwrap().is_none());
+    assert!(caller(pool, rival, ada).await.unwrap().is_none());
+    assert!(caller(pool, acme, rex).await.unwrap().is_none());
 
     // Called on its own, the scope ends with the statement: the same connection sees no user.
     let mut conn = pool.acquire().await.unwrap();

@@ -1,5 +1,5 @@
 use super::Tx;
-use sqlx::PgPool;
+use sqlx::PgExecutor;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -94,31 +94,11 @@ pub struct CallerRow {
     pub mfa_policy: String,
 }
 
-pub async fn caller(
-    tx: &mut Tx,
-    org_id: Uuid,
-    user_id: Uuid,
-) -> Result<Option<CallerRow>, sqlx::Error> {
-    sqlx::query_as!(
-        CallerRow,
-        r#"SELECT u.id AS user_id, u.public_id AS user_public_id, u.email, u.display_name,
-                  u.role, u.active, u.session_epoch,
-                  o.id AS org_id, o.public_id AS org_public_id, o.name AS org_name,
-                  o.dpa_version_accepted, u.totp_secret IS NOT NULL AS "mfa_enabled!",
-                  o.mfa_policy
-           FROM users u JOIN orgs o ON o.id = u.org_id
-           WHERE u.org_id = $1 AND u.id = $2"#,
-        org_id,
-        user_id
-    )
-    .fetch_optional(&mut **tx)
-    .await
-}
-
-/// [`caller`] for a request's guard, in one round trip rather than a transaction's three: the
-/// function scopes its own lookup to the organisation (migration 0028).
-pub async fn session_caller(
-    pool: &PgPool,
+/// The session's user in one round trip, from a pool (the guard, outside any transaction) or
+/// inside a transaction: `session_caller` (migration 0028) scopes its own lookup to the
+/// organisation and gives the transaction back the scope it had.
+pub async fn caller<'c>(
+    db: impl PgExecutor<'c>,
     org_id: Uuid,
     user_id: Uuid,
 ) -> Result<Option<CallerRow>, sqlx::Error> {
@@ -133,7 +113,7 @@ pub async fn session_caller(
         org_id,
         user_id
     )
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 
