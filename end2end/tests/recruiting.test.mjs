@@ -92,8 +92,10 @@ test('recruiter, interviewer and hiring manager work one candidate through an in
   await r.goto(recruitmentUrl);
   await r.waitForSelector('body[data-hydrated="true"]');
   const card = r.locator('.board li', { hasText: 'Lin Journey' });
-  await card.locator('select').selectOption('screening');
-  await card.locator('button:has-text("Move")').click();
+  const column = r.locator('.board .column', { has: r.locator('li', { hasText: 'Lin Journey' }) });
+  await card.locator('input[type=checkbox]').check();
+  await column.locator('select[name=stage]').selectOption('screening');
+  await column.locator('button:has-text("Move")').click();
   await r.waitForSelector('.board .column:has(h3:has-text("Screening")) >> text=Lin Journey');
   await r.goto(candidateUrl);
   const cvHref = await r.getAttribute('#documents a[download]', 'href');

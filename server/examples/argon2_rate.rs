@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // The portal's allocator tuning, so the rate is the one its sign-ins can reach.
-    memory::pin_mmap_threshold();
+    memory::tune_allocator();
     let seconds: u64 = std::env::args()
         .nth(1)
         .map(|s| s.parse())

@@ -5,7 +5,7 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    memory::pin_mmap_threshold();
+    memory::tune_allocator();
     telemetry::init();
     let args = cli::Cli::parse();
     let config = Config::from_env(|key| std::env::var(key).ok())?;

@@ -1,20 +1,34 @@
-//! Allocator tuning for argon2id (S3). Each password verification allocates one 19 MiB block.
-//! glibc raises its mmap threshold to the size of every large block freed, so after the first
-//! sign-in these blocks come from the heap and stay resident: a few hundred sign-ins left the
-//! portal at about 450 MB (measured by `scripts/bench`). With the threshold pinned at glibc's
-//! default, large blocks stay mapped and go back to the system when freed.
+//! Allocator tuning. Two kinds of large blocks pull glibc's defaults in opposite directions:
+//!
+//! - argon2id (S3) allocates one 19 MiB block per password verification. glibc raises its mmap
+//!   threshold to the size of every large block freed, so after the first sign-in these blocks
+//!   came from the heap and stayed resident: a few hundred sign-ins left the portal at about
+//!   450 MB (measured by `scripts/bench`). The threshold is therefore fixed, so it never adapts.
+//! - A page's HTML is built in buffers of a few hundred KiB (a recruitment's board of a hundred
+//!   cards is 140 KB). At glibc's default threshold (128 KiB) each of them was a fresh mapping,
+//!   zeroed page by page by the kernel: fifty page faults a request and about a fifth of the
+//!   portal's CPU on that page. Fixed at 1 MiB, they come from the heap and are reused.
+//!
+//! The trim threshold keeps that reuse: freeing a page's buffers at the top of a heap would
+//! otherwise hand the memory back to the system, only for the next request to fault it in again.
 
-/// glibc's default mmap threshold (128 KiB), fixed so it no longer adapts.
+/// Blocks from this size on are mapped and go back to the system when freed (argon2id's).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub fn pin_mmap_threshold() {
-    const THRESHOLD: libc::c_int = 128 * 1024;
-    // SAFETY: mallopt only changes the allocator's tuning; it is thread-safe and its argument is
-    // a valid option with a valid value.
+const MMAP_THRESHOLD: libc::c_int = 1024 * 1024;
+/// Free memory at the top of a heap kept for reuse before it is returned.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const TRIM_THRESHOLD: libc::c_int = 8 * 1024 * 1024;
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn tune_allocator() {
+    // SAFETY: mallopt only changes the allocator's tuning; it is thread-safe and its arguments
+    // are valid options with valid values.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD);
     }
 }
 
 /// Other allocators need no tuning.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub fn pin_mmap_threshold() {}
+pub fn tune_allocator() {}

@@ -122,29 +122,24 @@ pub async fn add_candidate(
     .await
 }
 
-#[server(prefix = "/fn", endpoint = "recruitment_pipeline")]
-pub async fn recruitment_pipeline(recruitment: String) -> Result<Vec<PipelineCard>, AppError> {
-    serve(
-        Access::Requires(Permission::ViewCandidates),
-        None,
-        |ctx| async move {
-            let caller = ctx.caller()?.clone();
-            let (cards, mut consents) = candidates::pipeline(&ctx, &caller, &recruitment).await?;
-            Ok(cards
-                .into_iter()
-                .filter_map(|c| {
-                    Some(PipelineCard {
-                        stage: Stage::parse(&c.stage)?,
-                        consent: consents.remove(&c.application_id).unwrap_or_default(),
-                        application_id: c.application_public_id,
-                        candidate_id: c.candidate_public_id,
-                        name: c.full_name,
-                    })
-                })
-                .collect())
-        },
-    )
-    .await
+/// A board's cards as the page shows them.
+#[cfg(feature = "ssr")]
+pub(super) fn pipeline_cards(
+    cards: Vec<crate::backend::db::candidates::CardRow>,
+    mut consents: candidates::Consents,
+) -> Vec<PipelineCard> {
+    cards
+        .into_iter()
+        .filter_map(|c| {
+            Some(PipelineCard {
+                stage: Stage::parse(&c.stage)?,
+                consent: consents.remove(&c.application_id).unwrap_or_default(),
+                application_id: c.application_public_id,
+                candidate_id: c.candidate_public_id,
+                name: c.full_name,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -327,16 +322,11 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
 pub async fn move_application(
     application: String,
     stage: String,
-    /// The candidate's page, where to come back from a move made there.
+    /// The candidate's page, where an error is shown (the move knows its candidate otherwise).
     #[server(default)]
     candidate: String,
-    /// A recruitment id when the move was made on its board: the board is where to come back.
-    #[server(default)]
-    return_to: String,
 ) -> Result<(), AppError> {
-    let board = PublicId::parse(IdKind::Recruitment, &return_to)
-        .map(|id| format!("/app/recruitments/{id}"));
-    let page = board.clone().unwrap_or_else(|| candidate_page(&candidate));
+    let page = candidate_page(&candidate);
     serve(
         Access::Requires(Permission::ManageCandidates),
         Some(&page),
@@ -345,7 +335,32 @@ pub async fn move_application(
             let stage = Stage::parse(&stage)
                 .ok_or_else(|| AppError::invalid("stage", "Choose a stage."))?;
             let id = candidates::move_stage(&ctx, &caller, &application, stage).await?;
-            leptos_axum::redirect(&board.unwrap_or_else(|| candidate_page(&id)));
+            leptos_axum::redirect(&candidate_page(&id));
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// The candidates ticked in one column of a recruitment's board, moved to one stage together.
+#[server(prefix = "/fn", endpoint = "move_applications")]
+pub async fn move_applications(
+    recruitment: String,
+    /// Posted as `applications[]`, one per ticked card; none ticked posts none.
+    #[server(default)]
+    applications: Vec<String>,
+    stage: String,
+) -> Result<(), AppError> {
+    let board = super::recruitments::page_of(&recruitment, "");
+    serve(
+        Access::Requires(Permission::ManageCandidates),
+        Some(&board),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let stage = Stage::parse(&stage)
+                .ok_or_else(|| AppError::invalid("stage", "Choose a stage."))?;
+            candidates::move_stages(&ctx, &caller, &recruitment, &applications, stage).await?;
+            leptos_axum::redirect(&super::recruitments::page_of(&recruitment, ""));
             Ok(())
         },
     )

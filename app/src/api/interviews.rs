@@ -216,24 +216,17 @@ pub async fn save_score(
     .await
 }
 
-#[server(prefix = "/fn", endpoint = "compare_candidates")]
-pub async fn compare_candidates(recruitment: String) -> Result<Vec<ComparedCandidate>, AppError> {
-    serve(
-        Access::Requires(Permission::ViewCandidates),
-        None,
-        |ctx| async move {
-            let caller = ctx.caller()?.clone();
-            let rows = interviews::comparison(&ctx, &caller, &recruitment).await?;
-            Ok(rows
-                .into_iter()
-                .map(|c| ComparedCandidate {
-                    candidate_id: c.candidate_public_id,
-                    name: c.name,
-                    per_criterion: c.per_criterion,
-                    weighted: c.weighted,
-                })
-                .collect())
-        },
-    )
-    .await
+/// The comparison as the page shows it.
+#[cfg(feature = "ssr")]
+pub(super) fn compared(
+    rows: Vec<crate::backend::interviews::ComparedCandidate>,
+) -> Vec<ComparedCandidate> {
+    rows.into_iter()
+        .map(|c| ComparedCandidate {
+            candidate_id: c.candidate_public_id,
+            name: c.name,
+            per_criterion: c.per_criterion,
+            weighted: c.weighted,
+        })
+        .collect()
 }

@@ -157,6 +157,10 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
             Access::Requires(Permission::ViewRecruitments),
         ),
         (
+            "/fn/recruitment_board",
+            Access::Requires(Permission::ViewRecruitments),
+        ),
+        (
             "/fn/recruitment",
             Access::Requires(Permission::ViewRecruitments),
         ),
@@ -197,10 +201,6 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
             Access::Requires(Permission::ManageCandidates),
         ),
         (
-            "/fn/recruitment_pipeline",
-            Access::Requires(Permission::ViewCandidates),
-        ),
-        (
             "/fn/list_candidates",
             Access::Requires(Permission::ViewCandidates),
         ),
@@ -210,6 +210,10 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         ),
         (
             "/fn/move_application",
+            Access::Requires(Permission::ManageCandidates),
+        ),
+        (
+            "/fn/move_applications",
             Access::Requires(Permission::ManageCandidates),
         ),
         (
@@ -239,10 +243,6 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         (
             "/fn/save_score",
             Access::Requires(Permission::ConductInterviews),
-        ),
-        (
-            "/fn/compare_candidates",
-            Access::Requires(Permission::ViewCandidates),
         ),
     ]
 };

@@ -120,42 +120,92 @@ pub async fn recruitment(id: String) -> Result<RecruitmentDetail, AppError> {
         None,
         |ctx| async move {
             let caller = ctx.caller()?.clone();
-            let d = recruitments::detail(&ctx, &caller, &id).await?;
-            let person = |id: String, name: String, role: &str| {
-                Some(Person {
-                    id,
-                    name,
-                    role: Role::parse(role)?,
-                })
-            };
-            Ok(RecruitmentDetail {
-                status: RecruitmentStatus::parse(&d.recruitment.status)
-                    .unwrap_or(RecruitmentStatus::Closed),
-                id: d.recruitment.public_id,
-                title: d.recruitment.title,
-                description_html: d.recruitment.description_html,
-                owner_id: d.recruitment.owner_public_id,
-                owner_name: d.recruitment.owner_name,
-                members: d
-                    .members
-                    .into_iter()
-                    .filter_map(|m| person(m.public_id, m.display_name, &m.role))
-                    .collect(),
-                criteria: d
-                    .criteria
-                    .into_iter()
-                    .map(|c| Criterion {
-                        id: c.public_id,
-                        name: c.name,
-                        description: c.description,
-                        weight: c.weight,
-                    })
-                    .collect(),
-                can_manage: d.can_manage,
+            Ok(detail_view(recruitments::detail(&ctx, &caller, &id).await?))
+        },
+    )
+    .await
+}
+
+/// Everything a recruitment's page shows, in one call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecruitmentView {
+    pub recruitment: RecruitmentDetail,
+    pub cards: Vec<crate::api::candidates::PipelineCard>,
+    pub comparison: Vec<crate::api::interviews::ComparedCandidate>,
+    /// The colleagues who may be added to the team; only for those who manage recruitments.
+    pub staff: Option<Colleagues>,
+}
+
+#[server(prefix = "/fn", endpoint = "recruitment_board")]
+pub async fn recruitment_board(id: String) -> Result<RecruitmentView, AppError> {
+    serve(
+        Access::Requires(Permission::ViewRecruitments),
+        None,
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let board = recruitments::board(&ctx, &caller, &id).await?;
+            Ok(RecruitmentView {
+                recruitment: detail_view(board.detail),
+                cards: super::candidates::pipeline_cards(board.cards, board.consents),
+                comparison: super::interviews::compared(board.comparison),
+                staff: board
+                    .staff
+                    .map(|(rows, listed_all)| colleagues(rows, listed_all)),
             })
         },
     )
     .await
+}
+
+#[cfg(feature = "ssr")]
+fn detail_view(d: recruitments::Detail) -> RecruitmentDetail {
+    let person = |id: String, name: String, role: &str| {
+        Some(Person {
+            id,
+            name,
+            role: Role::parse(role)?,
+        })
+    };
+    RecruitmentDetail {
+        status: RecruitmentStatus::parse(&d.recruitment.status)
+            .unwrap_or(RecruitmentStatus::Closed),
+        id: d.recruitment.public_id,
+        title: d.recruitment.title,
+        description_html: d.recruitment.description_html,
+        owner_id: d.recruitment.owner_public_id,
+        owner_name: d.recruitment.owner_name,
+        members: d
+            .members
+            .into_iter()
+            .filter_map(|m| person(m.public_id, m.display_name, &m.role))
+            .collect(),
+        criteria: d
+            .criteria
+            .into_iter()
+            .map(|c| Criterion {
+                id: c.public_id,
+                name: c.name,
+                description: c.description,
+                weight: c.weight,
+            })
+            .collect(),
+        can_manage: d.can_manage,
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn colleagues(rows: Vec<crate::backend::db::users::StaffRow>, listed_all: bool) -> Colleagues {
+    let people = rows
+        .into_iter()
+        .filter_map(|u| {
+            Some(Person {
+                role: Role::parse(&u.role)?,
+                id: u.public_id,
+                name: u.display_name,
+            })
+        })
+        .collect();
+    Colleagues { people, listed_all }
 }
 
 #[server(prefix = "/fn", endpoint = "create_recruitment")]
@@ -184,7 +234,7 @@ pub async fn create_recruitment(
 
 /// The page a recruitment form posts from, for the no-JavaScript error redirect.
 #[cfg(feature = "ssr")]
-fn page_of(id: &str, suffix: &str) -> String {
+pub(super) fn page_of(id: &str, suffix: &str) -> String {
     match crate::domain::ids::PublicId::parse(crate::domain::ids::IdKind::Recruitment, id) {
         Some(id) => format!("/app/recruitments/{id}{suffix}"),
         None => "/app/recruitments".into(),
@@ -317,17 +367,7 @@ pub async fn recruitment_staff() -> Result<Colleagues, AppError> {
         |ctx| async move {
             let caller = ctx.caller()?.clone();
             let (rows, listed_all) = recruitments::staff(&ctx, &caller).await?;
-            let people = rows
-                .into_iter()
-                .filter_map(|u| {
-                    Some(Person {
-                        role: Role::parse(&u.role)?,
-                        id: u.public_id,
-                        name: u.display_name,
-                    })
-                })
-                .collect();
-            Ok(Colleagues { people, listed_all })
+            Ok(colleagues(rows, listed_all))
         },
     )
     .await

@@ -174,18 +174,21 @@ pub(super) async fn add_in(
 /// Each application's consent per purpose (F7), as staff see it wherever the candidate appears.
 pub type Consents = HashMap<Uuid, Vec<(Purpose, ConsentStatus)>>;
 
-pub async fn pipeline(
-    ctx: &Ctx,
-    caller: &Caller,
-    recruitment_public_id: &str,
+/// A recruitment's board (already checked visible), each card with its consent per purpose.
+pub(super) async fn pipeline_in(
+    tx: &mut Tx,
+    org_id: Uuid,
+    recruitment_id: Uuid,
 ) -> Result<(Vec<store::CardRow>, Consents), AppError> {
-    caller.require(Permission::ViewCandidates)?;
-    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let recruitment = load_visible(&mut tx, caller, recruitment_public_id).await?;
-    let cards = store::pipeline(&mut tx, caller.org_id, recruitment.id).await?;
-    let ids: Vec<Uuid> = cards.iter().map(|c| c.application_id).collect();
-    let consents = super::consent::statuses(&mut tx, caller.org_id, &ids).await?;
-    tx.commit().await?;
+    let cards = store::pipeline(tx, org_id, recruitment_id).await?;
+    let consents = cards
+        .iter()
+        .map(|c| {
+            let latest = c.consent_purposes.iter().map(String::as_str);
+            let latest = latest.zip(c.consent_events.iter().map(String::as_str));
+            (c.application_id, super::consent::statuses_from(latest))
+        })
+        .collect();
     Ok((cards, consents))
 }
 
@@ -307,6 +310,47 @@ pub async fn move_stage(
     Ok(candidate)
 }
 
+/// The most applications one move takes: a board shows at most this many.
+pub const MOST_MOVED_AT_ONCE: usize = 1000;
+
+/// Moves the applications ticked on one recruitment's board to one stage (F6): all of them or,
+/// when one cannot move (decided, not on this board, not visible), none. Returns how many moved.
+pub async fn move_stages(
+    ctx: &Ctx,
+    caller: &Caller,
+    recruitment_public_id: &str,
+    application_public_ids: &[String],
+    to: Stage,
+) -> Result<usize, AppError> {
+    caller.require(Permission::ManageCandidates)?;
+    let mut ids: Vec<&str> = application_public_ids.iter().map(String::as_str).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(AppError::invalid(
+            "applications",
+            "Select at least one candidate to move.",
+        ));
+    }
+    if ids.len() > MOST_MOVED_AT_ONCE {
+        return Err(AppError::invalid(
+            "applications",
+            format!("Move at most {MOST_MOVED_AT_ONCE} candidates at once."),
+        ));
+    }
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let recruitment = load_visible(&mut tx, caller, recruitment_public_id).await?;
+    for id in &ids {
+        let app = visible_application(&mut tx, caller, id).await?;
+        if app.recruitment_public_id != recruitment.public_id {
+            return Err(AppError::NotFound);
+        }
+        apply_move(ctx, &mut tx, caller, &app, to).await?;
+    }
+    tx.commit().await?;
+    Ok(ids.len())
+}
+
 /// The move itself, inside the caller's transaction; returns the candidate's public id.
 pub(super) async fn move_stage_in(
     ctx: &Ctx,
@@ -316,8 +360,20 @@ pub(super) async fn move_stage_in(
     to: Stage,
 ) -> Result<String, AppError> {
     caller.require(Permission::ManageCandidates)?;
-    let now = ctx.state.clock.now();
     let app = visible_application(tx, caller, application_public_id).await?;
+    apply_move(ctx, tx, caller, &app, to).await?;
+    Ok(app.candidate_public_id)
+}
+
+/// A visible application's move with its event and audit record; staying put records nothing.
+async fn apply_move(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    caller: &Caller,
+    app: &store::ApplicationRow,
+    to: Stage,
+) -> Result<(), AppError> {
+    let now = ctx.state.clock.now();
     let from = Stage::parse(&app.stage).ok_or(AppError::NotFound)?;
     check_move(from, to).map_err(|e| AppError::invalid("stage", e))?;
     if from != to {
@@ -341,7 +397,7 @@ pub(super) async fn move_stage_in(
         )
         .await?;
     }
-    Ok(app.candidate_public_id)
+    Ok(())
 }
 
 /// Records a person's hiring decision with its reason; nothing in Candor decides on its own.

@@ -250,6 +250,26 @@ pub async fn resend(
     Ok(app.candidate_public_id)
 }
 
+/// Each purpose's status from the latest event of each purpose that has one, as stored (names
+/// this build does not know are left out, as [`statuses`] does).
+pub(super) fn statuses_from<'a>(
+    latest: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<(Purpose, ConsentStatus)> {
+    let latest: Vec<(Purpose, ConsentEvent)> = latest
+        .into_iter()
+        .filter_map(|(purpose, event)| {
+            Some((Purpose::parse(purpose)?, ConsentEvent::parse(event)?))
+        })
+        .collect();
+    Purpose::ALL
+        .into_iter()
+        .map(|purpose| {
+            let event = latest.iter().find(|(p, _)| *p == purpose).map(|(_, e)| *e);
+            (purpose, ConsentStatus::after(event))
+        })
+        .collect()
+}
+
 /// Each purpose's status for these applications.
 pub async fn statuses(
     tx: &mut Tx,

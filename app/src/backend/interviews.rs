@@ -7,7 +7,6 @@ use super::auth::tokens::random_16;
 use super::candidates::visible_application;
 use super::db::{self, interviews as store, Tx};
 use super::guard::{Caller, Ctx};
-use super::recruitments::load_visible;
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::{IdKind, PublicId};
 use crate::domain::interview::{parse_duration, parse_score, parse_start, weighted_mean};
@@ -300,16 +299,12 @@ pub struct ComparedCandidate {
 
 /// Side by side: each candidate's average per criterion and the weighted mean. A reading aid for
 /// the people who decide; it decides nothing.
-pub async fn comparison(
-    ctx: &Ctx,
-    caller: &Caller,
-    recruitment_public_id: &str,
+pub(super) async fn comparison_in(
+    tx: &mut Tx,
+    org_id: Uuid,
+    recruitment_id: Uuid,
 ) -> Result<Vec<ComparedCandidate>, AppError> {
-    caller.require(Permission::ViewCandidates)?;
-    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let recruitment = load_visible(&mut tx, caller, recruitment_public_id).await?;
-    let rows = store::comparison(&mut tx, caller.org_id, recruitment.id).await?;
-    tx.commit().await?;
+    let rows = store::comparison(tx, org_id, recruitment_id).await?;
     let mut out: Vec<ComparedCandidate> = Vec::new();
     let mut weights: Vec<Vec<(i32, f64)>> = Vec::new();
     for r in rows {

@@ -84,6 +84,49 @@ pub async fn detail(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Detai
     })
 }
 
+/// Everything a recruitment's page shows: its detail, the board with each card's consent, the
+/// comparison of scores and, for those who manage recruitments, the colleagues they may add.
+pub struct Board {
+    pub detail: Detail,
+    pub cards: Vec<db::candidates::CardRow>,
+    pub consents: super::candidates::Consents,
+    pub comparison: Vec<super::interviews::ComparedCandidate>,
+    pub staff: Option<(Vec<db::users::StaffRow>, bool)>,
+}
+
+/// The page's reads in one transaction, each by the recruitment's key: four server calls had
+/// each opened its own and read the recruitment again.
+pub async fn board(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Board, AppError> {
+    caller.require(Permission::ViewRecruitments)?;
+    caller.require(Permission::ViewCandidates)?;
+    let can_manage = caller.require(Permission::ManageRecruitments).is_ok();
+    let mut tx = ctx.state.db.begin_for_org_keyed(caller.org_id).await?;
+    let recruitment = load_visible(&mut tx, caller, public_id).await?;
+    let members = store::members(&mut tx, caller.org_id, recruitment.id).await?;
+    let criteria = store::criteria(&mut tx, caller.org_id, recruitment.id).await?;
+    let (cards, consents) =
+        super::candidates::pipeline_in(&mut tx, caller.org_id, recruitment.id).await?;
+    let comparison =
+        super::interviews::comparison_in(&mut tx, caller.org_id, recruitment.id).await?;
+    let staff = match can_manage {
+        true => Some(staff_in(&mut tx, caller.org_id).await?),
+        false => None,
+    };
+    tx.commit().await?;
+    Ok(Board {
+        detail: Detail {
+            recruitment,
+            members,
+            criteria,
+            can_manage,
+        },
+        cards,
+        consents,
+        comparison,
+        staff,
+    })
+}
+
 pub struct RecruitmentForm {
     pub title: String,
     pub description: String,
@@ -405,8 +448,14 @@ pub async fn staff(
 ) -> Result<(Vec<db::users::StaffRow>, bool), AppError> {
     caller.require(Permission::ManageRecruitments)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let mut rows = db::users::active_staff(&mut tx, caller.org_id).await?;
+    let staff = staff_in(&mut tx, caller.org_id).await?;
     tx.commit().await?;
+    Ok(staff)
+}
+
+/// The active colleagues, all of them or (more than a picker holds) none.
+async fn staff_in(tx: &mut Tx, org_id: Uuid) -> Result<(Vec<db::users::StaffRow>, bool), AppError> {
+    let mut rows = db::users::active_staff(tx, org_id).await?;
     // A partial list helps nobody pick: the form asks for an address and the page carries none.
     let all = rows.len() <= PICKER_SIZE;
     if !all {

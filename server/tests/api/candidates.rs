@@ -104,13 +104,17 @@ async fn a_candidate_applies_to_several_recruitments_as_one_person(
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("SELECT count(*) FROM applications").await, 2);
     let board: Value = app
-        .call(&rita, "recruitment_pipeline", &[("recruitment", &backend)])
+        .call(&rita, "recruitment_board", &[("id", &backend)])
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(board[0]["name"], "Grace Hopper");
-    assert_eq!(board[0]["stage"], "applied");
+    assert_eq!(board["cards"][0]["name"], "Grace Hopper");
+    assert_eq!(board["cards"][0]["stage"], "applied");
+    assert_eq!(
+        board["cards"][0]["consent"][0],
+        serde_json::json!(["evaluation", "pending"])
+    );
     // Bad input names its fields.
     let bad = app
         .call(
@@ -184,57 +188,92 @@ async fn stages_move_and_a_person_records_the_decision_with_its_reason(
             format!("/app/candidates/{cand}").as_str()
         );
     }
-    // From the board, the move comes back to the board; only a recruitment id is a way back.
-    for (return_to, back) in [
-        (rec.clone(), format!("/app/recruitments/{rec}")),
-        (
-            "https://evil.example".to_owned(),
-            format!("/app/candidates/{cand}"),
-        ),
-        (
-            "//evil.example".to_owned(),
-            format!("/app/candidates/{cand}"),
-        ),
-    ] {
-        let res = app
-            .call(
-                &rita,
-                "move_application",
-                &[
-                    ("application", application.as_str()),
-                    ("stage", "offer"),
-                    ("candidate", cand.as_str()),
-                    ("return_to", return_to.as_str()),
-                ],
-            )
-            .await;
-        assert_eq!(res.status(), StatusCode::OK);
-        assert_eq!(res.headers()["location"], back.as_str(), "{return_to}");
-    }
-    // A card of the board posts its application, the stage and the way back, nothing more; each
-    // card says the candidate's consent in one sentence for screen readers.
+    // The board: a column's ticked cards move together, and the move comes back to the board.
     let board = app.html(&rita, &format!("/app/recruitments/{rec}")).await;
     assert!(
         board.contains("Consent: Evaluation: Awaiting answer, Recording: Awaiting answer"),
         "{board}"
     );
-    assert!(board.contains(&format!(r#"name="application" value="{application}""#)));
-    assert!(!board.contains(r#"name="candidate""#));
-    let res = app
-        .call(
-            &rita,
-            "move_application",
-            &[
-                ("application", application.as_str()),
-                ("stage", "offer"),
-                ("return_to", rec.as_str()),
-            ],
+    assert!(board.contains(&format!(
+        r#"type="checkbox" name="applications[]" value="{application}""#
+    )));
+    assert!(board.contains(r#"action="/fn/move_applications""#));
+    assert!(!board.contains(r#"name="application""#));
+    let alan = added(&app, &rita, &rec, "Alan Turing", "alan@example.org").await;
+    let ada = added(&app, &rita, &rec, "Ada Lovelace", "ada.l@example.org").await;
+    let application_of = |cand: String| {
+        let (app, rita) = (&app, rita.clone());
+        async move {
+            let c: Value = candidate(app, &rita, &cand).await.json().await.unwrap();
+            c["applications"][0]["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let (alan_app, ada_app) = (application_of(alan).await, application_of(ada).await);
+    let elsewhere = recruitment(&app, &rita, "Frontend", None).await;
+    let other = added(&app, &rita, &elsewhere, "Edsger Dijkstra", "ed@example.org").await;
+    let other_app = application_of(other).await;
+    let stage_of = |id: &str| {
+        format!(
+            "SELECT count(*) FROM applications WHERE public_id = '{id}' AND stage = 'interview'"
         )
-        .await;
+    };
+    let moves = |applications: Vec<&str>, stage: &'static str, board: &str| {
+        let mut form = vec![
+            ("recruitment", board.to_owned()),
+            ("stage", stage.to_owned()),
+        ];
+        form.extend(
+            applications
+                .into_iter()
+                .map(|a| ("applications[]", a.to_owned())),
+        );
+        let (app, rita) = (&app, rita.clone());
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call(&rita, "move_applications", &form).await
+        }
+    };
+    let events = || {
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'application.stage_changed'")
+    };
+    let events_before = events().await;
+    // Nothing ticked, a decision, a card of another board: refused, and nothing moves.
+    let res = moves(vec![], "interview", &rec).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Select at least one candidate"));
+    let res = moves(vec![&alan_app, &ada_app], "hired", &rec).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = moves(vec![&alan_app, &other_app, &ada_app], "interview", &rec).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = moves(vec![&alan_app, "app_../../x"], "interview", &rec).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    for id in [&alan_app, &ada_app, &other_app] {
+        assert_eq!(app.count(&stage_of(id)).await, 0, "{id} moved");
+    }
+    assert_eq!(events().await, events_before);
+    // Both ticked cards move, each once however often it was posted, each with its event.
+    let res = moves(vec![&alan_app, &ada_app, &alan_app], "interview", &rec).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         res.headers()["location"],
         format!("/app/recruitments/{rec}").as_str()
+    );
+    for id in [&alan_app, &ada_app] {
+        assert_eq!(app.count(&stage_of(id)).await, 1, "{id} stayed");
+    }
+    assert_eq!(app.count(&stage_of(&other_app)).await, 0);
+    assert_eq!(events().await, events_before + 2);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM application_events e JOIN applications a ON a.id = e.application_id
+             WHERE a.public_id = '{alan_app}' AND e.kind = 'stage_changed' AND e.stage = 'interview'"
+        ))
+        .await,
+        1
     );
     // Hired comes only from a decision.
     assert_eq!(mv("hired").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -408,7 +447,7 @@ async fn hiring_managers_see_only_candidates_of_their_recruitments_and_others_no
     let missing = candidate(&app, &hank, "cand_0000000000000000000000000z").await;
     assert_eq!(hidden.text().await.unwrap(), missing.text().await.unwrap());
     assert_eq!(
-        app.call(&hank, "recruitment_pipeline", &[("recruitment", &other)])
+        app.call(&hank, "recruitment_board", &[("id", &other)])
             .await
             .status(),
         StatusCode::NOT_FOUND

@@ -15,6 +15,7 @@ const GRACE: &str = "grace@example.org";
 
 struct Setup {
     rita: Client,
+    rec: String,
     ivan: Client,
     grace: String,
     interview: String,
@@ -103,6 +104,7 @@ async fn setup(app: &TestApp) -> Setup {
         .unwrap();
     Setup {
         rita,
+        rec,
         ivan: app.signed_in("ivan@acme.example", PASSWORD).await,
         grace,
         interview,
@@ -543,7 +545,7 @@ async fn the_latest_consent_per_purpose_follows_the_history_and_only_its_organis
     opts: PgConnectOptions,
 ) {
     let app = TestApp::spawn(opts).await;
-    setup(&app).await;
+    let s = setup(&app).await;
     let latest = || app.count("SELECT count(*) FROM consent_latest");
     assert_eq!(
         (latest().await, latest_drift(&app).await),
@@ -583,6 +585,22 @@ async fn the_latest_consent_per_purpose_follows_the_history_and_only_its_organis
             .await
             .unwrap();
     assert_eq!(transcription, "withdrawn");
+    // A recruitment's board reads the same latest events, in the statement that lists its cards.
+    let board: Value = app
+        .call(&s.rita, "recruitment_board", &[("id", &s.rec)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        board["cards"][0]["consent"],
+        serde_json::json!([
+            ["evaluation", "granted"],
+            ["recording", "withdrawn"],
+            ["transcription", "withdrawn"],
+            ["ai_support", "granted"]
+        ])
+    );
 
     // The application role reads its own organisation's rows only, and cannot write them.
     let acme: uuid::Uuid = sqlx::query_scalar("SELECT id FROM orgs WHERE name = 'Acme'")

@@ -92,12 +92,17 @@ fn sample_args(path: &str) -> Vec<(&'static str, &'static str)> {
         "/fn/add_criterion" => vec![("id", "rec_x"), ("name", ""), ("weight", "0")],
         "/fn/remove_criterion" => vec![("id", "rec_x"), ("criterion", "crit_x")],
         "/fn/add_candidate" => vec![("recruitment", "rec_x"), ("full_name", ""), ("email", "x")],
-        "/fn/recruitment_pipeline" => vec![("recruitment", "rec_x")],
+        "/fn/recruitment_board" => vec![("id", "rec_x")],
         "/fn/candidate" => vec![("id", "cand_x")],
         "/fn/move_application" => vec![
             ("application", "app_x"),
             ("stage", "x"),
             ("candidate", "cand_x"),
+        ],
+        "/fn/move_applications" => vec![
+            ("recruitment", "rec_x"),
+            ("applications[]", "app_x"),
+            ("stage", "x"),
         ],
         "/fn/record_decision" => vec![
             ("application", "app_x"),
@@ -119,7 +124,6 @@ fn sample_args(path: &str) -> Vec<(&'static str, &'static str)> {
             ("score", "0"),
             ("evidence", ""),
         ],
-        "/fn/compare_candidates" => vec![("recruitment", "rec_x")],
         "/fn/add_application_note" => vec![
             ("application", "app_x"),
             ("note", ""),

@@ -418,12 +418,13 @@ async fn the_comparison_averages_each_criterion_and_weighs_them(
     score(&app, &ivan, &interview, &s.criteria[0], "5", "a").await;
     score(&app, &iris, &interview, &s.criteria[0], "3", "b").await;
     score(&app, &ivan, &interview, &s.criteria[1], "1", "c").await;
-    let rows: Value = app
-        .call(&s.rita, "compare_candidates", &[("recruitment", &s.rec)])
+    let board: Value = app
+        .call(&s.rita, "recruitment_board", &[("id", &s.rec)])
         .await
         .json()
         .await
         .unwrap();
+    let rows = &board["comparison"];
     assert_eq!(rows[0]["name"], "Grace Hopper");
     assert_eq!(rows[0]["per_criterion"][0][1], 4.0);
     assert_eq!(rows[0]["per_criterion"][0][2], 2);

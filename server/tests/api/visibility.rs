@@ -210,8 +210,8 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
             [Ok, Ok, Ok, Hidden, Forbidden, Forbidden, Forbidden, Hidden],
         ),
         (
-            "recruitment_pipeline",
-            same(&[("recruitment", &rec)]),
+            "recruitment_board",
+            same(&[("id", &rec)]),
             &cand,
             [
                 Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
@@ -221,14 +221,6 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
             "candidate",
             same(&[("id", &cand)]),
             &cand,
-            [
-                Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
-            ],
-        ),
-        (
-            "compare_candidates",
-            same(&[("recruitment", &rec)]),
-            "[",
             [
                 Ok, Ok, Ok, NotFound, Forbidden, Forbidden, Forbidden, NotFound,
             ],
@@ -259,6 +251,18 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
                 ("application", &application),
                 ("stage", "applied"),
                 ("candidate", &cand),
+            ]),
+            "",
+            [
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+            ],
+        ),
+        (
+            "move_applications",
+            same(&[
+                ("recruitment", &rec),
+                ("applications[]", &application),
+                ("stage", "applied"),
             ]),
             "",
             [

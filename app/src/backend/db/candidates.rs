@@ -107,9 +107,14 @@ pub struct CardRow {
     pub candidate_public_id: String,
     pub full_name: String,
     pub stage: String,
+    /// The purposes with a consent event, and each one's latest event, pairwise.
+    pub consent_purposes: Vec<String>,
+    pub consent_events: Vec<String>,
 }
 
-/// The pipeline of one recruitment (already checked visible by the caller).
+/// The pipeline of one recruitment (already checked visible by the caller), each card with its
+/// latest consent events: one statement for the board rather than a second one of four rows a
+/// card.
 pub async fn pipeline(
     tx: &mut Tx,
     org_id: Uuid,
@@ -118,8 +123,15 @@ pub async fn pipeline(
     sqlx::query_as!(
         CardRow,
         r#"SELECT a.id AS application_id, a.public_id AS application_public_id,
-                  c.public_id AS candidate_public_id, c.full_name, a.stage
-           FROM applications a JOIN candidates c ON c.id = a.candidate_id
+                  c.public_id AS candidate_public_id, c.full_name, a.stage,
+                  COALESCE(l.purposes, '{}') AS "consent_purposes!",
+                  COALESCE(l.events, '{}') AS "consent_events!"
+           FROM applications a
+           JOIN candidates c ON c.id = a.candidate_id
+           LEFT JOIN LATERAL (
+               SELECT array_agg(l.purpose) AS purposes, array_agg(l.event) AS events
+               FROM consent_latest l
+               WHERE l.org_id = a.org_id AND l.application_id = a.id) l ON true
            WHERE a.org_id = $1 AND a.recruitment_id = $2
            ORDER BY a.created_at, a.public_id
            LIMIT 1000"#,

@@ -1,19 +1,18 @@
 //! Recruitment pages: the list with search, filter and pages; creation; the detail page with
 //! criteria and members; editing.
 
-use crate::api::candidates::{recruitment_pipeline, MoveApplication, PipelineCard};
-use crate::api::interviews::{compare_candidates, ComparedCandidate};
-use crate::api::recruitments::Criterion;
+use crate::api::candidates::{MoveApplications, PipelineCard};
+use crate::api::interviews::ComparedCandidate;
 use crate::api::recruitments::{
-    list_recruitments, recruitment, recruitment_staff, AddCriterion, AddRecruitmentMember,
-    CreateRecruitment, RemoveCriterion, RemoveRecruitmentMember, SetRecruitmentStatus,
-    UpdateRecruitment,
+    list_recruitments, recruitment, recruitment_board, recruitment_staff, AddCriterion,
+    AddRecruitmentMember, CreateRecruitment, RemoveCriterion, RemoveRecruitmentMember,
+    SetRecruitmentStatus, UpdateRecruitment,
 };
+use crate::api::recruitments::{Criterion, RecruitmentView};
 use crate::domain::pipeline::Stage;
 use crate::domain::recruitment::RecruitmentStatus;
 use crate::domain::role::Role;
 use crate::domain::upload::FileKind;
-use crate::error::AppError;
 use crate::routes::{ADD_CANDIDATE_WITH_CV, EXPORT_CANDIDATES};
 use crate::ui::components::consent::ConsentInitials;
 use crate::ui::components::files::{FileField, SubmitButton, UploadForm};
@@ -161,26 +160,11 @@ pub fn RecruitmentPage() -> impl IntoView {
     let remove_member = ServerAction::<RemoveRecruitmentMember>::new();
     let add_criterion = ServerAction::<AddCriterion>::new();
     let remove_criterion = ServerAction::<RemoveCriterion>::new();
-    let move_action = ServerAction::<MoveApplication>::new();
-    // The panels' data is asked for here, with the recruitment's, rather than by the panels:
-    // created inside the page's `Suspend`, they were fetched only once the recruitment had
-    // arrived, and again each time server-side rendering re-ran it.
-    let cards = Resource::new(
-        move || (id(), move_action.version().get()),
-        |(id, _)| recruitment_pipeline(id),
-    );
-    let comparison = Resource::new(
-        move || {
-            (
-                id(),
-                add_criterion.version().get(),
-                remove_criterion.version().get(),
-            )
-        },
-        |(id, ..)| compare_candidates(id),
-    );
+    let move_action = ServerAction::<MoveApplications>::new();
     let member_problem = form_problem(add_member);
     let criterion_problem = form_problem(add_criterion);
+    // Everything the page shows comes in one call (one transaction), asked again after any of
+    // its actions: four calls had each opened a transaction and read the recruitment again.
     let data = Resource::new(
         move || {
             (
@@ -190,16 +174,16 @@ pub fn RecruitmentPage() -> impl IntoView {
                 remove_member.version().get(),
                 add_criterion.version().get(),
                 remove_criterion.version().get(),
+                move_action.version().get(),
             )
         },
-        |(id, ..)| recruitment(id),
+        |(id, ..)| recruitment_board(id),
     );
-    let staff = Resource::new(|| (), |_| recruitment_staff());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let r = match data.await {
-                    Ok(r) => r,
+                let RecruitmentView { recruitment: r, cards, comparison, staff } = match data.await {
+                    Ok(view) => view,
                     Err(e) => return error_view(e),
                 };
                 let manage = r.can_manage;
@@ -306,21 +290,8 @@ pub fn RecruitmentPage() -> impl IntoView {
                             <ActionForm action=add_member attr:class="inline-form">
                                 <input type="hidden" name="id" value=rid_members/>
                                 <label for="member">"Add a colleague"</label>
-                                // A <select> cannot hold a Suspense boundary: the whole control waits.
-                                <Suspense>
-                                    {
-                                        let member_ids = member_ids.clone();
-                                        move || {
-                                            let member_ids = member_ids.clone();
-                                            Suspend::new(async move {
-                                                view! {
-                                                    <ColleaguePicker name="member" colleagues=staff.await.unwrap_or_default()
-                                                        eligible=|role| role != Role::Auditor exclude=member_ids/>
-                                                }
-                                            })
-                                        }
-                                    }
-                                </Suspense>
+                                <ColleaguePicker name="member" colleagues=staff.unwrap_or_default()
+                                    eligible=|role| role != Role::Auditor exclude=member_ids/>
                                 <button type="submit" class="button button-secondary">"Add"</button>
                             </ActionForm>
                         })}
@@ -382,69 +353,72 @@ fn CandidatesPanel(
     recruitment: String,
     can_add: bool,
     can_move: bool,
-    cards: Resource<Result<Vec<PipelineCard>, AppError>>,
-    move_action: ServerAction<MoveApplication>,
+    cards: Vec<PipelineCard>,
+    move_action: ServerAction<MoveApplications>,
 ) -> impl IntoView {
     let adding = UploadForm::new("add-candidate");
     let problem = adding.problem;
     let move_problem = form_problem(move_action);
-    let board_of = recruitment.clone();
     view! {
         <section class="panel" aria-labelledby="candidates-title">
             <h2 id="candidates-title">"Candidates"</h2>
             <p><a href=EXPORT_CANDIDATES.at(&recruitment) download="">"Export candidates (CSV)"</a></p>
             <ProblemBanner problem=move_problem/>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || { let board_of = board_of.clone(); Suspend::new(async move {
-                    match cards.await {
-                        Ok(cards) => view! {
-                            // One listener for the board rather than an `ActionForm` per card:
-                            // a hundred cards made a hundred components, each with its own
-                            // handler to build on the server and to hydrate in the browser. The
-                            // forms post as they are where JavaScript does not run.
-                            <div class="board" on:submit=move |ev| move_from_board(ev, move_action)>
-                                {Stage::ALL.into_iter().map(|stage| {
-                                    let in_stage: Vec<_> = cards.iter().filter(|c| c.stage == stage).cloned().collect();
-                                    view! {
-                                        <div class="column">
-                                            <h3>{format!("{} ({})", stage.label(), in_stage.len())}</h3>
-                                            <ul>
-                                                {in_stage.into_iter().map(|c| {
-                                                    let movable = can_move && !c.stage.is_decided();
-                                                    let board = board_of.clone();
-                                                    let move_url = <MoveApplication as leptos::server_fn::ServerFn>::url();
-                                                    view! {
-                                                        <li>
-                                                            <a href=format!("/app/candidates/{}", c.candidate_id)>{c.name.clone()}</a>
-                                                            <ConsentInitials consent=c.consent/>
-                                                            {movable.then(|| view! {
-                                                                <form method="post" action=move_url class="card-move">
-                                                                    <input type="hidden" name="application" value=c.application_id/>
-                                                                    <input type="hidden" name="return_to" value=board/>
-                                                                    <label>
-                                                                        <span class="visually-hidden">{format!("Move {} to", c.name)}</span>
-                                                                        <select name="stage">
-                                                                            {Stage::IN_PROGRESS.into_iter().map(|s| view! {
-                                                                                <option value=s.as_str() selected=s == c.stage>{s.label()}</option>
-                                                                            }).collect_view()}
-                                                                        </select>
-                                                                    </label>
-                                                                    <button type="submit" class="button-small">"Move"</button>
-                                                                </form>
-                                                            })}
-                                                        </li>
-                                                    }
-                                                }).collect_view()}
-                                            </ul>
-                                        </div>
-                                    }
-                                }).collect_view()}
-                            </div>
-                        }.into_any(),
-                        Err(e) => error_view(e),
+            // One listener for the board rather than an `ActionForm` per column.
+            // A column's cards are ticked and moved together: one form a column,
+            // not one a card, which had made a hundred forms of a select, hidden
+            // fields and a button (a third of the page's size and of its render
+            // time). The forms post as they are where JavaScript does not run.
+            <div class="board" on:submit=move |ev| move_from_board(ev, move_action)>
+                {Stage::ALL.into_iter().map(|stage| {
+                    let in_stage: Vec<_> = cards.iter().filter(|c| c.stage == stage).cloned().collect();
+                    let heading = format!("{} ({})", stage.label(), in_stage.len());
+                    let movable = can_move && !stage.is_decided() && !in_stage.is_empty();
+                    let list = view! {
+                        <ul>
+                            {in_stage.into_iter().map(|c| view! {
+                                <li>
+                                    {movable.then(|| view! {
+                                        <input type="checkbox" name="applications[]" value=c.application_id
+                                            aria-label=format!("Select {}", c.name)/>
+                                    })}
+                                    <a href=format!("/app/candidates/{}", c.candidate_id)>{c.name}</a>
+                                    <ConsentInitials consent=c.consent/>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    };
+                    let list = if movable {
+                        let move_url = <MoveApplications as leptos::server_fn::ServerFn>::url();
+                        view! {
+                            <form method="post" action=move_url class="column-move">
+                                <input type="hidden" name="recruitment" value=recruitment.clone()/>
+                                {list}
+                                <div class="column-move-to">
+                                    <label>
+                                        <span class="visually-hidden">{format!("{}: ", stage.label())}</span>
+                                        "Move ticked to"
+                                        <select name="stage">
+                                            {destinations(stage).map(|s| view! {
+                                                <option value=s.as_str()>{s.label()}</option>
+                                            }).collect_view()}
+                                        </select>
+                                    </label>
+                                    <button type="submit" class="button-small">"Move"</button>
+                                </div>
+                            </form>
+                        }.into_any()
+                    } else {
+                        list.into_any()
+                    };
+                    view! {
+                        <div class="column">
+                            <h3>{heading}</h3>
+                            {list}
+                        </div>
                     }
-                })}}
-            </Suspense>
+                }).collect_view()}
+            </div>
             {can_add.then_some(view! {
                 <h3 id="add-candidate">"Add a candidate"</h3>
                 <ProblemBanner problem/>
@@ -467,69 +441,74 @@ fn CandidatesPanel(
     }
 }
 
-/// Sends a card's move, as `ActionForm` would: the submitted form is the card's. A form that
+/// Where a column's cards can go, the stage after it first: every other stage still in progress
+/// (hired and rejected are decisions, each with its reason, made on the candidate's page).
+fn destinations(from: Stage) -> impl Iterator<Item = Stage> {
+    let at = Stage::IN_PROGRESS
+        .iter()
+        .position(|s| *s == from)
+        .unwrap_or(0);
+    Stage::IN_PROGRESS
+        .into_iter()
+        .cycle()
+        .skip(at + 1)
+        .take(Stage::IN_PROGRESS.len() - 1)
+}
+
+/// Sends a column's move, as `ActionForm` would: the submitted form is the column's. A form that
 /// cannot be read is left to post as it is, so the move is never silently dropped.
-fn move_from_board(ev: leptos::ev::SubmitEvent, action: ServerAction<MoveApplication>) {
+fn move_from_board(ev: leptos::ev::SubmitEvent, action: ServerAction<MoveApplications>) {
     use leptos::form::FromFormData;
     if ev.default_prevented() {
         return;
     }
-    match MoveApplication::from_event(&ev) {
+    match MoveApplications::from_event(&ev) {
         Ok(input) => {
             ev.prevent_default();
             action.dispatch(input);
         }
-        Err(e) => leptos::logging::error!("a card's move form could not be read: {e}"),
+        Err(e) => leptos::logging::error!("a column's move form could not be read: {e}"),
     }
 }
 
 /// Side by side: each candidate's average score per criterion and the weighted mean. A reading
 /// aid for the people who decide; nothing here accepts or rejects anyone.
 #[component]
-fn ComparisonPanel(
-    criteria: Vec<Criterion>,
-    rows: Resource<Result<Vec<ComparedCandidate>, AppError>>,
-) -> impl IntoView {
+fn ComparisonPanel(criteria: Vec<Criterion>, rows: Vec<ComparedCandidate>) -> impl IntoView {
+    let table = if rows.is_empty() {
+        view! { <p class="small">"No scorecards yet."</p> }.into_any()
+    } else {
+        view! {
+            <table class="comparison">
+                <thead><tr>
+                    <th scope="col">"Candidate"</th>
+                    {criteria.iter().map(|c| view! { <th scope="col">{format!("{} (×{})", c.name, c.weight)}</th> }).collect_view()}
+                    <th scope="col">"Weighted"</th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| {
+                        let cells = criteria.iter().map(|c| {
+                            let cell = r.per_criterion.iter().find(|(id, _, _)| *id == c.id)
+                                .map(|(_, avg, n)| format!("{avg:.1} ({n})"))
+                                .unwrap_or_else(|| "—".into());
+                            view! { <td>{cell}</td> }
+                        }).collect_view();
+                        view! {
+                            <tr>
+                                <th scope="row"><a href=format!("/app/candidates/{}", r.candidate_id)>{r.name}</a></th>
+                                {cells}
+                                <td>{r.weighted.map(|w| format!("{w:.2}")).unwrap_or_else(|| "—".into())}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }.into_any()
+    };
     view! {
         <section class="panel" aria-labelledby="compare-title">
             <h2 id="compare-title">"Comparison"</h2>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || {
-                    let criteria = criteria.clone();
-                    Suspend::new(async move {
-                        match rows.await {
-                            Ok(rows) if rows.is_empty() => view! { <p class="small">"No scorecards yet."</p> }.into_any(),
-                            Ok(rows) => view! {
-                                <table class="comparison">
-                                    <thead><tr>
-                                        <th scope="col">"Candidate"</th>
-                                        {criteria.iter().map(|c| view! { <th scope="col">{format!("{} (×{})", c.name, c.weight)}</th> }).collect_view()}
-                                        <th scope="col">"Weighted"</th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {rows.into_iter().map(|r| {
-                                            let cells = criteria.iter().map(|c| {
-                                                let cell = r.per_criterion.iter().find(|(id, _, _)| *id == c.id)
-                                                    .map(|(_, avg, n)| format!("{avg:.1} ({n})"))
-                                                    .unwrap_or_else(|| "—".into());
-                                                view! { <td>{cell}</td> }
-                                            }).collect_view();
-                                            view! {
-                                                <tr>
-                                                    <th scope="row"><a href=format!("/app/candidates/{}", r.candidate_id)>{r.name}</a></th>
-                                                    {cells}
-                                                    <td>{r.weighted.map(|w| format!("{w:.2}")).unwrap_or_else(|| "—".into())}</td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any(),
-                            Err(e) => error_view(e),
-                        }
-                    })
-                }}
-            </Suspense>
+            {table}
         </section>
     }
 }
