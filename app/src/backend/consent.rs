@@ -251,7 +251,7 @@ pub async fn resend(
 }
 
 /// Each purpose's status from the latest event of each purpose that has one, as stored (names
-/// this build does not know are left out, as [`statuses`] does).
+/// this build does not know are left out).
 pub(super) fn statuses_from<'a>(
     latest: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Vec<(Purpose, ConsentStatus)> {
@@ -276,27 +276,19 @@ pub async fn statuses(
     org_id: Uuid,
     application_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<(Purpose, ConsentStatus)>>, AppError> {
-    // A board asks for a hundred applications: index the latest events once rather than
-    // searching all of them for each application and purpose.
-    let latest: HashMap<(Uuid, Purpose), ConsentEvent> = store::latest(tx, org_id, application_ids)
-        .await?
-        .into_iter()
-        .filter_map(|l| {
-            let purpose = Purpose::parse(&l.purpose)?;
-            Some(((l.application_id, purpose), ConsentEvent::parse(&l.event)?))
-        })
-        .collect();
+    let rows = store::latest(tx, org_id, application_ids).await?;
+    let mut latest: HashMap<Uuid, Vec<(&str, &str)>> = HashMap::new();
+    for row in &rows {
+        latest
+            .entry(row.application_id)
+            .or_default()
+            .push((&row.purpose, &row.event));
+    }
     Ok(application_ids
         .iter()
         .map(|id| {
-            let per_purpose = Purpose::ALL
-                .into_iter()
-                .map(|purpose| {
-                    let event = latest.get(&(*id, purpose)).copied();
-                    (purpose, ConsentStatus::after(event))
-                })
-                .collect();
-            (*id, per_purpose)
+            let events = latest.get(id).into_iter().flatten().copied();
+            (*id, statuses_from(events))
         })
         .collect())
 }

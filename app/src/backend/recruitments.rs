@@ -72,10 +72,15 @@ pub struct Detail {
 pub async fn detail(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Detail, AppError> {
     caller.require(Permission::ViewRecruitments)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let recruitment = load_visible(&mut tx, caller, public_id).await?;
-    let members = store::members(&mut tx, caller.org_id, recruitment.id).await?;
-    let criteria = store::criteria(&mut tx, caller.org_id, recruitment.id).await?;
+    let detail = detail_in(&mut tx, caller, public_id).await?;
     tx.commit().await?;
+    Ok(detail)
+}
+
+async fn detail_in(tx: &mut Tx, caller: &Caller, public_id: &str) -> Result<Detail, AppError> {
+    let recruitment = load_visible(tx, caller, public_id).await?;
+    let members = store::members(tx, caller.org_id, recruitment.id).await?;
+    let criteria = store::criteria(tx, caller.org_id, recruitment.id).await?;
     Ok(Detail {
         recruitment,
         members,
@@ -99,27 +104,18 @@ pub struct Board {
 pub async fn board(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Board, AppError> {
     caller.require(Permission::ViewRecruitments)?;
     caller.require(Permission::ViewCandidates)?;
-    let can_manage = caller.require(Permission::ManageRecruitments).is_ok();
     let mut tx = ctx.state.db.begin_for_org_keyed(caller.org_id).await?;
-    let recruitment = load_visible(&mut tx, caller, public_id).await?;
-    let members = store::members(&mut tx, caller.org_id, recruitment.id).await?;
-    let criteria = store::criteria(&mut tx, caller.org_id, recruitment.id).await?;
-    let (cards, consents) =
-        super::candidates::pipeline_in(&mut tx, caller.org_id, recruitment.id).await?;
-    let comparison =
-        super::interviews::comparison_in(&mut tx, caller.org_id, recruitment.id).await?;
-    let staff = match can_manage {
+    let detail = detail_in(&mut tx, caller, public_id).await?;
+    let id = detail.recruitment.id;
+    let (cards, consents) = super::candidates::pipeline_in(&mut tx, caller.org_id, id).await?;
+    let comparison = super::interviews::comparison_in(&mut tx, caller.org_id, id).await?;
+    let staff = match detail.can_manage {
         true => Some(staff_in(&mut tx, caller.org_id).await?),
         false => None,
     };
     tx.commit().await?;
     Ok(Board {
-        detail: Detail {
-            recruitment,
-            members,
-            criteria,
-            can_manage,
-        },
+        detail,
         cards,
         consents,
         comparison,

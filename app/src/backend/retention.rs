@@ -149,7 +149,7 @@ fn system_meta() -> RequestMeta {
 }
 
 /// Candidates deleted per transaction: few round trips per candidate, and a transaction short
-/// enough (about 70 ms here) that pages served meanwhile keep their latency. A hundred a batch
+/// enough (under 100 ms here) that pages served meanwhile keep their latency. A hundred a batch
 /// made bursts twice as long, in which the candidate page's p99 rose to 85 ms.
 const DELETION_BATCH: i64 = 50;
 

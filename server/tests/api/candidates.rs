@@ -251,6 +251,16 @@ async fn stages_move_and_a_person_records_the_decision_with_its_reason(
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let res = moves(vec![&alan_app, "app_../../x"], "interview", &rec).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // More cards than a board holds are refused before anything is read.
+    let too_many: Vec<String> = (0..=1000).map(|i| format!("app_{i:026}")).collect();
+    let res = moves(
+        too_many.iter().map(String::as_str).collect(),
+        "interview",
+        &rec,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("at most 1000"));
     for id in [&alan_app, &ada_app, &other_app] {
         assert_eq!(app.count(&stage_of(id)).await, 0, "{id} moved");
     }
