@@ -140,11 +140,13 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    /// A browser-like client with its own cookie jar that does not follow redirects.
+    /// A browser-like client with its own cookie jar that does not follow redirects. A request
+    /// that gets no answer fails its test within a minute rather than holding the whole run.
     pub fn browser(&self) -> Client {
         Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .unwrap()
     }
