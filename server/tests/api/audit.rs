@@ -159,6 +159,66 @@ async fn the_database_refuses_to_change_or_delete_audit_rows(
     assert!(verify(&app).await.is_intact());
 }
 
+/// The organisation of an event is checked once per appending statement rather than by a foreign
+/// key's lock on the organisation's row: the rule must hold all the same.
+#[sqlx::test(migrations = "../migrations")]
+async fn an_event_of_an_unknown_organisation_is_refused_and_an_audited_one_cannot_go(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    busy_org(&app).await;
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    let unknown = uuid::Uuid::new_v4();
+    let acme: uuid::Uuid = sqlx::query_scalar("SELECT id FROM orgs WHERE name = 'Acme'")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    // One statement naming a real organisation and an unknown one appends nothing at all.
+    let mixed = sqlx::query(
+        "INSERT INTO audit_events (org_id, actor, action, target, outcome)
+         SELECT o, 'system', 'test.appended', 'x', 'success' FROM UNNEST($1::uuid[]) o",
+    )
+    .bind(vec![acme, unknown])
+    .execute(&app.owner)
+    .await
+    .unwrap_err();
+    assert!(mixed.to_string().contains("does not exist"), "{mixed}");
+    // The application's role, scoped to the unknown organisation so row security lets it write.
+    let mut tx = app.app_pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.org_id', $1, true)")
+        .bind(unknown.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let scoped = sqlx::query(
+        "INSERT INTO audit_events (org_id, actor, action, outcome)
+         VALUES ($1, 'system', 'test.appended', 'success')",
+    )
+    .bind(unknown)
+    .execute(&mut *tx)
+    .await
+    .unwrap_err();
+    assert!(scoped.to_string().contains("does not exist"), "{scoped}");
+    drop(tx);
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(after, before);
+
+    let deleting = sqlx::query("DELETE FROM orgs WHERE id = $1")
+        .bind(acme)
+        .execute(&app.owner)
+        .await
+        .unwrap_err();
+    assert!(deleting.to_string().contains("audit events"), "{deleting}");
+    assert!(verify(&app).await.is_intact());
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn an_edited_audit_row_is_detected(_: PgPoolOptions, opts: PgConnectOptions) {
     let app = TestApp::spawn(opts).await;
