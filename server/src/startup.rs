@@ -35,9 +35,15 @@ use candor_app::routes::{
 };
 use candor_app::{shell, App};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{
+    generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
+};
 use sqlx::{migrate::Migrator, postgres::PgPoolOptions, Connection, PgPool};
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 use tower_http::{
     catch_panic::CatchPanicLayer, csrf::CsrfLayer, limit::RequestBodyLimitLayer, services::ServeDir,
 };
@@ -175,6 +181,15 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
+/// The app's page routes, walked once per process. While the walk runs, leptos_server stops every
+/// resource in the process from loading (a process-wide flag, `SuppressResourceLoad`), so a page
+/// that another portal of the same process renders meanwhile would wait forever (leptos#4773):
+/// the tests run many portals in one process, and now and then one of their pages never answered.
+pub fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP application: routes, pages, server functions and the middleware stack.
 pub fn router(state: AppState, config: &Config, app_pool: PgPool) -> anyhow::Result<Router> {
     router_with_metrics(state, config, app_pool, Arc::new(Metrics::new()))
@@ -192,7 +207,7 @@ pub fn router_with_metrics(
         app: state.clone(),
         leptos: leptos.clone(),
     };
-    let routes = generate_route_list(App);
+    let routes = route_list();
 
     let page_context = {
         let app_state = state.clone();

@@ -7,6 +7,9 @@ use candor_app::domain::role::{allows, Access, Role};
 use reqwest::StatusCode;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 #[test]
 fn every_registered_server_function_is_in_the_access_table() {
@@ -22,7 +25,7 @@ fn every_registered_server_function_is_in_the_access_table() {
 
 #[test]
 fn every_routed_page_is_in_the_page_table() {
-    let routed: BTreeSet<String> = leptos_axum::generate_route_list(candor_app::App)
+    let routed: BTreeSet<String> = candor_server::startup::route_list()
         .iter()
         .map(|r| r.path().to_string())
         .collect();
@@ -31,6 +34,39 @@ fn every_routed_page_is_in_the_page_table() {
         .map(|p| p.path.to_string())
         .collect();
     assert_eq!(routed, declared);
+}
+
+/// Walking the app's routes stops every resource in the process from loading while it runs
+/// (leptos#4773). Portals start beside serving ones all the time here, as every test starts its
+/// own: their pages must keep answering, however often the routes are asked for meanwhile.
+#[sqlx::test(migrations = "../migrations")]
+async fn pages_keep_answering_while_other_portals_start(_: PgPoolOptions, opts: PgConnectOptions) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let starting = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut walks = 0_u32;
+            while !stop.load(Ordering::Relaxed) {
+                assert!(!candor_server::startup::route_list().is_empty());
+                walks += 1;
+            }
+            walks
+        })
+    };
+    for _ in 0..25 {
+        let page =
+            tokio::time::timeout(Duration::from_secs(10), app.html(&ada, "/app/candidates")).await;
+        let Ok(page) = page else {
+            stop.store(true, Ordering::Relaxed);
+            panic!("the candidate list waited 10 s for its data while another portal started");
+        };
+        assert!(page.contains("No candidates to show."), "{page}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    assert!(starting.join().unwrap() > 0, "no portal started meanwhile");
 }
 
 /// Arguments of the right shape (but useless values), so each function reaches its guard.
