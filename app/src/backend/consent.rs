@@ -80,20 +80,34 @@ async fn facts_for(
     org_id: Uuid,
     context: &store::ContextRow,
 ) -> Result<NoticeFacts, AppError> {
-    Ok(NoticeFacts {
+    let registered = store::sub_processors(tx, org_id)
+        .await?
+        .into_iter()
+        .map(|s| SubProcessor {
+            name: s.name,
+            service: s.service,
+            country: s.country,
+        })
+        .collect();
+    Ok(facts_from(context, registered))
+}
+
+/// A sub-processor of the consent page's statement, as the notice states it.
+fn named(s: store::NamedSubProcessor) -> SubProcessor {
+    SubProcessor {
+        name: s.name,
+        service: s.service,
+        country: s.country,
+    }
+}
+
+fn facts_from(context: &store::ContextRow, sub_processors: Vec<SubProcessor>) -> NoticeFacts {
+    NoticeFacts {
         org_name: context.org_name.clone(),
         recruitment_title: context.recruitment_title.clone(),
-        sub_processors: store::sub_processors(tx, org_id)
-            .await?
-            .into_iter()
-            .map(|s| SubProcessor {
-                name: s.name,
-                service: s.service,
-                country: s.country,
-            })
-            .collect(),
+        sub_processors,
         retention_days: context.retention_days,
-    })
+    }
 }
 
 /// Appends one event per purpose, all tied to the same notice.
@@ -353,17 +367,16 @@ pub async fn page(
     };
     let (mut tx, org_id, application_id, purpose) =
         (peeked.tx, peeked.org_id, peeked.subject, peeked.purpose);
-    let Some(context) = store::context(&mut tx, org_id, application_id).await? else {
+    let Some(shown) = store::page(&mut tx, org_id, application_id).await? else {
         return Ok(None);
     };
-    let lang = page_language(chosen_lang, accept_language, &context.candidate_language);
-    // The GET only shows (S11): the notice is stored when an answer is recorded against it.
-    let notice = Notice::new(lang, &facts_for(&mut tx, org_id, &context).await?);
-    let statuses = statuses(&mut tx, org_id, &[application_id])
-        .await?
-        .remove(&application_id)
-        .unwrap_or_default();
     tx.commit().await?;
+    let context = shown.context;
+    let lang = page_language(chosen_lang, accept_language, &context.candidate_language);
+    let registered = shown.sub_processors.into_iter().map(named).collect();
+    // The GET only shows (S11): the notice is stored when an answer is recorded against it.
+    let notice = Notice::new(lang, &facts_from(&context, registered));
+    let statuses = statuses_from(shown.latest.iter().map(|(p, e)| (p.as_str(), e.as_str())));
     Ok(Some(ConsentPage {
         lang,
         notice,

@@ -88,20 +88,20 @@ pub async fn peek_token(
         tx.commit().await?;
         return Err(limited);
     }
-    let usable = match locate(&mut tx, raw).await? {
-        Some((org_id, hash)) => db::tokens::usable(&mut tx, org_id, &hash, state.clock.now())
-            .await?
-            .map(|(subject, stored)| (org_id, subject, stored)),
-        None => None,
+    let usable = if looks_like_token(raw) {
+        let hash = tokens::hash_token(raw);
+        db::tokens::usable_and_scope(&mut tx, &hash, state.clock.now()).await?
+    } else {
+        None
     };
     let purpose = usable
         .as_ref()
-        .and_then(|(_, _, stored)| purposes.iter().copied().find(|p| p.as_str() == stored));
+        .and_then(|t| purposes.iter().copied().find(|p| p.as_str() == t.purpose));
     match (usable, purpose) {
-        (Some((org_id, subject, _)), Some(purpose)) => Ok(Some(PeekedToken {
+        (Some(token), Some(purpose)) => Ok(Some(PeekedToken {
             tx,
-            org_id,
-            subject,
+            org_id: token.org_id,
+            subject: token.subject_id,
             purpose,
         })),
         _ => {

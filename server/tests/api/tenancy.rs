@@ -229,3 +229,83 @@ async fn without_database_url_a_private_cluster_is_started_then_reused() {
     );
     candor_server::embedded_pg::stop(data.path()).unwrap();
 }
+
+/// The lookup a one-time link's page starts with runs before any organisation is known, so it
+/// reads past row security: it must answer only for the exact hash of a token still usable, and
+/// scope the transaction to that token's organisation alone.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_token_lookup_answers_only_for_a_usable_tokens_exact_hash(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.verified_admin("Rival", "rex@rival.example").await;
+    let acme = org_id(&app, "Acme").await;
+    let rival = org_id(&app, "Rival").await;
+    let subject = Uuid::new_v4();
+    // (hash byte, organisation, expires in seconds, consumed)
+    let tokens = [
+        (1_u8, acme, 3600, false),
+        (2, acme, -1, false),
+        (3, acme, 3600, true),
+        (4, rival, 3600, false),
+    ];
+    for (byte, org, expires_in, consumed) in tokens {
+        sqlx::query(
+            "INSERT INTO one_time_tokens (id, org_id, purpose, subject_id, token_hash, expires_at,
+                                          consumed_at)
+             VALUES ($1, $2, 'consent', $3, $4, now() + make_interval(secs => $5),
+                     CASE WHEN $6 THEN now() END)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(org)
+        .bind(subject)
+        .bind(vec![byte; 32])
+        .bind(f64::from(expires_in))
+        .bind(consumed)
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    }
+    let now = app.state.clock.now();
+    for (byte, expected) in [
+        (1_u8, Some(acme)),
+        (2, None),
+        (3, None),
+        (4, Some(rival)),
+        (5, None),
+    ] {
+        let mut tx = app.state.db.begin_unscoped().await.unwrap();
+        let found = candor_app::backend::db::tokens::usable_and_scope(&mut tx, &[byte; 32], now)
+            .await
+            .unwrap();
+        assert_eq!(found.as_ref().map(|t| t.org_id), expected, "token {byte}");
+        if let Some(token) = found {
+            assert_eq!(
+                (token.subject_id, token.purpose.as_str()),
+                (subject, "consent")
+            );
+        }
+        // Scoped to the token's organisation, or to none: its tokens only, or nothing at all.
+        let visible: Vec<Uuid> = sqlx::query_scalar("SELECT DISTINCT org_id FROM one_time_tokens")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(
+            visible,
+            expected.into_iter().collect::<Vec<_>>(),
+            "token {byte}"
+        );
+    }
+    // No pattern, no prefix, no NULL: only a whole hash finds a token.
+    let mut tx = app.state.db.begin_unscoped().await.unwrap();
+    let guesses: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM usable_token(NULL, now()))
+              + (SELECT count(*) FROM usable_token('\\x01'::bytea, now()))",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(guesses, 0);
+}

@@ -1,6 +1,7 @@
 //! Consent (F7): the sub-processor register, notices as shown, and the append-only history.
 
 use super::Tx;
+use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -102,6 +103,73 @@ pub async fn context(
     )
     .fetch_optional(&mut **tx)
     .await
+}
+
+/// A sub-processor as the notice names it.
+#[derive(Debug, serde::Deserialize)]
+pub struct NamedSubProcessor {
+    pub name: String,
+    pub service: String,
+    pub country: String,
+}
+
+/// Everything the consent page shows, read in one statement (the page is the candidates' and
+/// under load; each statement is a round trip): the application's context, the register of
+/// sub-processors (as [`sub_processors`]) and the latest event of each purpose (as [`latest`]).
+pub struct PageRow {
+    pub context: ContextRow,
+    pub sub_processors: Vec<NamedSubProcessor>,
+    /// (purpose, event) pairs.
+    pub latest: Vec<(String, String)>,
+}
+
+pub async fn page(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+) -> Result<Option<PageRow>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT a.id AS application_id, a.public_id AS application_public_id,
+                  c.id AS candidate_id, c.public_id AS candidate_public_id,
+                  c.full_name AS candidate_name, c.email AS candidate_email,
+                  c.language AS candidate_language, r.title AS recruitment_title,
+                  o.name AS org_name, o.retention_days,
+                  (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                              'name', s.name, 'service', s.service, 'country', s.country)
+                              ORDER BY s.position, s.created_at), '[]')
+                     FROM (SELECT name, service, country, position, created_at
+                             FROM org_sub_processors WHERE org_id = $1
+                            ORDER BY position, created_at LIMIT 100) s)
+                    AS "sub_processors!: Json<Vec<NamedSubProcessor>>",
+                  (SELECT coalesce(jsonb_agg(jsonb_build_array(l.purpose, l.event)), '[]')
+                     FROM consent_latest l WHERE l.org_id = $1 AND l.application_id = $2)
+                    AS "latest!: Json<Vec<(String, String)>>"
+           FROM applications a
+           JOIN candidates c ON c.id = a.candidate_id
+           JOIN recruitments r ON r.id = a.recruitment_id
+           JOIN orgs o ON o.id = a.org_id
+           WHERE a.org_id = $1 AND a.id = $2"#,
+        org_id,
+        application_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| PageRow {
+        context: ContextRow {
+            application_id: r.application_id,
+            application_public_id: r.application_public_id,
+            candidate_id: r.candidate_id,
+            candidate_public_id: r.candidate_public_id,
+            candidate_name: r.candidate_name,
+            candidate_email: r.candidate_email,
+            candidate_language: r.candidate_language,
+            recruitment_title: r.recruitment_title,
+            org_name: r.org_name,
+            retention_days: r.retention_days,
+        },
+        sub_processors: r.sub_processors.0,
+        latest: r.latest.0,
+    }))
 }
 
 pub async fn set_candidate_language(

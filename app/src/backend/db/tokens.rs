@@ -60,21 +60,32 @@ pub async fn consume(
     .await
 }
 
-/// The subject and purpose of a token that would be accepted now, without consuming it.
-pub async fn usable(
+/// The organisation, subject and purpose of a token that would be accepted now, without
+/// consuming it (a security-definer lookup by hash), scoping the transaction to its organisation
+/// in the same statement.
+pub async fn usable_and_scope(
     tx: &mut Tx,
-    org_id: Uuid,
     token_hash: &[u8],
     now: OffsetDateTime,
-) -> Result<Option<(Uuid, String)>, sqlx::Error> {
+) -> Result<Option<UsableToken>, sqlx::Error> {
     let row = sqlx::query!(
-        r#"SELECT subject_id, purpose FROM one_time_tokens
-           WHERE org_id = $1 AND token_hash = $2 AND consumed_at IS NULL AND expires_at > $3"#,
-        org_id,
+        r#"SELECT t.org_id AS "org_id!", t.subject_id AS "subject_id!", t.purpose AS "purpose!",
+                  set_config('app.org_id', t.org_id::text, true) AS scoped
+           FROM usable_token($1, $2) t"#,
         token_hash,
         now
     )
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(row.map(|r| (r.subject_id, r.purpose)))
+    Ok(row.map(|r| UsableToken {
+        org_id: r.org_id,
+        subject_id: r.subject_id,
+        purpose: r.purpose,
+    }))
+}
+
+pub struct UsableToken {
+    pub org_id: Uuid,
+    pub subject_id: Uuid,
+    pub purpose: String,
 }
