@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod rest;
 pub mod routes;
+pub mod sessions;
 pub mod startup;
 pub mod telemetry;
 pub mod workers;

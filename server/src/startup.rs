@@ -221,11 +221,11 @@ pub fn router_with_metrics(
         }
     };
 
-    let store = PostgresStore::new(app_pool)
+    let store = PostgresStore::new(app_pool.clone())
         .with_schema_name("public")
         .and_then(|s| s.with_table_name("sessions"))
         .map_err(anyhow::Error::msg)?;
-    let sessions = SessionManagerLayer::new(store)
+    let sessions = SessionManagerLayer::new(crate::sessions::Sessions::new(store, app_pool))
         .with_name(state.settings.session_cookie_name())
         .with_secure(state.settings.secure_cookies)
         .with_http_only(true)

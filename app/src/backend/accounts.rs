@@ -384,44 +384,24 @@ pub async fn sign_in(
     raw_password: String,
 ) -> Result<SignInOutcome, AppError> {
     let state = &ctx.state;
-    let addr_limit = rate_limit::check(
-        state,
-        limits::SIGN_IN_PER_ADDRESS,
-        &ctx.meta.client_addr.to_string(),
-    )
-    .await;
     let email = EmailAddress::parse(raw_email).ok();
     let account_key = email
         .as_ref()
         .map_or(raw_email.trim().to_lowercase(), |e| e.to_string());
-    // Without a database there is nothing to check: say so now rather than wait for it twice more.
-    if let Err(AppError::Unavailable) = addr_limit {
-        return Err(AppError::Unavailable);
-    }
-    let account_limit = rate_limit::check(state, limits::SIGN_IN_PER_ACCOUNT, &account_key).await;
-    if let Err(limited) = addr_limit.and(account_limit) {
+    let address = ctx.meta.client_addr.to_string();
+    let counted = [
+        (limits::SIGN_IN_PER_ADDRESS, address.as_str()),
+        (limits::SIGN_IN_PER_ACCOUNT, account_key.as_str()),
+    ];
+    if let Err(limited) = rate_limit::check_each(state, &counted).await {
         if matches!(limited, AppError::RateLimited { .. }) {
             audit_sign_in_failure(ctx, None, None, AuditAction::SignInRateLimited).await?;
         }
         return Err(limited);
     }
 
-    let located = match &email {
-        Some(email) => {
-            let mut probe = state.db.begin_unscoped().await?;
-            let found = db::users::locate_by_email(&mut probe, email.as_str()).await?;
-            probe.commit().await?;
-            found
-        }
-        None => None,
-    };
-    let creds = match located {
-        Some((user_id, org_id)) => {
-            let mut tx = state.db.begin_for_org(org_id).await?;
-            let creds = db::users::credentials(&mut tx, org_id, user_id).await?;
-            tx.commit().await?;
-            creds.map(|c| (org_id, c))
-        }
+    let creds = match &email {
+        Some(email) => db::users::credentials_by_email(state.db.app_pool(), email.as_str()).await?,
         None => None,
     };
     let stored = creds.as_ref().map(|(_, c)| c.password_hash.clone());

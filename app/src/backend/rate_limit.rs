@@ -6,6 +6,7 @@ use crate::domain::rate_limit::{Decision, Policy};
 use crate::error::AppError;
 use sha2::{Digest, Sha256};
 use sqlx::PgExecutor;
+use time::OffsetDateTime;
 
 /// Counts a hit against `policy` for `subject` and refuses it when over the limit.
 /// Subjects are hashed so that no e-mail address is stored in a bucket name.
@@ -24,6 +25,26 @@ pub async fn check_in(
     count(state, &mut **tx, policy, subject).await
 }
 
+/// Counts a hit against every (policy, subject) in one statement, and refuses when any of them
+/// is over its limit (the first of those, in the given order, names the wait). Each hit counts
+/// whatever the others decide. The policies must differ.
+pub async fn check_each(state: &AppState, limits: &[(Policy, &str)]) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let buckets: Vec<String> = limits
+        .iter()
+        .map(|(policy, subject)| bucket(*policy, subject))
+        .collect();
+    let window_starts: Vec<_> = limits.iter().map(|(p, _)| p.window_start(now)).collect();
+    let counted = rate_limits::hit_each(state.db.app_pool(), &buckets, &window_starts).await?;
+    for ((policy, _), bucket) in limits.iter().zip(&buckets) {
+        let Some((_, hits, start)) = counted.iter().find(|(b, _, _)| b == bucket) else {
+            return Err(super::errors::internal("a rate-limit hit was not counted"));
+        };
+        decide(*policy, *hits, *start, now)?;
+    }
+    Ok(())
+}
+
 async fn count(
     state: &AppState,
     db: impl PgExecutor<'_>,
@@ -31,11 +52,23 @@ async fn count(
     subject: &str,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let window_start = policy.window_start(now);
+    let (hits, start) =
+        rate_limits::hit(db, &bucket(policy, subject), policy.window_start(now)).await?;
+    decide(policy, hits, start, now)
+}
+
+fn bucket(policy: Policy, subject: &str) -> String {
     let digest = hex::encode(&Sha256::digest(subject.as_bytes())[..16]);
-    let bucket = format!("{}:{}", policy.name, digest);
-    let (hits, start) = rate_limits::hit(db, &bucket, window_start).await?;
-    match policy.decide(hits, start, now) {
+    format!("{}:{}", policy.name, digest)
+}
+
+fn decide(
+    policy: Policy,
+    hits: i64,
+    window_start: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
+    match policy.decide(hits, window_start, now) {
         Decision::Allowed => Ok(()),
         Decision::Limited { retry_after_secs } => {
             tracing::info!(policy = policy.name, "rate limited");

@@ -829,3 +829,40 @@ async fn recent_activity_lists_the_users_own_latest_events_as_actor_or_target(
         .collect();
     assert_eq!(shown, expected);
 }
+
+/// Sessions are created in one statement by our store and read by tower-sessions' own: a session
+/// created reads back whole, and an id already taken is never written over (another is drawn).
+#[sqlx::test(migrations = "../migrations")]
+async fn a_new_session_is_stored_whole_and_never_over_another(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    use candor_server::sessions::Sessions;
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::SessionStore;
+    use tower_sessions_sqlx_store::PostgresStore;
+
+    let app = TestApp::spawn(opts).await;
+    let theirs = PostgresStore::new(app.app_pool.clone())
+        .with_schema_name("public")
+        .and_then(|s| s.with_table_name("sessions"))
+        .unwrap();
+    let ours = Sessions::new(theirs.clone(), app.app_pool.clone());
+    let expiry_date = app.state.clock.now() + Duration::minutes(30);
+    let record = |who: &str| Record {
+        id: Id(42),
+        data: [("auth".to_string(), serde_json::json!({ "who": who }))].into(),
+        expiry_date,
+    };
+    let taken = record("first");
+    theirs.save(&taken).await.unwrap();
+
+    let mut new = record("second");
+    ours.create(&mut new).await.unwrap();
+    assert_ne!(new.id, Id(42), "a taken id is not reused");
+    let first = theirs.load(&Id(42)).await.unwrap().unwrap();
+    assert_eq!(first.data, taken.data, "the first session is untouched");
+    let second = theirs.load(&new.id).await.unwrap().unwrap();
+    assert_eq!((second.data, second.expiry_date), (new.data, expiry_date));
+    assert_eq!(app.count("SELECT count(*) FROM sessions").await, 2);
+}

@@ -2,7 +2,9 @@
 //! body limits (S9), request ids and opaque errors (S14).
 
 use crate::helpers::{TestApp, PASSWORD};
-use candor_app::backend::clock::Clock;
+use candor_app::backend::{clock::Clock, rate_limit};
+use candor_app::domain::rate_limit::Policy;
+use candor_app::error::AppError;
 use reqwest::StatusCode;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -69,6 +71,73 @@ async fn a_burst_of_sign_ins_is_limited_per_account_and_the_limit_survives_a_res
             .await
             >= 1
     );
+}
+
+/// Sign-in counts its address's and its account's hits in one statement. Each counts whatever
+/// the other decides; concurrent requests naming the same buckets in either order never deadlock
+/// and lose no hit.
+#[sqlx::test(migrations = "../migrations")]
+async fn hits_counted_together_each_count_and_never_deadlock(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let tight = Policy {
+        name: "test:tight",
+        limit: 2,
+        window: time::Duration::minutes(15),
+    };
+    let loose = Policy {
+        name: "test:loose",
+        limit: 1000,
+        window: time::Duration::minutes(15),
+    };
+    // Each policy here counts one subject: its family holds one bucket.
+    let hits = |policy: Policy| {
+        let owner = app.owner.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COALESCE(sum(hits), 0)::bigint FROM rate_limit_buckets WHERE bucket LIKE $1",
+            )
+            .bind(format!("{}:%", policy.name))
+            .fetch_one(&owner)
+            .await
+            .unwrap()
+        }
+    };
+    let both = [(tight, "198.51.100.1"), (loose, "ada@acme.example")];
+    for attempt in 1..=4 {
+        let decided = rate_limit::check_each(&app.state, &both).await;
+        assert_eq!(
+            matches!(decided, Err(AppError::RateLimited { .. })),
+            attempt > 2,
+            "attempt {attempt}"
+        );
+    }
+    assert_eq!(hits(tight).await, 4);
+    assert_eq!(hits(loose).await, 4, "counted though the first refused");
+
+    let one = Policy {
+        name: "test:one",
+        ..loose
+    };
+    let other = Policy {
+        name: "test:other",
+        ..loose
+    };
+    let calls = (0..40).map(|i| {
+        let state = app.state.clone();
+        async move {
+            let forwards = [(one, "x"), (other, "y")];
+            let backwards = [(other, "y"), (one, "x")];
+            let order: &[(Policy, &str)] = if i % 2 == 0 { &forwards } else { &backwards };
+            rate_limit::check_each(&state, order).await
+        }
+    });
+    for decided in futures_util::future::join_all(calls).await {
+        decided.unwrap();
+    }
+    assert_eq!((hits(one).await, hits(other).await), (40, 40));
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -309,3 +309,65 @@ async fn a_token_lookup_answers_only_for_a_usable_tokens_exact_hash(
     .unwrap();
     assert_eq!(guesses, 0);
 }
+
+/// Sign-in's lookup by address runs before any organisation is known and scopes only itself:
+/// it finds the account of any organisation by its exact address, and leaves no scope behind,
+/// nor a changed one inside another organisation's transaction.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_sign_in_lookup_scopes_only_itself(_: PgPoolOptions, opts: PgConnectOptions) {
+    use candor_app::backend::db::users::credentials_by_email;
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.verified_admin("Rival", "rex@rival.example").await;
+    let acme = org_id(&app, "Acme").await;
+    let rival = org_id(&app, "Rival").await;
+    let pool = app.state.db.app_pool();
+
+    let (org, ada) = credentials_by_email(pool, "ada@acme.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((org, ada.role.as_str(), ada.active), (acme, "admin", true));
+    assert!(ada.password_hash.starts_with("$argon2id$"));
+    for unknown in [
+        "nobody@acme.example",
+        "ADA@acme.example",
+        "%@acme.example",
+        "",
+    ] {
+        assert!(
+            credentials_by_email(pool, unknown).await.unwrap().is_none(),
+            "{unknown}"
+        );
+    }
+
+    // On its own, the scope ends with the statement: the same connection sees no user after it.
+    let mut conn = pool.acquire().await.unwrap();
+    credentials_by_email(&mut *conn, "rex@rival.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let visible: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        visible, 0,
+        "no organisation may stay in scope after the lookup"
+    );
+    drop(conn);
+
+    // Inside Acme's transaction it finds Rival's account, then Acme's scope is back.
+    let mut tx = app.app_tx_for(acme).await;
+    let (org, _) = credentials_by_email(&mut *tx, "rex@rival.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(org, rival);
+    let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM users")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(emails, ["ada@acme.example"]);
+    tx.rollback().await.unwrap();
+}

@@ -20,6 +20,7 @@ pub mod public_api;
 pub mod rate_limits;
 pub mod recruitments;
 pub mod retention;
+pub mod sessions;
 pub mod sso;
 pub mod suppressions;
 pub mod tokens;

@@ -77,6 +77,40 @@ pub async fn credentials(
     .await
 }
 
+/// The organisation and credentials of the account with this address, in one statement that
+/// scopes only itself (`sign_in_credentials`, migration 0031): what sign-in needs first.
+pub async fn credentials_by_email(
+    db: impl sqlx::PgExecutor<'_>,
+    email: &str,
+) -> Result<Option<(Uuid, Credentials)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT org_id AS "org_id!", id AS "id!", public_id AS "public_id!",
+                  password_hash AS "password_hash!", active AS "active!",
+                  email_verified AS "email_verified!", session_epoch AS "session_epoch!",
+                  mfa_enabled AS "mfa_enabled!", role AS "role!", mfa_policy AS "mfa_policy!"
+           FROM sign_in_credentials($1)"#,
+        email
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| {
+        (
+            r.org_id,
+            Credentials {
+                id: r.id,
+                public_id: r.public_id,
+                password_hash: r.password_hash,
+                active: r.active,
+                email_verified: r.email_verified,
+                session_epoch: r.session_epoch,
+                mfa_enabled: r.mfa_enabled,
+                role: r.role,
+                mfa_policy: r.mfa_policy,
+            },
+        )
+    }))
+}
+
 /// The signed-in user as every request re-reads it (F2): existence, activity, role, epoch.
 pub struct CallerRow {
     pub user_id: Uuid,
