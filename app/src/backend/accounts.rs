@@ -356,12 +356,8 @@ async fn audit_sign_in_failure(
     target: Option<&str>,
     action: AuditAction,
 ) -> Result<(), AppError> {
-    let mut tx = match org_id {
-        Some(org) => ctx.state.db.begin_for_org(org).await?,
-        None => ctx.state.db.begin_unscoped().await?,
-    };
-    audit::record(
-        &mut tx,
+    audit::record_alone(
+        ctx.state.db.app_pool(),
         &ctx.meta,
         ctx.state.clock.now(),
         Entry {
@@ -373,7 +369,6 @@ async fn audit_sign_in_failure(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -476,17 +471,13 @@ pub(super) async fn start_session(
             },
         )
         .await?;
-    let mut tx = ctx.state.db.begin_for_org(org_id).await?;
-    audit::record_own_action(
-        &mut tx,
+    audit::record_alone(
+        ctx.state.db.app_pool(),
         &ctx.meta,
         now,
-        org_id,
-        &creds.public_id,
-        AuditAction::SignInSucceeded,
+        audit::own_action(org_id, &creds.public_id, AuditAction::SignInSucceeded),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -62,6 +62,17 @@ pub async fn record(
     db::audit::append(tx, &new_event(meta, now, &entry)).await
 }
 
+/// Appends an entry that is its request's only write, in one round trip of its own (no
+/// transaction of the caller to commit it with).
+pub async fn record_alone(
+    pool: &PgPool,
+    meta: &RequestMeta,
+    now: OffsetDateTime,
+    entry: Entry<'_>,
+) -> Result<(), sqlx::Error> {
+    db::audit::append_alone(pool, &new_event(meta, now, &entry)).await
+}
+
 /// Appends several entries of one request in one statement, in order, inside the caller's
 /// transaction.
 pub async fn record_many(
@@ -86,19 +97,18 @@ pub async fn record_own_action(
     user_public_id: &str,
     action: AuditAction,
 ) -> Result<(), sqlx::Error> {
-    record(
-        tx,
-        meta,
-        now,
-        Entry {
-            org_id: Some(org_id),
-            actor: Some(user_public_id),
-            action,
-            target: Some(user_public_id),
-            outcome: Outcome::Success,
-        },
-    )
-    .await
+    record(tx, meta, now, own_action(org_id, user_public_id, action)).await
+}
+
+/// The entry of a successful action a user took on their own account.
+pub fn own_action(org_id: Uuid, user_public_id: &str, action: AuditAction) -> Entry<'_> {
+    Entry {
+        org_id: Some(org_id),
+        actor: Some(user_public_id),
+        action,
+        target: Some(user_public_id),
+        outcome: Outcome::Success,
+    }
 }
 
 /// The caller's successful action on `target`, now, from inside a use case.

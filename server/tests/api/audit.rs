@@ -742,3 +742,98 @@ async fn one_verifier_runs_at_a_time_and_gives_its_claim_back(
     .unwrap();
     assert!(free);
 }
+
+/// An event that is its request's only write is appended in one statement that scopes only its
+/// own INSERT: the event lands in its organisation's log (or in no tenant's), the append policy
+/// and the organisation check still apply, and a transaction it runs in keeps its own scope.
+#[sqlx::test(migrations = "../migrations")]
+async fn an_event_appended_alone_goes_to_its_organisation_and_nowhere_else(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    use candor_app::backend::db::audit::{append_alone, NewEvent};
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.verified_admin("Rival", "rex@rival.example").await;
+    let org = |name: &'static str| {
+        let owner = app.owner.clone();
+        async move {
+            sqlx::query_scalar::<_, uuid::Uuid>("SELECT id FROM orgs WHERE name = $1")
+                .bind(name)
+                .fetch_one(&owner)
+                .await
+                .unwrap()
+        }
+    };
+    let (acme, rival) = (org("Acme").await, org("Rival").await);
+    let event = |org_id: Option<uuid::Uuid>, action: &'static str| NewEvent {
+        org_id,
+        occurred_at: app.state.clock.now(),
+        actor: Some("usr_test"),
+        action,
+        target: None,
+        outcome: "success",
+        source_addr: None,
+        request_id: None,
+    };
+    let pool = &app.app_pool;
+    append_alone(pool, &event(Some(acme), "test.acme"))
+        .await
+        .unwrap();
+    append_alone(pool, &event(None, "test.nobody"))
+        .await
+        .unwrap();
+    let owner_of = |action: &'static str| {
+        let owner = app.owner.clone();
+        async move {
+            sqlx::query_scalar::<_, Option<uuid::Uuid>>(
+                "SELECT org_id FROM audit_events WHERE action = $1",
+            )
+            .bind(action)
+            .fetch_one(&owner)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(owner_of("test.acme").await, Some(acme));
+    assert_eq!(owner_of("test.nobody").await, None);
+
+    // An unknown organisation is refused, and nothing is appended.
+    let refused = append_alone(pool, &event(Some(uuid::Uuid::new_v4()), "test.ghost"))
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("does not exist"), "{refused}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'test.ghost'")
+            .await,
+        0
+    );
+
+    // Inside Rival's transaction it appends Acme's event, and Rival's scope is back after it:
+    // the transaction reads Rival's log only, and still may not write into Acme's.
+    let mut tx = app.app_tx_for(rival).await;
+    sqlx::query(
+        "SELECT append_audit_event($1, now(), NULL, 'test.inside', NULL, 'success', NULL, NULL)",
+    )
+    .bind(acme)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let readable: Vec<Option<uuid::Uuid>> =
+        sqlx::query_scalar("SELECT DISTINCT org_id FROM audit_events")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(readable, [Some(rival)]);
+    let foreign = sqlx::query(
+        "INSERT INTO audit_events (org_id, action, outcome) VALUES ($1, 'test.sneak', 'success')",
+    )
+    .bind(acme)
+    .execute(&mut *tx)
+    .await
+    .unwrap_err();
+    assert!(
+        foreign.to_string().contains("row-level security"),
+        "{foreign}"
+    );
+}

@@ -34,6 +34,25 @@ pub async fn append(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// One event in a statement of its own, outside any transaction of the caller: the function
+/// scopes its own INSERT to the event's organisation (migration 0032).
+pub async fn append_alone(db: &PgPool, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"SELECT 1 AS "appended!" FROM append_audit_event($1, $2, $3, $4, $5, $6, $7, $8)"#,
+        e.org_id,
+        e.occurred_at,
+        e.actor,
+        e.action,
+        e.target,
+        e.outcome,
+        e.source_addr,
+        e.request_id,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(())
+}
+
 /// Several events in one statement, appended in the order given (a list read through the API
 /// audits every record it returns: one round trip, not one per record).
 pub async fn append_many(tx: &mut Tx, events: &[NewEvent<'_>]) -> Result<(), sqlx::Error> {
