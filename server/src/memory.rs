@@ -1,9 +1,11 @@
 //! Allocator tuning. Two kinds of large blocks pull glibc's defaults in opposite directions:
 //!
-//! - argon2id (S3) allocates one 19 MiB block per password verification. glibc raises its mmap
-//!   threshold to the size of every large block freed, so after the first sign-in these blocks
-//!   came from the heap and stayed resident: a few hundred sign-ins left the portal at about
-//!   450 MB (measured by `scripts/bench`). The threshold is therefore fixed, so it never adapts.
+//! - argon2id (S3) works in 19 MiB blocks. glibc raises its mmap threshold to the size of every
+//!   large block freed, so after the first sign-in these blocks came from the heap and stayed
+//!   resident in every arena: a few hundred sign-ins left the portal at about 450 MB (measured by
+//!   `scripts/bench`). The threshold is therefore fixed, so it never adapts. Verification now keeps
+//!   its blocks, one set per core (`password::verify_blocking`), mapped once; a new password's
+//!   hash still maps its own and gives it back.
 //! - A page's HTML is built in buffers of a few hundred KiB (a recruitment's board of a hundred
 //!   cards is 140 KB). At glibc's default threshold (128 KiB) each of them was a fresh mapping,
 //!   zeroed page by page by the kernel: fifty page faults a request and about a fifth of the
