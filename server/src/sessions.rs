@@ -18,9 +18,12 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// `store` must keep its sessions in `public.sessions` of `pool`'s database.
-    pub fn new(store: PostgresStore, pool: PgPool) -> Sessions {
-        Sessions { store, pool }
+    /// The sessions of `pool`'s database, in `public.sessions` (migration 0001).
+    pub fn new(pool: PgPool) -> Result<Sessions, String> {
+        let store = PostgresStore::new(pool.clone())
+            .with_schema_name("public")
+            .and_then(|s| s.with_table_name("sessions"))?;
+        Ok(Sessions { store, pool })
     }
 }
 

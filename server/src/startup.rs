@@ -48,7 +48,6 @@ use tower_http::{
     catch_panic::CatchPanicLayer, csrf::CsrfLayer, limit::RequestBodyLimitLayer, services::ServeDir,
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 
@@ -221,11 +220,8 @@ pub fn router_with_metrics(
         }
     };
 
-    let store = PostgresStore::new(app_pool.clone())
-        .with_schema_name("public")
-        .and_then(|s| s.with_table_name("sessions"))
-        .map_err(anyhow::Error::msg)?;
-    let sessions = SessionManagerLayer::new(crate::sessions::Sessions::new(store, app_pool))
+    let store = crate::sessions::Sessions::new(app_pool).map_err(anyhow::Error::msg)?;
+    let sessions = SessionManagerLayer::new(store)
         .with_name(state.settings.session_cookie_name())
         .with_secure(state.settings.secure_cookies)
         .with_http_only(true)

@@ -67,7 +67,7 @@ pub async fn verify(candidate: String, stored: Option<String>) -> Result<bool, A
     .map_err(super::super::errors::internal)
 }
 
-/// The verification itself, on the calling thread (about 27 ms of one core): for blocking
+/// The verification itself, on the calling thread (about 15 ms of one core here): for blocking
 /// contexts only. The load benchmark measures the machine's raw rate with it.
 ///
 /// It is the argon2 crate's own verification (`PasswordVerifier`) with one difference: the
@@ -103,11 +103,12 @@ pub fn verify_blocking(candidate: &str, stored: &str) -> bool {
 }
 
 /// Argon2id's working memory, kept from one verification to the next: at most one block set
-/// (19 MiB) per permit, taken by a verification and given back when it ends. Allocated anew for
-/// each verification, it was mapped fresh from the system (the allocator maps blocks this large
-/// and unmaps them when freed, `server/src/memory.rs`) and faulted in page by page: the kernel's
-/// zeroing, faulting and unmapping took about a sixth of the portal's CPU per sign-in. Argon2id
-/// writes every block before it reads it, so nothing a previous verification left is ever used.
+/// (19 MiB) per core, as many as verifications may run at once, taken by a verification and given
+/// back when it ends. Allocated anew for each verification, it was mapped fresh from the system
+/// (the allocator maps blocks this large and unmaps them when freed, `server/src/memory.rs`) and
+/// faulted in page by page: the kernel's zeroing, faulting and unmapping took about a sixth of the
+/// portal's CPU per sign-in. Argon2id writes every block before it reads it, so nothing a
+/// previous verification left is ever used.
 static WORKING_MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
 fn with_working_memory<R>(blocks: usize, use_it: impl FnOnce(&mut [Block]) -> R) -> R {
