@@ -459,7 +459,14 @@ pub(super) async fn start_session(
     creds: &db::users::Credentials,
 ) -> Result<(), AppError> {
     let now = ctx.state.clock.now();
-    ctx.session.cycle_id().await?;
+    // Only a session the store holds can have an id someone else knows (fixation, S4), so only
+    // it is replaced. Reading it settles that: an id the store does not hold is dropped, and the
+    // session is then created under a fresh one when it is saved. Cycling regardless cost every
+    // sign-in a DELETE of an id that was never stored.
+    ctx.session.get::<SessionUser>(SESSION_KEY).await?;
+    if ctx.session.id().is_some() {
+        ctx.session.cycle_id().await?;
+    }
     ctx.session
         .insert(
             SESSION_KEY,

@@ -550,7 +550,7 @@ async fn alter_event(app: &TestApp, action: &str, newest: bool) {
 }
 
 /// The viewer verified the whole chain on every view (13 s at 1.9 million events). It now
-/// starts from the background verifier's record and verifies at most 1,000 newer links itself;
+/// starts from the background verifier's record and verifies at most `VIEWER_TAIL` newer links itself;
 /// every verified event is still counted, and the daily pass from the first link finds a change
 /// to an event verified long ago.
 #[sqlx::test(migrations = "../migrations")]
@@ -576,10 +576,13 @@ async fn the_viewer_verifies_what_was_sealed_since_the_verifiers_pass_and_the_da
     let links = acme_links(&app).await;
     let busy = view(&app, &ada, &[]).await;
     assert_eq!(busy["chain_intact"], true);
-    assert_eq!(busy["events_verified"].as_i64().unwrap(), at_pass + 1000);
+    assert_eq!(
+        busy["events_verified"].as_i64().unwrap(),
+        at_pass + audit::VIEWER_TAIL
+    );
     assert_eq!(
         busy["awaiting_check"].as_i64().unwrap(),
-        links - at_pass - 1000
+        links - at_pass - audit::VIEWER_TAIL
     );
     let html = app.html(&ada, "/app/audit").await;
     assert!(html.contains("newer events are verified within a minute"));

@@ -317,6 +317,84 @@ async fn the_session_cookie_is_http_only_lax_and_rotated_at_sign_in(
     }
 }
 
+/// The session id a response sets, without the cookie's attributes.
+fn session_id_set(res: &reqwest::Response) -> String {
+    let cookie = session_cookie(res).expect("a session cookie");
+    let pair = cookie.split(';').next().unwrap_or_default();
+    pair.trim_start_matches("candor_session=").to_owned()
+}
+
+/// Session fixation (S4): an id planted in the browser is never the signed-in session's, and a
+/// session the store holds is replaced at sign-in, its old id then opening nothing.
+#[sqlx::test(migrations = "../migrations")]
+async fn sign_in_never_keeps_a_planted_or_earlier_session_id(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let stored = |id: String| {
+        let owner = app.owner.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sessions WHERE id = $1")
+                .bind(id)
+                .fetch_one(&owner)
+                .await
+                .unwrap()
+        }
+    };
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Signs in from a browser holding the session id `held`; the id the answer sets.
+    let sign_in_holding = |held: String| {
+        let request = plain
+            .post(app.url("/fn/sign_in"))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::ORIGIN, app.url(""))
+            .header(reqwest::header::COOKIE, format!("candor_session={held}"))
+            .form(&[("email", "ada@acme.example"), ("password", PASSWORD)]);
+        async move {
+            let res = request.send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            session_id_set(&res)
+        }
+    };
+    // A well-formed id the store has never held, as an attacker would plant it.
+    let planted = "plantedByAnAttacker0AA";
+    let first = sign_in_holding(planted.to_owned()).await;
+    assert_ne!(first, planted);
+    assert_eq!(stored(planted.to_owned()).await, 0);
+    assert_eq!(stored(first.clone()).await, 1);
+    // Signing in again over a held session replaces it.
+    let second = sign_in_holding(first.clone()).await;
+    assert_ne!(second, first);
+    assert_eq!(
+        stored(first.clone()).await,
+        0,
+        "the earlier session is gone"
+    );
+    assert_eq!(stored(second.clone()).await, 1);
+    // The admin is signed in and sent to enrol a second factor first: that page is theirs.
+    let view_with = |id: String| {
+        plain
+            .get(app.url("/app/account/two-factor"))
+            .header(reqwest::header::COOKIE, format!("candor_session={id}"))
+            .send()
+    };
+    let old_view = view_with(first).await.unwrap();
+    assert_eq!(old_view.status(), StatusCode::SEE_OTHER);
+    assert_eq!(old_view.headers()["location"], "/login");
+    let new_view = view_with(second).await.unwrap();
+    assert_eq!(
+        new_view.status(),
+        StatusCode::OK,
+        "{:?}",
+        new_view.headers().get("location")
+    );
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn over_https_the_cookie_is_host_prefixed_and_secure(
     _: PgPoolOptions,

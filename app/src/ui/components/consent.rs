@@ -25,11 +25,8 @@ pub fn ConsentBadges(consent: Vec<(Purpose, ConsentStatus)>) -> impl IntoView {
     }
 }
 
-/// Each purpose's initial in its status's colour, for a board's cards (a hundred at a time):
-/// the initials are for the eye, one sentence for screen readers and the pointer's tooltip. Six
-/// elements rather than thirteen keep the board light to render and to hydrate.
-#[component]
-pub fn ConsentInitials(consent: Vec<(Purpose, ConsentStatus)>) -> impl IntoView {
+/// "Evaluation: Given, Recording: Awaiting answer, …": the initials' meaning in one sentence.
+fn consent_sentence(consent: &[(Purpose, ConsentStatus)]) -> String {
     let mut sentence = String::with_capacity(120);
     for (i, (purpose, status)) in consent.iter().enumerate() {
         if i > 0 {
@@ -39,6 +36,34 @@ pub fn ConsentInitials(consent: Vec<(Purpose, ConsentStatus)>) -> impl IntoView 
         sentence.push_str(": ");
         sentence.push_str(status.label());
     }
+    sentence
+}
+
+/// [`ConsentInitials`] as HTML text, appended to `out`, for lists written as one string (the
+/// recruitment board). The same markup, and every text escaped.
+pub fn write_consent_initials(out: &mut String, consent: &[(Purpose, ConsentStatus)]) {
+    let sentence = consent_sentence(consent);
+    out.push_str(r#"<span class="consent consent-compact" title=""#);
+    html_escape::encode_double_quoted_attribute_to_string(&sentence, out);
+    out.push_str(r#""><span class="visually-hidden">Consent: "#);
+    html_escape::encode_text_to_string(&sentence, out);
+    out.push_str("</span>");
+    for (purpose, status) in consent {
+        out.push_str(r#"<b class=""#);
+        out.push_str(status_class(*status));
+        out.push_str(r#"" aria-hidden="true">"#);
+        out.push_str(purpose.initial());
+        out.push_str("</b>");
+    }
+    out.push_str("</span>");
+}
+
+/// Each purpose's initial in its status's colour, for a board's cards (a hundred at a time):
+/// the initials are for the eye, one sentence for screen readers and the pointer's tooltip. Six
+/// elements rather than thirteen keep the board light to render and to hydrate.
+#[component]
+pub fn ConsentInitials(consent: Vec<(Purpose, ConsentStatus)>) -> impl IntoView {
+    let sentence = consent_sentence(&consent);
     view! {
         <span class="consent consent-compact" title=sentence.clone()>
             <span class="visually-hidden">{format!("Consent: {sentence}")}</span>
