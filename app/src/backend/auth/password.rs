@@ -35,36 +35,46 @@ fn cores() -> usize {
 
 pub async fn hash(password: &NewPassword) -> Result<String, AppError> {
     let raw = password.expose().to_owned();
-    let _permit = permits()
-        .acquire()
-        .await
-        .map_err(super::super::errors::internal)?;
-    tokio::task::spawn_blocking(move || {
+    off_the_runtime(permits(), move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher()
             .hash_password(raw.as_bytes(), &salt)
             .map(|h| h.to_string())
     })
+    .await?
+    .map_err(super::super::errors::internal)
+}
+
+/// Runs `work` on the blocking pool once a permit is free. The permit is held by the work itself
+/// and given back the moment it ends: a caller dropped meanwhile (its client gone) cannot free a
+/// permit whose memory is still in use, and the next in line starts without waiting for this
+/// caller's task to be scheduled again.
+async fn off_the_runtime<R: Send + 'static>(
+    permits: &'static Semaphore,
+    work: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, AppError> {
+    let permit = permits
+        .acquire()
+        .await
+        .map_err(super::super::errors::internal)?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
     .await
-    .map_err(super::super::errors::internal)?
     .map_err(super::super::errors::internal)
 }
 
 /// Verifies `candidate` against `stored`; with no stored hash (unknown account) a dummy hash is
 /// verified instead, so both cases take the same time (F2).
 pub async fn verify(candidate: String, stored: Option<String>) -> Result<bool, AppError> {
-    let _permit = permits()
-        .acquire()
-        .await
-        .map_err(super::super::errors::internal)?;
-    tokio::task::spawn_blocking(move || {
+    off_the_runtime(permits(), move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
         let matches = verify_blocking(&candidate, &stored);
         known && matches
     })
     .await
-    .map_err(super::super::errors::internal)
 }
 
 /// The verification itself, on the calling thread (about 15 ms of one core here): for blocking
@@ -225,6 +235,33 @@ mod tests {
         });
         let kept = WORKING_MEMORY.lock().unwrap().len();
         assert!((1..=cores()).contains(&kept), "{kept} kept");
+    }
+
+    /// The permit goes with the work, not with its caller: a caller dropped while its work runs
+    /// leaves the permit taken until the work ends.
+    #[tokio::test]
+    async fn a_dropped_caller_leaves_the_permit_with_its_work_until_it_ends() {
+        let permits: &'static Semaphore = Box::leak(Box::new(Semaphore::new(1)));
+        let (started, has_started) = std::sync::mpsc::channel::<()>();
+        let (finish, may_finish) = std::sync::mpsc::channel::<()>();
+        let caller = tokio::spawn(off_the_runtime(permits, move || {
+            started.send(()).unwrap();
+            may_finish.recv().ok();
+        }));
+        tokio::task::spawn_blocking(move || has_started.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        caller.abort();
+        assert!(caller.await.unwrap_err().is_cancelled());
+        assert_eq!(permits.available_permits(), 0, "the work still holds it");
+        finish.send(()).unwrap();
+        let given_back =
+            tokio::time::timeout(std::time::Duration::from_secs(10), permits.acquire()).await;
+        assert!(
+            given_back.is_ok_and(|p| p.is_ok()),
+            "given back when the work ended"
+        );
     }
 
     #[tokio::test]
