@@ -13,6 +13,16 @@ async fn visible_emails(db: impl sqlx::PgExecutor<'_>) -> Vec<String> {
         .unwrap()
 }
 
+/// After a self-scoping lookup called on its own, the connection sees no tenant's row: the scope
+/// ended with the statement.
+async fn assert_no_scope_left(conn: &mut sqlx::PgConnection) {
+    assert_eq!(
+        visible_emails(conn).await,
+        Vec::<String>::new(),
+        "no organisation may stay in scope after the lookup"
+    );
+}
+
 async fn org_id(app: &TestApp, name: &str) -> Uuid {
     sqlx::query_scalar("SELECT id FROM orgs WHERE name = $1")
         .bind(name)
@@ -128,11 +138,7 @@ async fn the_session_lookup_scopes_only_itself(_: PgPoolOptions, opts: PgConnect
         .execute(&mut *conn)
         .await
         .unwrap();
-    assert_eq!(
-        visible_emails(&mut *conn).await,
-        Vec::<String>::new(),
-        "no organisation may stay in scope after the lookup"
-    );
+    assert_no_scope_left(&mut conn).await;
     drop(conn);
 
     // Inside Acme's transaction, a lookup of Rival's user returns it, then Acme's scope is back.
@@ -344,11 +350,7 @@ async fn the_sign_in_lookup_scopes_only_itself(_: PgPoolOptions, opts: PgConnect
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(
-        visible_emails(&mut *conn).await,
-        Vec::<String>::new(),
-        "no organisation may stay in scope after the lookup"
-    );
+    assert_no_scope_left(&mut conn).await;
     drop(conn);
 
     // Inside Acme's transaction it finds Rival's account, then Acme's scope is back.

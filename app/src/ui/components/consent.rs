@@ -39,9 +39,12 @@ fn consent_sentence(consent: &[(Purpose, ConsentStatus)]) -> String {
     sentence
 }
 
-/// [`ConsentInitials`] as HTML text, appended to `out`, for lists written as one string (the
-/// recruitment board). The same markup, and every text escaped.
-pub fn write_consent_initials(out: &mut String, consent: &[(Purpose, ConsentStatus)]) {
+/// Each purpose's initial in its status's colour, for lists of a hundred at a time (the
+/// recruitment board's cards, the interview list): the initials are for the eye, one sentence for
+/// screen readers and the pointer's tooltip. Written as HTML text, every text escaped, for an
+/// element's inner HTML (which hydration keeps as the server sent it): as a component of six
+/// elements a card, a board of a hundred cards spent most of its rendering time here.
+pub fn consent_initials_html(out: &mut String, consent: &[(Purpose, ConsentStatus)]) {
     let sentence = consent_sentence(consent);
     out.push_str(r#"<span class="consent consent-compact" title=""#);
     html_escape::encode_double_quoted_attribute_to_string(&sentence, out);
@@ -56,22 +59,6 @@ pub fn write_consent_initials(out: &mut String, consent: &[(Purpose, ConsentStat
         out.push_str("</b>");
     }
     out.push_str("</span>");
-}
-
-/// Each purpose's initial in its status's colour, for a board's cards (a hundred at a time):
-/// the initials are for the eye, one sentence for screen readers and the pointer's tooltip. Six
-/// elements rather than thirteen keep the board light to render and to hydrate.
-#[component]
-pub fn ConsentInitials(consent: Vec<(Purpose, ConsentStatus)>) -> impl IntoView {
-    let sentence = consent_sentence(&consent);
-    view! {
-        <span class="consent consent-compact" title=sentence.clone()>
-            <span class="visually-hidden">{format!("Consent: {sentence}")}</span>
-            {consent.into_iter().map(|(purpose, status)| view! {
-                <b class=status_class(status) aria-hidden="true">{purpose.initial()}</b>
-            }).collect_view()}
-        </span>
-    }
 }
 
 /// The application's consent, and a way to ask again while anything is unanswered or refused.

@@ -5,7 +5,7 @@ use crate::api::recruitments::recruitment_staff;
 use crate::domain::role::{allows, Permission};
 use crate::domain::upload::FileKind;
 use crate::routes::UPLOAD_INTERVIEW_FILE;
-use crate::ui::components::consent::{ConsentBadges, ConsentInitials};
+use crate::ui::components::consent::{consent_initials_html, ConsentBadges};
 use crate::ui::components::files::{FileList, FileUpload};
 use crate::ui::components::form::{form_problem, ColleaguePicker, ProblemBanner};
 use leptos::form::ActionForm;
@@ -35,15 +35,18 @@ pub fn InterviewsPage() -> impl IntoView {
                                 <th scope="col">"Consent"</th>
                             </tr></thead>
                             <tbody>
-                                {rows.into_iter().map(|i| view! {
+                                {rows.into_iter().map(|i| {
+                                    let mut consent = String::new();
+                                    consent_initials_html(&mut consent, &i.consent);
+                                    view! {
                                     <tr>
                                         <td><a href=format!("/app/interviews/{}", i.id)>{i.starts}</a></td>
                                         <td>{i.candidate_name}</td>
                                         <td>{i.recruitment_title}</td>
                                         <td>{i.location}</td>
-                                        <td><ConsentInitials consent=i.consent/></td>
+                                        <td inner_html=consent></td>
                                     </tr>
-                                }).collect_view()}
+                                }}).collect_view()}
                             </tbody>
                         </table>
                     }.into_any(),

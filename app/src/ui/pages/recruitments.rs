@@ -434,7 +434,7 @@ fn CandidatesPanel(
 /// element as it is). Each card: a tick box to move it when the column moves, the candidate's
 /// page and their consent.
 fn cards_html(cards: &[&PipelineCard], movable: bool) -> String {
-    use crate::ui::components::consent::write_consent_initials;
+    use crate::ui::components::consent::consent_initials_html;
     use html_escape::{encode_double_quoted_attribute_to_string, encode_text_to_string};
     let mut out = String::with_capacity(cards.len() * 700);
     for card in cards {
@@ -451,7 +451,7 @@ fn cards_html(cards: &[&PipelineCard], movable: bool) -> String {
         out.push_str(r#"">"#);
         encode_text_to_string(&card.name, &mut out);
         out.push_str("</a>");
-        write_consent_initials(&mut out, &card.consent);
+        consent_initials_html(&mut out, &card.consent);
         out.push_str("</li>");
     }
     out
