@@ -388,17 +388,24 @@ pub async fn sign_in(
         (limits::SIGN_IN_PER_ADDRESS, address.as_str()),
         (limits::SIGN_IN_PER_ACCOUNT, account_key.as_str()),
     ];
-    if let Err(limited) = rate_limit::check_each(state, &counted).await {
+    // The hits are counted and the account read in one statement; a refused attempt reads an
+    // account it never uses, and answers as soon.
+    let hits = rate_limit::Hits::new(&counted, state.clock.now());
+    let attempt = db::users::sign_in_attempt(
+        state.db.app_pool(),
+        &hits.buckets,
+        &hits.window_starts,
+        email.as_ref().map(EmailAddress::as_str),
+    )
+    .await?;
+    if let Err(limited) = hits.decide(&attempt.counted) {
         if matches!(limited, AppError::RateLimited { .. }) {
             audit_sign_in_failure(ctx, None, None, AuditAction::SignInRateLimited).await?;
         }
         return Err(limited);
     }
 
-    let creds = match &email {
-        Some(email) => db::users::credentials_by_email(state.db.app_pool(), email.as_str()).await?,
-        None => None,
-    };
+    let creds = attempt.account;
     let stored = creds.as_ref().map(|(_, c)| c.password_hash.clone());
     let password_ok = password::verify(raw_password, stored).await?;
 

@@ -29,20 +29,47 @@ pub async fn check_in(
 /// is over its limit (the first of those, in the given order, names the wait). Each hit counts
 /// whatever the others decide. The policies must differ.
 pub async fn check_each(state: &AppState, limits: &[(Policy, &str)]) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let buckets: Vec<String> = limits
-        .iter()
-        .map(|(policy, subject)| bucket(*policy, subject))
-        .collect();
-    let window_starts: Vec<_> = limits.iter().map(|(p, _)| p.window_start(now)).collect();
-    let counted = rate_limits::hit_each(state.db.app_pool(), &buckets, &window_starts).await?;
-    for ((policy, _), bucket) in limits.iter().zip(&buckets) {
-        let Some((_, hits, start)) = counted.iter().find(|(b, _, _)| b == bucket) else {
-            return Err(super::errors::internal("a rate-limit hit was not counted"));
-        };
-        decide(*policy, *hits, *start, now)?;
+    let hits = Hits::new(limits, state.clock.now());
+    let counted =
+        rate_limits::hit_each(state.db.app_pool(), &hits.buckets, &hits.window_starts).await?;
+    hits.decide(&counted)
+}
+
+/// Hits to count against several (policy, subject) at once, for a statement that counts them
+/// along with other work (`check_each` counts them alone), and the decision once they are.
+pub struct Hits<'a> {
+    limits: &'a [(Policy, &'a str)],
+    now: OffsetDateTime,
+    /// The buckets to hit, one per (policy, subject) in the given order.
+    pub buckets: Vec<String>,
+    /// Each bucket's current window.
+    pub window_starts: Vec<OffsetDateTime>,
+}
+
+impl<'a> Hits<'a> {
+    pub fn new(limits: &'a [(Policy, &'a str)], now: OffsetDateTime) -> Self {
+        Hits {
+            limits,
+            now,
+            buckets: limits
+                .iter()
+                .map(|(policy, subject)| bucket(*policy, subject))
+                .collect(),
+            window_starts: limits.iter().map(|(p, _)| p.window_start(now)).collect(),
+        }
     }
-    Ok(())
+
+    /// Refuses when any bucket is over its limit once `counted` (each bucket with its count and
+    /// window's start); the first of those, in the given order, names the wait.
+    pub fn decide(&self, counted: &[(String, i64, OffsetDateTime)]) -> Result<(), AppError> {
+        for ((policy, _), bucket) in self.limits.iter().zip(&self.buckets) {
+            let Some((_, hits, start)) = counted.iter().find(|(b, _, _)| b == bucket) else {
+                return Err(super::errors::internal("a rate-limit hit was not counted"));
+            };
+            decide(*policy, *hits, *start, self.now)?;
+        }
+        Ok(())
+    }
 }
 
 async fn count(

@@ -140,6 +140,71 @@ async fn hits_counted_together_each_count_and_never_deadlock(
     assert_eq!((hits(one).await, hits(other).await), (40, 40));
 }
 
+/// Sign-in counts its hits and reads the account in one statement: every attempt counts, whether
+/// its address names an account, names none or is no address at all, and only a known address
+/// reads an account. Once over the limit the attempt is refused, its hit counted all the same.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_sign_in_attempt_counts_its_hits_whatever_the_account(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    use candor_app::backend::db::users::sign_in_attempt;
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let per_address = Policy {
+        name: "test:address",
+        limit: 3,
+        window: time::Duration::minutes(15),
+    };
+    let per_account = Policy {
+        name: "test:account",
+        limit: 1000,
+        window: time::Duration::minutes(15),
+    };
+    let now = app.state.clock.now();
+    let attempts = [
+        (Some("ada@acme.example"), true),
+        (Some("nobody@acme.example"), false),
+        (None, false),
+        (Some("ada@acme.example"), true),
+    ];
+    for (n, (email, known)) in attempts.into_iter().enumerate() {
+        let limits = [
+            (per_address, "198.51.100.7"),
+            (per_account, email.unwrap_or("not an address")),
+        ];
+        let hits = rate_limit::Hits::new(&limits, now);
+        let attempt = sign_in_attempt(
+            app.state.db.app_pool(),
+            &hits.buckets,
+            &hits.window_starts,
+            email,
+        )
+        .await
+        .unwrap();
+        let address_hits = attempt
+            .counted
+            .iter()
+            .find(|(bucket, _, _)| bucket == &hits.buckets[0])
+            .map(|(_, hits, _)| *hits);
+        assert_eq!(address_hits, Some(n as i64 + 1), "attempt {n}");
+        assert_eq!(attempt.counted.len(), 2, "attempt {n}");
+        assert_eq!(
+            attempt.account.as_ref().map(|(_, c)| c.role.as_str()),
+            known.then_some("admin"),
+            "attempt {n}"
+        );
+        assert_eq!(
+            matches!(
+                hits.decide(&attempt.counted),
+                Err(AppError::RateLimited { .. })
+            ),
+            n >= 3,
+            "attempt {n}"
+        );
+    }
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_spoofed_forwarded_for_from_an_untrusted_peer_changes_nothing(
     _: PgPoolOptions,

@@ -318,7 +318,14 @@ async fn a_token_lookup_answers_only_for_a_usable_tokens_exact_hash(
 /// nor a changed one inside another organisation's transaction.
 #[sqlx::test(migrations = "../migrations")]
 async fn the_sign_in_lookup_scopes_only_itself(_: PgPoolOptions, opts: PgConnectOptions) {
-    use candor_app::backend::db::users::credentials_by_email;
+    use candor_app::backend::db::users::sign_in_attempt;
+    async fn credentials_by_email<'c>(
+        db: impl sqlx::PgExecutor<'c>,
+        email: &str,
+    ) -> Result<Option<(uuid::Uuid, candor_app::backend::db::users::Credentials)>, sqlx::Error>
+    {
+        Ok(sign_in_attempt(db, &[], &[], Some(email)).await?.account)
+    }
     let app = TestApp::spawn(opts).await;
     app.verified_admin("Acme", "ada@acme.example").await;
     app.verified_admin("Rival", "rex@rival.example").await;

@@ -22,23 +22,16 @@ pub async fn hit(
     Ok((row.hits, row.window_start))
 }
 
-/// [`hit`] for several buckets in one statement, each returned with its count and window's
-/// start. Rows are locked in the buckets' order, so two such statements never wait for each
-/// other in a cycle. `buckets` must be distinct (one upsert cannot touch a row twice).
+/// [`hit`] for several buckets in one statement (`count_rate_limit_hits`, migration 0033), each
+/// returned with its count and window's start. `buckets` must be distinct.
 pub async fn hit_each(
     db: impl PgExecutor<'_>,
     buckets: &[String],
     window_starts: &[OffsetDateTime],
 ) -> Result<Vec<(String, i64, OffsetDateTime)>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"INSERT INTO rate_limit_buckets AS b (bucket, window_start, hits)
-           SELECT h.bucket, h.window_start, 1
-             FROM UNNEST($1::text[], $2::timestamptz[]) AS h (bucket, window_start)
-            ORDER BY h.bucket
-           ON CONFLICT (bucket) DO UPDATE SET
-             hits = CASE WHEN b.window_start = EXCLUDED.window_start THEN b.hits + 1 ELSE 1 END,
-             window_start = EXCLUDED.window_start
-           RETURNING bucket, hits, window_start"#,
+        r#"SELECT bucket AS "bucket!", hits AS "hits!", window_start AS "window_start!"
+           FROM count_rate_limit_hits($1, $2)"#,
         buckets,
         window_starts
     )

@@ -77,38 +77,66 @@ pub async fn credentials(
     .await
 }
 
-/// The organisation and credentials of the account with this address, in one statement that
-/// scopes only itself (`sign_in_credentials`, migration 0031): what sign-in needs first.
-pub async fn credentials_by_email(
+/// What a sign-in attempt learns in its one statement before the password is checked.
+pub struct SignInAttempt {
+    /// Each rate-limit bucket hit, with its count and window's start.
+    pub counted: Vec<(String, i64, OffsetDateTime)>,
+    /// The organisation and credentials of the account with the address, if there is one.
+    pub account: Option<(Uuid, Credentials)>,
+}
+
+/// Counts a sign-in's rate-limit hits (`count_rate_limit_hits`, migration 0033; `buckets` must
+/// be distinct) and reads the organisation and credentials of the account with `email`, which
+/// scopes only itself (`sign_in_credentials`, migration 0031), in one statement: each hit counts
+/// whatever the account. No address (one that does not parse) reads no account.
+pub async fn sign_in_attempt(
     db: impl sqlx::PgExecutor<'_>,
-    email: &str,
-) -> Result<Option<(Uuid, Credentials)>, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT org_id AS "org_id!", id AS "id!", public_id AS "public_id!",
-                  password_hash AS "password_hash!", active AS "active!",
-                  email_verified AS "email_verified!", session_epoch AS "session_epoch!",
-                  mfa_enabled AS "mfa_enabled!", role AS "role!", mfa_policy AS "mfa_policy!"
-           FROM sign_in_credentials($1)"#,
+    buckets: &[String],
+    window_starts: &[OffsetDateTime],
+    email: Option<&str>,
+) -> Result<SignInAttempt, sqlx::Error> {
+    // One row per bucket (or one with no bucket), each with the account (or none).
+    let rows = sqlx::query!(
+        r#"WITH counted AS MATERIALIZED (SELECT * FROM count_rate_limit_hits($1, $2)),
+                account AS MATERIALIZED (SELECT * FROM sign_in_credentials($3))
+           SELECT counted.bucket AS "bucket?", counted.hits AS "hits?",
+                  counted.window_start AS "window_start?",
+                  account.org_id AS "org_id?", account.id AS "id?",
+                  account.public_id AS "public_id?", account.password_hash AS "password_hash?",
+                  account.active AS "active?", account.email_verified AS "email_verified?",
+                  account.session_epoch AS "session_epoch?",
+                  account.mfa_enabled AS "mfa_enabled?", account.role AS "role?",
+                  account.mfa_policy AS "mfa_policy?"
+           FROM (VALUES (1)) AS one (n)
+           LEFT JOIN counted ON true
+           LEFT JOIN account ON true"#,
+        buckets,
+        window_starts,
         email
     )
-    .fetch_optional(db)
+    .fetch_all(db)
     .await?;
-    Ok(row.map(|r| {
-        (
-            r.org_id,
+    let account = rows.first().and_then(|r| {
+        Some((
+            r.org_id?,
             Credentials {
-                id: r.id,
-                public_id: r.public_id,
-                password_hash: r.password_hash,
-                active: r.active,
-                email_verified: r.email_verified,
-                session_epoch: r.session_epoch,
-                mfa_enabled: r.mfa_enabled,
-                role: r.role,
-                mfa_policy: r.mfa_policy,
+                id: r.id?,
+                public_id: r.public_id.clone()?,
+                password_hash: r.password_hash.clone()?,
+                active: r.active?,
+                email_verified: r.email_verified?,
+                session_epoch: r.session_epoch?,
+                mfa_enabled: r.mfa_enabled?,
+                role: r.role.clone()?,
+                mfa_policy: r.mfa_policy.clone()?,
             },
-        )
-    }))
+        ))
+    });
+    let counted = rows
+        .into_iter()
+        .filter_map(|r| Some((r.bucket?, r.hits?, r.window_start?)))
+        .collect();
+    Ok(SignInAttempt { counted, account })
 }
 
 /// The signed-in user as every request re-reads it (F2): existence, activity, role, epoch.
