@@ -2,7 +2,8 @@
 //! reset (F3), and a user's own account. Each owns its transaction.
 
 use super::audit::{self, Entry, Outcome};
-use super::auth::{password, session::SessionUser, session::SESSION_KEY, tokens};
+use super::auth::session::{SessionUser, OPENING_EVENT_KEY, SESSION_KEY};
+use super::auth::{password, tokens};
 use super::db::{self, orgs::NewOrg, users::NewUser};
 use super::errors::is_unique_violation;
 use super::guard::{Caller, Ctx, CURRENT_DPA_VERSION};
@@ -485,13 +486,14 @@ pub(super) async fn start_session(
             },
         )
         .await?;
-    audit::record_alone(
-        ctx.state.db.app_pool(),
-        &ctx.meta,
-        now,
-        audit::own_action(org_id, &creds.public_id, AuditAction::SignInSucceeded),
-    )
-    .await?;
+    // Appended by the session store with the session, in one statement (OPENING_EVENT_KEY).
+    let opening = audit::own_action(org_id, &creds.public_id, AuditAction::SignInSucceeded);
+    ctx.session
+        .insert(
+            OPENING_EVENT_KEY,
+            audit::DeferredEvent::new(&ctx.meta, now, &opening),
+        )
+        .await?;
     Ok(())
 }
 

@@ -3,7 +3,9 @@
 use super::db::{self, audit::Link, Tx};
 use super::request::RequestMeta;
 use crate::domain::audit::{chain_hash, AuditAction, SealedFields, GENESIS};
+use serde::{Deserialize, Serialize};
 use sqlx::{types::ipnetwork::IpNetwork, PgPool};
+use std::net::IpAddr;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -49,6 +51,55 @@ fn new_event<'a>(
         outcome: entry.outcome.as_str(),
         source_addr: Some(IpNetwork::from(meta.client_addr)),
         request_id: Some(&meta.request_id),
+    }
+}
+
+/// An event whose change is written elsewhere, in one statement with it: the sign-in that opens a
+/// session travels in the session (`auth::session::OPENING_EVENT_KEY`) to the session store,
+/// which stores both together (`server/src/sessions.rs`). Owned, to travel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeferredEvent {
+    org_id: Option<Uuid>,
+    /// Microseconds since the Unix epoch: PostgreSQL's precision.
+    occurred_at_micros: i64,
+    actor: Option<String>,
+    action: String,
+    target: Option<String>,
+    outcome: String,
+    source_addr: IpAddr,
+    request_id: String,
+}
+
+impl DeferredEvent {
+    pub fn new(meta: &RequestMeta, now: OffsetDateTime, entry: &Entry<'_>) -> Self {
+        let micros = now.unix_timestamp_nanos() / 1000;
+        DeferredEvent {
+            org_id: entry.org_id,
+            occurred_at_micros: i64::try_from(micros).unwrap_or(i64::MAX),
+            actor: entry.actor.map(str::to_owned),
+            action: entry.action.as_str().to_owned(),
+            target: entry.target.map(str::to_owned),
+            outcome: entry.outcome.as_str().to_owned(),
+            source_addr: meta.client_addr,
+            request_id: meta.request_id.clone(),
+        }
+    }
+
+    /// The event as it is appended; `None` for a time out of range (never made by [`Self::new`]).
+    pub fn to_append(&self) -> Option<db::audit::NewEvent<'_>> {
+        let occurred_at =
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.occurred_at_micros) * 1000)
+                .ok()?;
+        Some(db::audit::NewEvent {
+            org_id: self.org_id,
+            occurred_at,
+            actor: self.actor.as_deref(),
+            action: &self.action,
+            target: self.target.as_deref(),
+            outcome: &self.outcome,
+            source_addr: Some(IpNetwork::from(self.source_addr)),
+            request_id: Some(&self.request_id),
+        })
     }
 }
 

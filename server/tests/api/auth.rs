@@ -940,3 +940,119 @@ async fn a_new_session_is_stored_whole_and_never_over_another(
     assert_eq!((second.data, second.expiry_date), (new.data, expiry_date));
     assert_eq!(app.count("SELECT count(*) FROM sessions").await, 2);
 }
+
+/// The sign-in that opens a session travels in it to the store, which stores the session and
+/// appends the event in one statement: a drawn id already taken stores neither (and appends
+/// nothing twice), and the event is never kept in the session, whether it is created or saved.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_session_opened_by_a_sign_in_is_stored_with_its_event_which_it_never_keeps(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    use candor_app::backend::audit::{own_action, DeferredEvent};
+    use candor_app::backend::auth::session::OPENING_EVENT_KEY;
+    use candor_app::backend::request::RequestMeta;
+    use candor_app::domain::audit::AuditAction;
+    use candor_server::sessions::Sessions;
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::SessionStore;
+
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let (org, ada): (uuid::Uuid, String) =
+        sqlx::query_as("SELECT org_id, public_id FROM users WHERE email = 'ada@acme.example'")
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    let sessions = Sessions::new(app.app_pool.clone()).unwrap();
+    let now = app.state.clock.now();
+    let opened = |id: i128, request_id: &str| {
+        let meta = RequestMeta {
+            request_id: request_id.into(),
+            client_addr: "203.0.113.9".parse().unwrap(),
+        };
+        let event = DeferredEvent::new(
+            &meta,
+            now,
+            &own_action(org, &ada, AuditAction::SignInSucceeded),
+        );
+        Record {
+            id: Id(id),
+            data: [
+                ("auth".to_string(), serde_json::json!({ "who": "ada" })),
+                (
+                    OPENING_EVENT_KEY.to_string(),
+                    serde_json::to_value(event).unwrap(),
+                ),
+            ]
+            .into(),
+            expiry_date: now + Duration::minutes(30),
+        }
+    };
+    let events = |request_id: &'static str| {
+        let owner = app.owner.clone();
+        async move {
+            sqlx::query_as::<_, (String, String, Option<String>, Option<String>, String)>(
+                "SELECT action, outcome, actor, host(source_addr), org_id::text
+                 FROM audit_events WHERE request_id = $1",
+            )
+            .bind(request_id)
+            .fetch_all(&owner)
+            .await
+            .unwrap()
+        }
+    };
+    let taken = Record {
+        id: Id(42),
+        data: [("auth".to_string(), serde_json::json!({ "who": "rex" }))].into(),
+        expiry_date: now + Duration::minutes(30),
+    };
+    sessions.save(&taken).await.unwrap();
+
+    let mut created = opened(42, "req-created");
+    sessions.create(&mut created).await.unwrap();
+    assert_ne!(created.id, Id(42), "a taken id is not reused");
+    let expected = vec![(
+        "auth.sign_in.succeeded".to_string(),
+        "success".to_string(),
+        Some(ada.clone()),
+        Some("203.0.113.9".to_string()),
+        org.to_string(),
+    )];
+    assert_eq!(events("req-created").await, expected, "appended once");
+    let stored = sessions.load(&created.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.data.keys().collect::<Vec<_>>(),
+        ["auth"],
+        "the event is not kept in the session"
+    );
+    assert_eq!(
+        sessions.load(&Id(42)).await.unwrap().unwrap().data,
+        taken.data
+    );
+
+    let saved = opened(43, "req-saved");
+    sessions.save(&saved).await.unwrap();
+    let stored = sessions.load(&Id(43)).await.unwrap().unwrap();
+    assert_eq!(stored.data.keys().collect::<Vec<_>>(), ["auth"]);
+    assert_eq!(events("req-saved").await.len(), 1);
+
+    // Through the portal: one event for the sign-in, and a session without it.
+    app.signed_in("ada@acme.example", PASSWORD).await;
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions")
+        .fetch_all(&app.owner)
+        .await
+        .unwrap();
+    for id in ids {
+        let record = sessions.load(&id.parse().unwrap()).await.unwrap().unwrap();
+        assert!(!record.data.contains_key(OPENING_EVENT_KEY), "{id}");
+    }
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_events
+             WHERE action = 'auth.sign_in.succeeded' AND request_id NOT LIKE 'req-%'"
+        )
+        .await,
+        1
+    );
+}

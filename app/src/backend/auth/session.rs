@@ -26,6 +26,12 @@ pub struct SessionUser {
     pub signed_in_at: i64,
 }
 
+/// The audit event of the sign-in that opens the session (`audit::DeferredEvent`), carried in it
+/// from the sign-in to the session store, which takes it out and stores the session and the event
+/// in one statement (`server/src/sessions.rs`): neither is stored without the other, and never is
+/// the event stored in the session.
+pub const OPENING_EVENT_KEY: &str = "opening_event";
+
 /// The password (or SSO) step passed; the second factor is still to come (F2). Kept apart from
 /// [`SessionUser`] so that nothing treats this session as signed in.
 pub const PENDING_SIGN_IN_KEY: &str = "pending_sign_in";
