@@ -1,8 +1,7 @@
 -- Sign-in counted its rate-limit hits in one statement and read the account's credentials in
 -- another: two round trips to PostgreSQL, and two more for sqlx's test of each connection on its
 -- way back to the pool. The hits' upsert is now a function, so that one statement both counts
--- them and reads the credentials (`users::sign_in_attempt`), and the statement counting hits on
--- their own (`rate_limits::hit_each`) runs the same upsert. Rows are locked in the buckets'
+-- them and reads the credentials (`users::sign_in_attempt`). Rows are locked in the buckets'
 -- order, so two such statements never wait for each other in a cycle; the buckets must be
 -- distinct (one upsert cannot touch a row twice). PL/pgSQL, as the lookups of 0020, so that its
 -- plan is kept from one call to the next (a plain SQL function plans its body on every call: it

@@ -25,18 +25,10 @@ pub async fn check_in(
     count(state, &mut **tx, policy, subject).await
 }
 
-/// Counts a hit against every (policy, subject) in one statement, and refuses when any of them
-/// is over its limit (the first of those, in the given order, names the wait). Each hit counts
-/// whatever the others decide. The policies must differ.
-pub async fn check_each(state: &AppState, limits: &[(Policy, &str)]) -> Result<(), AppError> {
-    let hits = Hits::new(limits, state.clock.now());
-    let counted =
-        rate_limits::hit_each(state.db.app_pool(), &hits.buckets, &hits.window_starts).await?;
-    hits.decide(&counted)
-}
-
-/// Hits to count against several (policy, subject) at once, for a statement that counts them
-/// along with other work (`check_each` counts them alone), and the decision once they are.
+/// Hits to count against several (policy, subject) at once, in a statement that counts them along
+/// with other work (sign-in's `users::sign_in_attempt`), and the decision once they are: each hit
+/// counts whatever the others decide, and the first over its limit, in the given order, names the
+/// wait. The policies must differ.
 pub struct Hits<'a> {
     limits: &'a [(Policy, &'a str)],
     now: OffsetDateTime,

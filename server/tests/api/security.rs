@@ -73,8 +73,46 @@ async fn a_burst_of_sign_ins_is_limited_per_account_and_the_limit_survives_a_res
     );
 }
 
+fn policy(name: &'static str, limit: u32) -> Policy {
+    Policy {
+        name,
+        limit,
+        window: time::Duration::minutes(15),
+    }
+}
+
+/// One sign-in attempt's statement (`users::sign_in_attempt`): its hits against `limits`
+/// counted, and the account with `email` read. Returns the decision, each bucket's count in the
+/// order of `limits`, and the account's role.
+async fn sign_in_attempt(
+    app: &TestApp,
+    limits: &[(Policy, &str)],
+    email: Option<&str>,
+) -> (Result<(), AppError>, Vec<i64>, Option<String>) {
+    let hits = rate_limit::Hits::new(limits, app.state.clock.now());
+    let attempt = candor_app::backend::db::users::sign_in_attempt(
+        app.state.db.app_pool(),
+        &hits.buckets,
+        &hits.window_starts,
+        email,
+    )
+    .await
+    .unwrap();
+    let counts = hits
+        .buckets
+        .iter()
+        .filter_map(|bucket| attempt.counted.iter().find(|(b, _, _)| b == bucket))
+        .map(|(_, count, _)| *count)
+        .collect();
+    (
+        hits.decide(&attempt.counted),
+        counts,
+        attempt.account.map(|(_, c)| c.role),
+    )
+}
+
 /// Sign-in counts its address's and its account's hits in one statement. Each counts whatever
-/// the other decides; concurrent requests naming the same buckets in either order never deadlock
+/// the other decides; concurrent attempts naming the same buckets in either order never deadlock
 /// and lose no hit.
 #[sqlx::test(migrations = "../migrations")]
 async fn hits_counted_together_each_count_and_never_deadlock(
@@ -82,62 +120,40 @@ async fn hits_counted_together_each_count_and_never_deadlock(
     opts: PgConnectOptions,
 ) {
     let app = TestApp::spawn(opts).await;
-    let tight = Policy {
-        name: "test:tight",
-        limit: 2,
-        window: time::Duration::minutes(15),
-    };
-    let loose = Policy {
-        name: "test:loose",
-        limit: 1000,
-        window: time::Duration::minutes(15),
-    };
-    // Each policy here counts one subject: its family holds one bucket.
-    let hits = |policy: Policy| {
-        let owner = app.owner.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT COALESCE(sum(hits), 0)::bigint FROM rate_limit_buckets WHERE bucket LIKE $1",
-            )
-            .bind(format!("{}:%", policy.name))
-            .fetch_one(&owner)
-            .await
-            .unwrap()
-        }
-    };
+    let (tight, loose) = (policy("test:tight", 2), policy("test:loose", 1000));
     let both = [(tight, "198.51.100.1"), (loose, "ada@acme.example")];
     for attempt in 1..=4 {
-        let decided = rate_limit::check_each(&app.state, &both).await;
+        let (decided, counts, _) = sign_in_attempt(&app, &both, None).await;
         assert_eq!(
             matches!(decided, Err(AppError::RateLimited { .. })),
             attempt > 2,
             "attempt {attempt}"
         );
+        assert_eq!(
+            counts,
+            [attempt, attempt],
+            "counted though the first refused"
+        );
     }
-    assert_eq!(hits(tight).await, 4);
-    assert_eq!(hits(loose).await, 4, "counted though the first refused");
 
-    let one = Policy {
-        name: "test:one",
-        ..loose
-    };
-    let other = Policy {
-        name: "test:other",
-        ..loose
-    };
+    let (one, other) = (policy("test:one", 1000), policy("test:other", 1000));
     let calls = (0..40).map(|i| {
-        let state = app.state.clone();
+        let app = &app;
         async move {
             let forwards = [(one, "x"), (other, "y")];
             let backwards = [(other, "y"), (one, "x")];
             let order: &[(Policy, &str)] = if i % 2 == 0 { &forwards } else { &backwards };
-            rate_limit::check_each(&state, order).await
+            sign_in_attempt(app, order, None).await.1
         }
     });
-    for decided in futures_util::future::join_all(calls).await {
-        decided.unwrap();
-    }
-    assert_eq!((hits(one).await, hits(other).await), (40, 40));
+    let mut counts: Vec<i64> = futures_util::future::join_all(calls)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    counts.sort_unstable();
+    let each_twice: Vec<i64> = (1..=40).flat_map(|n| [n, n]).collect();
+    assert_eq!(counts, each_twice, "every hit counted once, none lost");
 }
 
 /// Sign-in counts its hits and reads the account in one statement: every attempt counts, whether
@@ -148,58 +164,27 @@ async fn a_sign_in_attempt_counts_its_hits_whatever_the_account(
     _: PgPoolOptions,
     opts: PgConnectOptions,
 ) {
-    use candor_app::backend::db::users::sign_in_attempt;
     let app = TestApp::spawn(opts).await;
     app.verified_admin("Acme", "ada@acme.example").await;
-    let per_address = Policy {
-        name: "test:address",
-        limit: 3,
-        window: time::Duration::minutes(15),
-    };
-    let per_account = Policy {
-        name: "test:account",
-        limit: 1000,
-        window: time::Duration::minutes(15),
-    };
-    let now = app.state.clock.now();
+    let (per_address, per_account) = (policy("test:address", 3), policy("test:account", 1000));
     let attempts = [
         (Some("ada@acme.example"), true),
         (Some("nobody@acme.example"), false),
         (None, false),
         (Some("ada@acme.example"), true),
     ];
-    for (n, (email, known)) in attempts.into_iter().enumerate() {
+    for (n, (email, known)) in (1..).zip(attempts) {
         let limits = [
             (per_address, "198.51.100.7"),
             (per_account, email.unwrap_or("not an address")),
         ];
-        let hits = rate_limit::Hits::new(&limits, now);
-        let attempt = sign_in_attempt(
-            app.state.db.app_pool(),
-            &hits.buckets,
-            &hits.window_starts,
-            email,
-        )
-        .await
-        .unwrap();
-        let address_hits = attempt
-            .counted
-            .iter()
-            .find(|(bucket, _, _)| bucket == &hits.buckets[0])
-            .map(|(_, hits, _)| *hits);
-        assert_eq!(address_hits, Some(n as i64 + 1), "attempt {n}");
-        assert_eq!(attempt.counted.len(), 2, "attempt {n}");
+        let (decided, counts, role) = sign_in_attempt(&app, &limits, email).await;
+        assert_eq!(counts.len(), 2, "attempt {n}");
+        assert_eq!(counts[0], n, "attempt {n}");
+        assert_eq!(role.as_deref(), known.then_some("admin"), "attempt {n}");
         assert_eq!(
-            attempt.account.as_ref().map(|(_, c)| c.role.as_str()),
-            known.then_some("admin"),
-            "attempt {n}"
-        );
-        assert_eq!(
-            matches!(
-                hits.decide(&attempt.counted),
-                Err(AppError::RateLimited { .. })
-            ),
-            n >= 3,
+            matches!(decided, Err(AppError::RateLimited { .. })),
+            n > 3,
             "attempt {n}"
         );
     }

@@ -21,24 +21,3 @@ pub async fn hit(
     .await?;
     Ok((row.hits, row.window_start))
 }
-
-/// [`hit`] for several buckets in one statement (`count_rate_limit_hits`, migration 0033), each
-/// returned with its count and window's start. `buckets` must be distinct.
-pub async fn hit_each(
-    db: impl PgExecutor<'_>,
-    buckets: &[String],
-    window_starts: &[OffsetDateTime],
-) -> Result<Vec<(String, i64, OffsetDateTime)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT bucket AS "bucket!", hits AS "hits!", window_start AS "window_start!"
-           FROM count_rate_limit_hits($1, $2)"#,
-        buckets,
-        window_starts
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.bucket, r.hits, r.window_start))
-        .collect())
-}
