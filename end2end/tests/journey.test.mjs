@@ -15,8 +15,11 @@ test('sign-up, verification, sign-in, dashboard and sign-out with hydration and 
   const { page, problems } = await openPage(browser);
   const email = uniqueEmail('hydrated');
 
+  const bundle = page.waitForResponse((r) => new URL(r.url()).pathname === '/pkg/candor.wasm');
   await page.goto(`${BASE}/signup`);
   await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
+  // The bundle travels compressed, as scripts/build-site made it.
+  assert.equal((await bundle).headers()['content-encoding'], 'gzip');
   await page.fill('#org_name', 'Hydrated Hiring');
   await page.fill('#display_name', 'Hana Hydrated');
   await page.fill('#email', email);

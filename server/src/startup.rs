@@ -273,7 +273,7 @@ pub fn router_with_metrics(
             "/fn/{*name}",
             post(server_fn_handler).get(server_fn_handler),
         )
-        .nest_service("/pkg", ServeDir::new(pkg_dir))
+        .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_gzip())
         .leptos_routes_with_context(&server_state, routes, page_context.clone(), move || {
             shell(shell_options.clone())
         })

@@ -24,6 +24,7 @@ mod rest;
 mod retention;
 mod security;
 mod shutdown;
+mod site;
 mod smtp;
 mod sso;
 mod tenancy;
