@@ -45,7 +45,8 @@ use std::{
     time::Duration,
 };
 use tower_http::{
-    catch_panic::CatchPanicLayer, csrf::CsrfLayer, limit::RequestBodyLimitLayer, services::ServeDir,
+    catch_panic::CatchPanicLayer, csrf::CsrfLayer, limit::RequestBodyLimitLayer,
+    services::ServeDir, set_header::SetResponseHeader,
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
@@ -273,7 +274,16 @@ pub fn router_with_metrics(
             "/fn/{*name}",
             post(server_fn_handler).get(server_fn_handler),
         )
-        .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_gzip())
+        // The bundle's names stay the same from one release to the next, and a page must hydrate
+        // with the bundle built with it: browsers keep it but ask each time whether it changed.
+        .nest_service(
+            "/pkg",
+            SetResponseHeader::overriding(
+                ServeDir::new(pkg_dir).precompressed_gzip(),
+                http::header::CACHE_CONTROL,
+                http::HeaderValue::from_static("no-cache"),
+            ),
+        )
         .leptos_routes_with_context(&server_state, routes, page_context.clone(), move || {
             shell(shell_options.clone())
         })

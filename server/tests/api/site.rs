@@ -1,4 +1,5 @@
-//! The browser bundle under /pkg: sent compressed to a browser that accepts it, as built.
+//! The browser bundle under /pkg: sent compressed to a browser that accepts it, as built, and
+//! revalidated rather than kept blindly.
 
 use crate::helpers::TestApp;
 use reqwest::StatusCode;
@@ -35,7 +36,21 @@ async fn the_bundle_is_sent_gzipped_to_a_browser_that_accepts_it_and_plain_other
         .to_str()
         .unwrap()
         .contains("accept-encoding"));
+    assert_eq!(compressed.headers()["cache-control"], "no-cache");
+    let etag = compressed.headers()["etag"].clone();
     assert_eq!(compressed.bytes().await.unwrap(), gzipped);
+
+    // Kept by the browser, it is checked each time and not sent again while unchanged.
+    let unchanged = app
+        .browser()
+        .get(app.url("/pkg/candor.wasm"))
+        .header("accept-encoding", "gzip")
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+    assert!(unchanged.bytes().await.unwrap().is_empty());
 
     // A client that does not take gzip, or refuses it outright, gets the file as it is.
     for accept in [None, Some("br"), Some("gzip;q=0")] {
