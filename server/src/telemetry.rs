@@ -1,18 +1,32 @@
 //! Structured JSON logs. Request spans carry the request id and a path with tokens redacted;
 //! nothing logs bodies, so passwords, tokens and candidate content never reach the log (S14).
 
-use tracing_subscriber::{fmt, EnvFilter};
+use tracing_subscriber::{fmt, fmt::MakeWriter, util::SubscriberInitExt, EnvFilter};
+
+/// The log filter when `RUST_LOG` is unset.
+pub const DEFAULT_FILTER: &str = "info,sqlx=warn,tower_sessions=warn";
 
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
-    let _ = fmt()
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    // Also routes the `log` records of dependencies (lettre, …) into the same lines.
+    let _ = subscriber(filter, std::io::stdout).try_init();
+}
+
+/// The portal's log: JSON lines, each with the span of its request (request id, redacted path).
+/// Tests read what the portal logs through the same subscriber.
+pub fn subscriber<W>(filter: EnvFilter, writer: W) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    fmt()
         .json()
         .flatten_event(true)
         .with_current_span(true)
         .with_span_list(false)
         .with_env_filter(filter)
-        .try_init();
+        .with_writer(writer)
+        .finish()
 }
 
 /// The path as logged: a one-time token in the URL becomes `:token`.

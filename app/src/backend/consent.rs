@@ -228,7 +228,14 @@ pub(super) async fn request_in(
         ],
         sender_line: sender_line(lang, &context.org_name),
     };
-    messages::queue(tx, Some(org_id), &context.candidate_email, &email).await?;
+    messages::queue_about(
+        tx,
+        org_id,
+        context.candidate_id,
+        &context.candidate_email,
+        &email,
+    )
+    .await?;
     Ok(())
 }
 
@@ -493,7 +500,14 @@ async fn confirm(
         ],
         sender_line: sender_line(lang, &context.org_name),
     };
-    messages::queue(tx, Some(org_id), &context.candidate_email, &email).await?;
+    messages::queue_about(
+        tx,
+        org_id,
+        context.candidate_id,
+        &context.candidate_email,
+        &email,
+    )
+    .await?;
     Ok(())
 }
 

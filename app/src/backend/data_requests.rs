@@ -215,6 +215,6 @@ async fn tell_candidate(
         closing: vec![format!("{} {}", m.email_privacy_line, privacy)],
         sender_line: fill(m.email_sender_line, &[("org", org)]),
     };
-    messages::queue(tx, Some(caller.org_id), &subject.email, &email).await?;
+    messages::queue_about(tx, caller.org_id, candidate_id, &subject.email, &email).await?;
     Ok(())
 }

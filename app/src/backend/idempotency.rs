@@ -74,13 +74,15 @@ pub async fn claim_in(
     })
 }
 
-/// Stores the answer of a request claimed in `tx`, to commit with its write.
+/// Stores the answer of a request claimed in `tx`, to commit with its write. An answer about a
+/// candidate (`cand_…`) names them, so that it is deleted with them.
 pub async fn answer_in(
     tx: &mut Tx,
     caller: &ApiCaller,
     key: &str,
     status: u16,
     body: &str,
+    about_candidate: Option<&str>,
 ) -> Result<(), AppError> {
     db::idempotency::answer(
         tx,
@@ -89,6 +91,7 @@ pub async fn answer_in(
         key,
         i32::from(status),
         body,
+        about_candidate,
     )
     .await?;
     Ok(())
@@ -106,7 +109,7 @@ pub async fn remember_refusal(
 ) -> Result<(), AppError> {
     let mut tx = state.db.begin_for_org(caller.org_id).await?;
     if let Claim::Fresh = claim_in(&mut tx, state, caller, key, request).await? {
-        answer_in(&mut tx, caller, key, status, body).await?;
+        answer_in(&mut tx, caller, key, status, body, None).await?;
     }
     tx.commit().await?;
     Ok(())

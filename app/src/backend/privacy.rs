@@ -135,7 +135,7 @@ pub async fn send_links(
             ],
             sender_line: fill(m.email_sender_line, &org),
         };
-        messages::queue(&mut tx, Some(org_id), &subject.email, &email).await?;
+        messages::queue_about(&mut tx, org_id, candidate_id, &subject.email, &email).await?;
         record_for_candidate(
             &mut tx,
             meta,

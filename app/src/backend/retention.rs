@@ -213,31 +213,32 @@ async fn warn(state: &AppState) -> Result<usize, AppError> {
     let mut tx = state.db.system_pool().begin().await?;
     let due = store::claim_warnings(&mut tx, now, now + WARNING_BEFORE).await?;
     for c in &due {
+        // Staff e-mail names no candidate: the link leads to the page, so the name stays out of
+        // staff mailboxes and out of the outbox.
         let link = state
             .settings
             .link(&format!("/app/candidates/{}#retention", c.public_id));
         let date = c.retention_until.date().to_string();
+        let email = CandidateEmail {
+            kind: "retention_warning",
+            lang: "en",
+            subject: format!("A candidate's data will be deleted on {date}"),
+            greeting: "Hello,".into(),
+            paragraphs: vec![format!(
+                "The retention period of a candidate ends on {date}. Then all their data is \
+                 deleted for good, files included. If there is a reason to keep it longer, open \
+                 the candidate and extend it by {} days with one click.",
+                EXTENSION.whole_days()
+            )],
+            action: Some(Action {
+                label: "Open the candidate to extend".into(),
+                link,
+            }),
+            closing: vec![],
+            sender_line: "Candor, your recruiting portal.".into(),
+        };
         for address in store::recruiter_addresses(&mut tx, c.org_id).await? {
-            let email = CandidateEmail {
-                kind: "retention_warning",
-                lang: "en",
-                subject: format!("{} will be deleted on {date}", c.full_name),
-                greeting: "Hello,".into(),
-                paragraphs: vec![format!(
-                    "The retention period of {} ends on {date}. Then all their data is deleted \
-                     for good, files included. If there is a reason to keep it longer, extend \
-                     it by {} days with one click.",
-                    c.full_name,
-                    EXTENSION.whole_days()
-                )],
-                action: Some(Action {
-                    label: "Open the candidate to extend".into(),
-                    link: link.clone(),
-                }),
-                closing: vec![],
-                sender_line: "Candor, your recruiting portal.".into(),
-            };
-            messages::queue(&mut tx, Some(c.org_id), &address, &email).await?;
+            messages::queue_about(&mut tx, c.org_id, c.candidate_id, &address, &email).await?;
         }
         store::mark_warned(&mut tx, c.candidate_id, now).await?;
     }

@@ -29,16 +29,54 @@ pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 fn parse<T: DeserializeOwned>(i: &Integration, body: &Bytes) -> Result<T, Problem> {
     serde_json::from_slice(body).map_err(|e| {
         i.problem(AppError::BadRequest {
-            message: format!("The body is not the JSON this operation takes: {e}"),
+            message: format!(
+                "The body is not the JSON this operation takes: {}",
+                parse_failure(&e)
+            ),
         })
     })
 }
 
-fn json_response<T: Serialize>(status: StatusCode, value: &T) -> (StatusCode, String) {
-    (
+/// What was wrong, without the values sent: serde quotes a value of the wrong type or form, which
+/// may be personal data, and a refusal is kept for a retry (and may be logged by a client).
+fn parse_failure(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let (line, column) = (e.line(), e.column());
+    let text = e.to_string();
+    match e.classify() {
+        // These name a field of the schema, or one the client made up: no value.
+        Category::Data
+            if text.starts_with("missing field") || text.starts_with("unknown field") =>
+        {
+            text
+        }
+        Category::Data => {
+            format!("a value has the wrong type or form (line {line}, column {column})")
+        }
+        Category::Syntax | Category::Eof | Category::Io => {
+            format!("it is not valid JSON (line {line}, column {column})")
+        }
+    }
+}
+
+/// A write's answer; one about a candidate names them (`cand_…`), so that the stored copy a
+/// retry would get is deleted with them.
+struct Answer {
+    status: StatusCode,
+    body: String,
+    about_candidate: Option<String>,
+}
+
+fn json_response<T: Serialize>(
+    status: StatusCode,
+    value: &T,
+    about_candidate: Option<String>,
+) -> Answer {
+    Answer {
         status,
-        serde_json::to_string(value).unwrap_or_else(|_| "{}".into()),
-    )
+        body: serde_json::to_string(value).unwrap_or_else(|_| "{}".into()),
+        about_candidate,
+    }
 }
 
 fn respond(status: u16, body: String, is_problem: bool, replayed: bool) -> Response {
@@ -121,7 +159,7 @@ impl<'r> Write<'r> {
     }
 
     /// Commits the write with its answer, or rolls it back and remembers the refusal.
-    async fn finish(self, outcome: Result<(StatusCode, String), Problem>) -> Response {
+    async fn finish(self, outcome: Result<Answer, Problem>) -> Response {
         let Write {
             mut tx,
             state,
@@ -130,11 +168,22 @@ impl<'r> Write<'r> {
             request,
         } = self;
         match outcome {
-            Ok((status, body)) => {
+            Ok(Answer {
+                status,
+                body,
+                about_candidate,
+            }) => {
                 let answered = match key {
                     Some(key) => {
-                        idempotency::answer_in(&mut tx, &i.caller, key, status.as_u16(), &body)
-                            .await
+                        idempotency::answer_in(
+                            &mut tx,
+                            &i.caller,
+                            key,
+                            status.as_u16(),
+                            &body,
+                            about_candidate.as_deref(),
+                        )
+                        .await
                     }
                     None => Ok(()),
                 };
@@ -215,7 +264,11 @@ pub async fn create_recruitment(
         )
         .await
         .map_err(|e| i.problem(e))?;
-        Ok(json_response(StatusCode::CREATED, &Recruitment::from(row)))
+        Ok(json_response(
+            StatusCode::CREATED,
+            &Recruitment::from(row),
+            None,
+        ))
     }
     .await;
     write.finish(outcome).await
@@ -270,7 +323,12 @@ pub async fn create_candidate(
         )
         .await
         .map_err(|e| i.problem(e))?;
-        Ok(json_response(StatusCode::CREATED, &Candidate::from(row)))
+        let about = Some(row.public_id.clone());
+        Ok(json_response(
+            StatusCode::CREATED,
+            &Candidate::from(row),
+            about,
+        ))
     }
     .await;
     write.finish(outcome).await
@@ -317,7 +375,12 @@ pub async fn move_application(
         )
         .await
         .map_err(|e| i.problem(e))?;
-        Ok(json_response(StatusCode::OK, &Application::from(row)))
+        let about = Some(row.candidate_public_id.clone());
+        Ok(json_response(
+            StatusCode::OK,
+            &Application::from(row),
+            about,
+        ))
     }
     .await;
     write.finish(outcome).await
@@ -370,7 +433,12 @@ pub async fn record_decision(
         )
         .await
         .map_err(|e| i.problem(e))?;
-        Ok(json_response(StatusCode::OK, &Application::from(row)))
+        let about = Some(row.candidate_public_id.clone());
+        Ok(json_response(
+            StatusCode::OK,
+            &Application::from(row),
+            about,
+        ))
     }
     .await;
     write.finish(outcome).await

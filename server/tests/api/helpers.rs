@@ -518,6 +518,15 @@ impl TestApp {
         }
     }
 
+    /// The public id (`usr_…`) of the account with this address.
+    pub async fn user_id(&self, email: &str) -> String {
+        sqlx::query_scalar("SELECT public_id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.owner)
+            .await
+            .unwrap()
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&self.owner)
@@ -567,4 +576,46 @@ pub fn decode_qp(raw: &str) -> String {
     raw.replace("=\r\n", "")
         .replace("=\n", "")
         .replace("=3D", "=")
+}
+
+/// What the portal logs while a test runs, as the JSON lines the binary writes (the same
+/// subscriber, filter and format). The test's runtime runs on one thread, so everything the
+/// in-process portal logs passes here, and nothing of other tests.
+#[derive(Clone, Default)]
+pub struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLog {
+    /// Starts capturing for as long as the guard lives.
+    pub fn start() -> (CapturedLog, tracing::subscriber::DefaultGuard) {
+        let log = CapturedLog::default();
+        let filter = tracing_subscriber::EnvFilter::new(candor_server::telemetry::DEFAULT_FILTER);
+        let guard = tracing::subscriber::set_default(candor_server::telemetry::subscriber(
+            filter,
+            log.clone(),
+        ));
+        (log, guard)
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'w> tracing_subscriber::fmt::MakeWriter<'w> for CapturedLog {
+    type Writer = CapturedLog;
+
+    fn make_writer(&'w self) -> Self::Writer {
+        self.clone()
+    }
 }

@@ -118,14 +118,6 @@ async fn scheduled(app: &TestApp, s: &Setup) -> String {
         .to_owned()
 }
 
-async fn user_id(app: &TestApp, email: &str) -> String {
-    sqlx::query_scalar("SELECT public_id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&app.owner)
-        .await
-        .unwrap()
-}
-
 async fn score(
     app: &TestApp,
     client: &Client,
@@ -161,8 +153,8 @@ async fn an_interview_is_scheduled_assigned_and_scored_with_evidence(
     );
     let interview = scheduled(&app, &s).await;
     assert!(interview.starts_with("int_"));
-    let ivan_id = user_id(&app, "ivan@acme.example").await;
-    let audrey_id = user_id(&app, "audrey@acme.example").await;
+    let ivan_id = app.user_id("ivan@acme.example").await;
+    let audrey_id = app.user_id("audrey@acme.example").await;
     let res = app
         .call(
             &s.rita,
@@ -300,8 +292,8 @@ async fn interviewers_see_only_their_interviews_and_their_own_scores(
     let s = setup(&app).await;
     let interview = scheduled(&app, &s).await;
     let other = scheduled(&app, &s).await;
-    let ivan_id = user_id(&app, "ivan@acme.example").await;
-    let iris_id = user_id(&app, "iris@acme.example").await;
+    let ivan_id = app.user_id("ivan@acme.example").await;
+    let iris_id = app.user_id("iris@acme.example").await;
     for who in [&ivan_id, &iris_id] {
         app.call(
             &s.rita,
@@ -403,8 +395,8 @@ async fn the_comparison_averages_each_criterion_and_weighs_them(
     let app = TestApp::spawn(opts).await;
     let s = setup(&app).await;
     let interview = scheduled(&app, &s).await;
-    let ivan_id = user_id(&app, "ivan@acme.example").await;
-    let iris_id = user_id(&app, "iris@acme.example").await;
+    let ivan_id = app.user_id("ivan@acme.example").await;
+    let iris_id = app.user_id("iris@acme.example").await;
     for who in [&ivan_id, &iris_id] {
         app.call(
             &s.rita,
@@ -456,7 +448,7 @@ async fn the_dashboard_counts_each_roles_interviews_of_the_coming_week(
         .trim_start_matches("/app/interviews/")
         .to_owned();
     schedule(&app, &s, &fmt(next_month)).await;
-    let ivan_id = user_id(&app, "ivan@acme.example").await;
+    let ivan_id = app.user_id("ivan@acme.example").await;
     app.call(
         &s.rita,
         "assign_interviewer",

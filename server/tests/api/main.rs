@@ -28,6 +28,7 @@ mod site;
 mod smtp;
 mod sso;
 mod tenancy;
+mod traces;
 mod users;
 mod visibility;
 mod webhooks;

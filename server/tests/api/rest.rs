@@ -501,14 +501,6 @@ async fn post(
     request.send().await.unwrap()
 }
 
-async fn user_id(app: &TestApp, email: &str) -> String {
-    sqlx::query_scalar("SELECT public_id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&app.owner)
-        .await
-        .unwrap()
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn integrations_write_as_a_named_person_within_that_persons_rights(
     _: PgPoolOptions,
@@ -533,9 +525,9 @@ async fn integrations_write_as_a_named_person_within_that_persons_rights(
     let rival = app
         .create_api_key(&rex, &[("scope_write", "on"), ("scope_ats", "on")])
         .await;
-    let ada_id = user_id(&app, "ada@acme.example").await;
-    let ivan_id = user_id(&app, "ivan@acme.example").await;
-    let rex_id = user_id(&app, "rex@rival.example").await;
+    let ada_id = app.user_id("ada@acme.example").await;
+    let ivan_id = app.user_id("ivan@acme.example").await;
+    let rex_id = app.user_id("rex@rival.example").await;
     let rec = acme.ids["/api/v1/recruitments/{id}"].clone();
 
     // A recruitment, owned by the person the integration acts for.
@@ -686,7 +678,7 @@ async fn writing_integration(app: &TestApp) -> (Acme, String, String, String) {
     let write = app
         .create_api_key(&acme.ada, &[("scope_write", "on")])
         .await;
-    let ada_id = user_id(app, "ada@acme.example").await;
+    let ada_id = app.user_id("ada@acme.example").await;
     let rec = acme.ids["/api/v1/recruitments/{id}"].clone();
     (acme, write, ada_id, rec)
 }

@@ -15,9 +15,11 @@ use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use time::Duration;
 
+/// Acme with Ada (admin), Rita (recruiter) and Ivan (interviewer); Rita's recruitment with one
+/// criterion.
 pub struct Org {
-    rita: Client,
-    rec: String,
+    pub rita: Client,
+    pub rec: String,
 }
 
 pub async fn org(app: &TestApp) -> Org {
@@ -123,8 +125,12 @@ async fn the_decision_starts_the_clock_recruiters_are_warned_once_and_extension_
     assert_eq!(sweep(&app).await.warned, 0, "warned once");
     let warning = app.last_mail_to("rita@acme.example").await.unwrap();
     assert!(
-        warning.contains("Grace Hopper will be deleted on"),
+        warning.contains("A candidate's data will be deleted on"),
         "{warning}"
+    );
+    assert!(
+        !warning.contains("Grace"),
+        "staff e-mail names no candidate"
     );
     assert!(warning.contains(&format!("/app/candidates/{grace}#retention")));
     assert!(app

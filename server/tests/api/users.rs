@@ -7,14 +7,6 @@ use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use time::Duration;
 
-async fn user_id(app: &TestApp, email: &str) -> String {
-    sqlx::query_scalar("SELECT public_id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&app.owner)
-        .await
-        .unwrap()
-}
-
 async fn invite(app: &TestApp, ada: &Client, email: &str, role: &str) -> reqwest::Response {
     app.call(
         ada,
@@ -159,7 +151,7 @@ async fn role_changes_and_deactivation_apply_on_the_very_next_request(
     app.verified_admin("Rival", "rex@rival.example").await;
     let ada = app.signed_in("ada@acme.example", PASSWORD).await;
     let rita = app.signed_in("rita@acme.example", PASSWORD).await;
-    let rita_id = user_id(&app, "rita@acme.example").await;
+    let rita_id = app.user_id("rita@acme.example").await;
     assert_eq!(
         app.call(&rita, "list_recruitments", &[]).await.status(),
         StatusCode::OK
@@ -244,7 +236,7 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated(
     let app = TestApp::spawn(opts).await;
     app.verified_admin("Acme", "ada@acme.example").await;
     let ada = app.signed_in("ada@acme.example", PASSWORD).await;
-    let ada_id = user_id(&app, "ada@acme.example").await;
+    let ada_id = app.user_id("ada@acme.example").await;
     for (name, args) in [
         (
             "change_user_role",
@@ -271,7 +263,7 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated(
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let alan = app.signed_in("alan@acme.example", PASSWORD).await;
-    let alan_id = user_id(&app, "alan@acme.example").await;
+    let alan_id = app.user_id("alan@acme.example").await;
     let res = app
         .call(
             &alan,
@@ -434,7 +426,7 @@ async fn the_member_counters_equal_the_users_after_every_change(
 
     // As an admin changes them: a role, then a deactivation.
     let ada = app.signed_in("ada@acme.example", PASSWORD).await;
-    let rita = user_id(&app, "rita@acme.example").await;
+    let rita = app.user_id("rita@acme.example").await;
     let res = app
         .call(
             &ada,

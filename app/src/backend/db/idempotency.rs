@@ -54,6 +54,7 @@ pub async fn recorded(
     .await
 }
 
+/// Stores the answer; one about a candidate (by public id) goes when the candidate goes.
 pub async fn answer(
     tx: &mut Tx,
     org_id: Uuid,
@@ -61,15 +62,20 @@ pub async fn answer(
     key: &str,
     status: i32,
     body: &str,
+    candidate_public_id: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        r#"UPDATE api_idempotency SET status = $4, response_body = $5
+        r#"UPDATE api_idempotency
+           SET status = $4, response_body = $5,
+               candidate_id = (SELECT c.id FROM candidates c
+                               WHERE c.org_id = $1 AND c.public_id = $6)
            WHERE org_id = $1 AND api_key_id = $2 AND idempotency_key = $3"#,
         org_id,
         api_key_id,
         key,
         status,
-        body
+        body,
+        candidate_public_id
     )
     .execute(&mut **tx)
     .await?;

@@ -4,6 +4,8 @@ use uuid::Uuid;
 
 pub struct NewMessage<'a> {
     pub org_id: Option<Uuid>,
+    /// The candidate the message is about (to them, or to staff): it goes when they go.
+    pub candidate_id: Option<Uuid>,
     pub template: &'a str,
     pub recipient: &'a str,
     pub subject: &'a str,
@@ -13,9 +15,11 @@ pub struct NewMessage<'a> {
 
 pub async fn enqueue(tx: &mut Tx, m: &NewMessage<'_>) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        r#"INSERT INTO email_outbox (org_id, template, recipient, subject, text_body, html_body)
-           VALUES ($1, $2, $3, $4, $5, $6)"#,
+        r#"INSERT INTO email_outbox
+             (org_id, candidate_id, template, recipient, subject, text_body, html_body)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
         m.org_id,
+        m.candidate_id,
         m.template,
         m.recipient,
         m.subject,

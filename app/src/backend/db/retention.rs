@@ -146,7 +146,6 @@ pub struct WarningRow {
     pub candidate_id: Uuid,
     pub org_id: Uuid,
     pub public_id: String,
-    pub full_name: String,
     pub retention_until: OffsetDateTime,
 }
 
@@ -158,8 +157,7 @@ pub async fn claim_warnings(
 ) -> Result<Vec<WarningRow>, sqlx::Error> {
     sqlx::query_as!(
         WarningRow,
-        r#"SELECT id AS candidate_id, org_id, public_id, full_name,
-                  retention_until AS "retention_until!"
+        r#"SELECT id AS candidate_id, org_id, public_id, retention_until AS "retention_until!"
            FROM candidates
            WHERE retention_until IS NOT NULL AND retention_warned_at IS NULL
              AND retention_until > $1 AND retention_until <= $2
@@ -266,7 +264,10 @@ pub async fn counts(
                (SELECT count(*) FROM one_time_tokens WHERE subject_id = c.id)
                  + (SELECT count(*) FROM one_time_tokens WHERE subject_id IN (SELECT id FROM apps))
                  AS "links!",
-               (SELECT count(*) FROM email_outbox WHERE org_id = c.org_id AND recipient = c.email) AS "emails!"
+               (SELECT count(*) FROM email_outbox WHERE candidate_id = c.id)
+                 + (SELECT count(*) FROM email_outbox
+                    WHERE org_id = c.org_id AND recipient = c.email AND candidate_id IS NULL)
+                 AS "emails!"
            ) n"#,
         batch.candidate_ids,
         batch.org_ids,
@@ -302,8 +303,10 @@ pub struct DeletedFile {
 }
 
 /// Deletes the candidates as units; returns the storage names of their files. What has no
-/// foreign key to a candidate (links, e-mails to their address) goes explicitly; everything else
-/// follows the cascade, their data keys included (crypto-shredding). The caller's transaction
+/// foreign key to a candidate goes explicitly: links, e-mails queued before e-mails named their
+/// candidate, the API's stored answers about them, the texts of their requests and the source
+/// address of their own audited actions. Everything else follows the cascade: their data keys
+/// (crypto-shredding) and e-mails about them to any address among it. The caller's transaction
 /// makes each candidate go entirely or not at all.
 pub async fn delete_candidates(
     tx: &mut Tx,
@@ -334,11 +337,46 @@ pub async fn delete_candidates(
     )
     .execute(&mut **tx)
     .await?;
-    // Requests outlive the candidate (accountability) but not their words.
+    // What the candidates did themselves is audited with their source address, which the chain
+    // does not hash: it is erased, the events stay. They acted on themselves, their
+    // applications and their requests.
     sqlx::query!(
-        r#"UPDATE data_requests d SET details = ''
+        r#"UPDATE audit_events e SET source_addr = NULL
+           FROM (SELECT k.org_id, k.public_id FROM candidates k
+                 JOIN UNNEST($1::uuid[], $2::uuid[]) AS c (id, org_id)
+                   ON k.id = c.id AND k.org_id = c.org_id
+                 UNION ALL
+                 SELECT a.org_id, a.public_id FROM applications a
+                 JOIN UNNEST($1::uuid[], $2::uuid[]) AS c (id, org_id)
+                   ON a.candidate_id = c.id AND a.org_id = c.org_id
+                 UNION ALL
+                 SELECT d.org_id, d.public_id FROM data_requests d
+                 JOIN UNNEST($1::uuid[], $2::uuid[]) AS c (id, org_id)
+                   ON d.candidate_id = c.id AND d.org_id = c.org_id) AS t (org_id, target)
+           WHERE e.org_id = t.org_id AND e.target = t.target AND e.actor = 'candidate'
+             AND e.source_addr IS NOT NULL"#,
+        batch.candidate_ids,
+        batch.org_ids
+    )
+    .execute(&mut **tx)
+    .await?;
+    // Requests outlive the candidate (accountability) but not their words, nor the staff's
+    // words about them (which may quote them).
+    sqlx::query!(
+        r#"UPDATE data_requests d
+           SET details = '', outcome = NULL,
+               extension_reason = CASE WHEN d.extension_reason IS NULL THEN NULL ELSE '' END
            FROM UNNEST($1::uuid[], $2::uuid[]) AS c (id, org_id)
            WHERE d.org_id = c.org_id AND d.candidate_id = c.id"#,
+        batch.candidate_ids,
+        batch.org_ids
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        r#"DELETE FROM api_idempotency i
+           USING UNNEST($1::uuid[], $2::uuid[]) AS c (id, org_id)
+           WHERE i.org_id = c.org_id AND i.candidate_id = c.id"#,
         batch.candidate_ids,
         batch.org_ids
     )

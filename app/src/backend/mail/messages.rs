@@ -215,7 +215,21 @@ pub async fn queue(
     email: &impl Email,
 ) -> Result<(), crate::error::AppError> {
     let rendered = email.render().map_err(super::super::errors::internal)?;
-    outbox::enqueue_rendered(tx, org_id, recipient, &rendered).await?;
+    outbox::enqueue_rendered(tx, org_id, None, recipient, &rendered).await?;
+    Ok(())
+}
+
+/// [`queue`] for an e-mail about a candidate, to them or to staff: deleting the candidate deletes
+/// it too, sent or not, whatever address it went to.
+pub async fn queue_about(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
+    recipient: &str,
+    email: &impl Email,
+) -> Result<(), crate::error::AppError> {
+    let rendered = email.render().map_err(super::super::errors::internal)?;
+    outbox::enqueue_rendered(tx, Some(org_id), Some(candidate_id), recipient, &rendered).await?;
     Ok(())
 }
 

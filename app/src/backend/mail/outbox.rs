@@ -11,6 +11,7 @@ use uuid::Uuid;
 pub async fn enqueue_rendered(
     tx: &mut Tx,
     org_id: Option<Uuid>,
+    candidate_id: Option<Uuid>,
     recipient: &str,
     r: &Rendered,
 ) -> Result<(), AppError> {
@@ -18,6 +19,7 @@ pub async fn enqueue_rendered(
         tx,
         &db::outbox::NewMessage {
             org_id,
+            candidate_id,
             template: r.template,
             recipient,
             subject: &r.subject,
@@ -83,6 +85,7 @@ pub async fn deliver_due(
                 delivered += 1;
             }
             Err(error) => {
+                let error = without_address(&error, &m.recipient);
                 tracing::warn!(outbox_id = m.id, attempts = m.attempts + 1, %error, "e-mail delivery failed");
                 db::outbox::mark_failed(&mut tx, m.id, now + retry_delay(m.attempts), &error)
                     .await?;
@@ -94,9 +97,50 @@ pub async fn deliver_due(
     Ok((delivered, failed))
 }
 
+/// A server's refusal often quotes the recipient; neither the log nor the outbox keeps it.
+fn without_address(error: &str, recipient: &str) -> String {
+    let lower = error.to_lowercase();
+    let needle = recipient.to_lowercase();
+    if needle.is_empty() {
+        return error.to_owned();
+    }
+    let mut out = String::with_capacity(error.len());
+    let mut rest = 0;
+    // Lower-casing keeps byte offsets only for ASCII; anything else is dropped whole.
+    if lower.len() != error.len() {
+        return "the server refused the message (details withheld: they may name the recipient)"
+            .into();
+    }
+    for (at, _) in lower.match_indices(&needle) {
+        out.push_str(&error[rest..at]);
+        out.push_str("<recipient>");
+        rest = at + needle.len();
+    }
+    out.push_str(&error[rest..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_quoting_the_recipient_is_kept_without_the_address() {
+        assert_eq!(
+            without_address(
+                "permanent error (550): 5.1.1 <Grace@Example.org>: unknown user",
+                "grace@example.org"
+            ),
+            "permanent error (550): 5.1.1 <<recipient>>: unknown user"
+        );
+        assert_eq!(
+            without_address("timed out", "grace@example.org"),
+            "timed out"
+        );
+        assert!(
+            !without_address("ünïcode grace@example.org", "grace@example.org").contains("grace")
+        );
+    }
 
     #[test]
     fn back_off_doubles_and_is_capped() {
