@@ -436,11 +436,14 @@ async fn seed_base(state: &AppState) -> anyhow::Result<Uuid> {
     .execute(&mut *tx)
     .await?;
     sqlx::query(
+        // Every candidate's clock runs from their latest decision or activity (F10).
         "UPDATE candidates c
-         SET retention_until = a.decided_at + make_interval(days => o.retention_days)
-         FROM applications a, orgs o
-         WHERE a.candidate_id = c.id AND o.id = c.org_id AND c.org_id = $1
-           AND a.decided_at IS NOT NULL",
+         SET retention_anchor = x.anchor,
+             retention_until = x.anchor + make_interval(days => o.retention_days)
+         FROM (SELECT k.id, GREATEST(k.created_at, max(a.decided_at)) AS anchor
+               FROM candidates k LEFT JOIN applications a ON a.candidate_id = k.id
+               WHERE k.org_id = $1 GROUP BY k.id) x, orgs o
+         WHERE x.id = c.id AND o.id = c.org_id",
     )
     .bind(org_id)
     .execute(&mut *tx)

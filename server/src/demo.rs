@@ -302,17 +302,20 @@ async fn seed_recruiting(
                 person
             );
             let public = PublicId::from_random(IdKind::Candidate, random_16());
+            let full_name = format!("{first} {last}");
             let (candidate_id, _) = candidates::upsert(
                 tx,
-                org_id,
-                Uuid::new_v4(),
-                public.as_str(),
-                &format!("{first} {last}"),
-                &email,
-                "",
+                &candidates::NewCandidate {
+                    id: Uuid::new_v4(),
+                    public_id: public.as_str(),
+                    org_id,
+                    full_name: &full_name,
+                    email: &email,
+                    phone: "",
+                    now,
+                },
             )
             .await?;
-            let full_name = format!("{first} {last}");
             let candidate_files = documents::FileOwner {
                 org_id,
                 candidate_id,
@@ -361,13 +364,15 @@ async fn seed_recruiting(
                     tx,
                     org_id,
                     application_id,
-                    stage.as_str(),
-                    reason,
-                    hiring_manager,
-                    now,
+                    &candidates::DecisionRecord {
+                        from: Stage::Applied.as_str(),
+                        stage: stage.as_str(),
+                        reason,
+                        decided_by: hiring_manager,
+                        now,
+                    },
                 )
                 .await?;
-                db::retention::start_clock(tx, org_id, candidate_id, now).await?;
                 candidates::append_event(
                     tx,
                     org_id,
@@ -379,7 +384,15 @@ async fn seed_recruiting(
                 )
                 .await?;
             } else if stage != Stage::Applied {
-                candidates::set_stage(tx, org_id, application_id, stage.as_str(), now).await?;
+                candidates::set_stage(
+                    tx,
+                    org_id,
+                    application_id,
+                    Stage::Applied.as_str(),
+                    stage.as_str(),
+                    now,
+                )
+                .await?;
                 candidates::append_event(
                     tx,
                     org_id,

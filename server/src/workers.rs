@@ -1,8 +1,8 @@
-//! Background work inside the portal: e-mail delivery, audit sealing and verification, the
-//! retention sweep. Each is a loop safe to run in several instances at once (row locks, advisory
-//! locks).
+//! Background work inside the portal: deferred requests, e-mail delivery, audit sealing and
+//! verification, the retention sweep. Each is a loop safe to run in several instances at once
+//! (row locks, advisory locks).
 
-use candor_app::backend::{audit, mail::outbox, retention, state::AppState};
+use candor_app::backend::{audit, deferred, mail::outbox, retention, state::AppState};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -31,6 +31,20 @@ pub fn spawn_all(state: AppState, mail_from: String) -> Vec<JoinHandle<()>> {
                 Ok(_) => {}
                 Err(e) => {
                     tracing::warn!(error = %e, "outbox worker");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+            }
+        }
+    });
+    // Sign-ups, resets, verification resends and privacy links, queued by their requests.
+    let deferred_state = state.clone();
+    let deferred = tokio::spawn(async move {
+        loop {
+            match deferred::worker::work(&deferred_state).await {
+                Ok(0) => tokio::time::sleep(Duration::from_millis(250)).await,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "deferred requests");
                     tokio::time::sleep(Duration::from_secs(2)).await;
                 }
             }
@@ -76,5 +90,5 @@ pub fn spawn_all(state: AppState, mail_from: String) -> Vec<JoinHandle<()>> {
             tokio::time::sleep(RETENTION_INTERVAL).await;
         }
     });
-    vec![outbox, sealer, verifier, retention]
+    vec![outbox, deferred, sealer, verifier, retention]
 }

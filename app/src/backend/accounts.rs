@@ -5,6 +5,7 @@ use super::audit::{self, Entry, Outcome};
 use super::auth::session::{SessionUser, OPENING_EVENT_KEY, SESSION_KEY};
 use super::auth::{password, tokens};
 use super::db::{self, orgs::NewOrg, users::NewUser};
+use super::deferred::{self, Job};
 use super::errors::is_unique_violation;
 use super::guard::{Caller, Ctx, CURRENT_DPA_VERSION};
 use super::links::consume_token;
@@ -94,120 +95,132 @@ fn new_public_id(kind: IdKind) -> PublicId {
     PublicId::from_random(kind, tokens::random_16())
 }
 
-/// Creates the organisation and its first admin, records the DPA acceptance and sends the
-/// verification link. An address that already has an account gets the same answer on screen and
-/// a different e-mail, so sign-up cannot be used to discover accounts.
+/// Sign-up (F1): checks the limits and the form, hashes the password and queues the rest, so the
+/// answer — and its timing and statements — is the same whether or not the address has an
+/// account ([`complete_sign_up`] runs in the worker).
 pub async fn sign_up(ctx: &Ctx, form: SignUpForm) -> Result<(), AppError> {
     let state = &ctx.state;
     rate_limit::check(
         state,
         limits::SIGN_UP_PER_ADDRESS,
-        &ctx.meta.client_addr.to_string(),
+        &limits::address_subject(ctx.meta.client_addr),
     )
     .await?;
     let valid = validate_sign_up(form)?;
-    let now = state.clock.now();
-    // Hashed whether or not the address is known, so the answer's timing says nothing either.
     let password_hash = password::hash(&valid.password).await?;
+    let job = Job::SignUp(deferred::SignUp {
+        org_name: valid.org_name,
+        display_name: valid.display_name,
+        email: valid.email.as_str().to_owned(),
+        password_hash,
+    });
+    deferred::defer(state, &ctx.meta, &job).await
+}
 
-    let mut probe = state.db.begin_unscoped().await?;
-    let existing = db::users::locate_by_email(&mut probe, valid.email.as_str()).await?;
-    probe.commit().await?;
-    if let Some((_, org_id)) = existing {
-        return notify_existing_account(ctx, org_id, &valid.email).await;
+/// The worker's half of a sign-up: creates the organisation and its first admin, records the DPA
+/// acceptance and sends the verification link; an address that already has an account is sent
+/// another e-mail instead, so sign-up cannot be used to discover accounts.
+pub(super) async fn complete_sign_up(
+    state: &AppState,
+    tx: &mut db::Tx,
+    meta: &RequestMeta,
+    sign_up: deferred::SignUp,
+) -> Result<(), AppError> {
+    let email = EmailAddress::parse(&sign_up.email).map_err(super::errors::internal)?;
+    if let Some((_, org_id)) = db::users::locate_by_email(tx, email.as_str()).await? {
+        return notify_existing_account(state, tx, meta, org_id, &email).await;
     }
-
+    let now = state.clock.now();
     let org_id = Uuid::new_v4();
     let user_id = Uuid::new_v4();
     let org_public = new_public_id(IdKind::Org);
     let user_public = new_public_id(IdKind::User);
-    let mut tx = state.db.begin_for_org(org_id).await?;
-    let created = async {
-        db::orgs::insert(
-            &mut tx,
-            &NewOrg {
-                id: org_id,
-                public_id: org_public.as_str(),
-                name: &valid.org_name,
-                dpa_version: CURRENT_DPA_VERSION,
-            },
-        )
-        .await?;
-        db::users::insert(
-            &mut tx,
-            &NewUser {
-                id: user_id,
-                public_id: user_public.as_str(),
-                org_id,
-                email: valid.email.as_str(),
-                display_name: &valid.display_name,
-                password_hash: &password_hash,
-                role: Role::Admin.as_str(),
-            },
-        )
-        .await?;
-        db::orgs::record_dpa_acceptance(&mut tx, org_id, user_id, CURRENT_DPA_VERSION).await
-    }
+    db::scope(tx, org_id).await?;
+    // Another sign-up with this address may win the race: this one then answers as for an
+    // existing account, in the same transaction.
+    db::savepoint(tx).await?;
+    let created = create_org_and_admin(
+        tx,
+        &NewOrg {
+            id: org_id,
+            public_id: org_public.as_str(),
+            name: &sign_up.org_name,
+            dpa_version: CURRENT_DPA_VERSION,
+        },
+        &NewUser {
+            id: user_id,
+            public_id: user_public.as_str(),
+            org_id,
+            email: email.as_str(),
+            display_name: &sign_up.display_name,
+            password_hash: &sign_up.password_hash,
+            role: Role::Admin.as_str(),
+        },
+    )
     .await;
-    if let Err(err) = created {
-        if is_unique_violation(&err) {
-            // Another sign-up with this address won the race: answer as for an existing account.
-            tx.rollback().await?;
-            let mut probe = state.db.begin_unscoped().await?;
-            let existing = db::users::locate_by_email(&mut probe, valid.email.as_str()).await?;
-            probe.commit().await?;
-            if let Some((_, org_id)) = existing {
-                return notify_existing_account(ctx, org_id, &valid.email).await;
+    match created {
+        Ok(()) => {}
+        Err(err) if is_unique_violation(&err) => {
+            db::roll_back_to_savepoint(tx).await?;
+            if let Some((_, org_id)) = db::users::locate_by_email(tx, email.as_str()).await? {
+                return notify_existing_account(state, tx, meta, org_id, &email).await;
             }
+            return Err(err.into());
         }
-        return Err(err.into());
+        Err(err) => return Err(err.into()),
     }
 
     let user_ref = user_public.as_str();
-    for (action, target) in [
+    let created: Vec<Entry<'_>> = [
         (AuditAction::OrgCreated, org_public.as_str()),
         (AuditAction::SignUp, user_ref),
         (AuditAction::DpaAccepted, org_public.as_str()),
-    ] {
-        audit::record(
-            &mut tx,
-            &ctx.meta,
-            now,
-            Entry {
-                org_id: Some(org_id),
-                actor: Some(user_ref),
-                action,
-                target: Some(target),
-                outcome: Outcome::Success,
-            },
-        )
-        .await?;
-    }
+    ]
+    .into_iter()
+    .map(|(action, target)| Entry {
+        org_id: Some(org_id),
+        actor: Some(user_ref),
+        action,
+        target: Some(target),
+        outcome: Outcome::Success,
+    })
+    .collect();
+    audit::record_many(tx, meta, now, &created).await?;
     send_verification(
         state,
-        &mut tx,
-        &ctx.meta,
+        tx,
+        meta,
         org_id,
         user_id,
         user_ref,
-        &valid.display_name,
-        &valid.org_name,
-        &valid.email,
+        &sign_up.display_name,
+        &sign_up.org_name,
+        &email,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
+}
+
+/// The organisation, its first admin and the admin's acceptance of the current DPA.
+async fn create_org_and_admin(
+    tx: &mut db::Tx,
+    org: &NewOrg<'_>,
+    admin: &NewUser<'_>,
+) -> Result<(), sqlx::Error> {
+    db::orgs::insert(tx, org).await?;
+    db::users::insert(tx, admin).await?;
+    db::orgs::record_dpa_acceptance(tx, org.id, admin.id, CURRENT_DPA_VERSION).await
 }
 
 async fn notify_existing_account(
-    ctx: &Ctx,
+    state: &AppState,
+    tx: &mut db::Tx,
+    meta: &RequestMeta,
     org_id: Uuid,
     email: &EmailAddress,
 ) -> Result<(), AppError> {
-    let state = &ctx.state;
-    let mut tx = state.db.begin_for_org(org_id).await?;
+    db::scope(tx, org_id).await?;
     messages::queue(
-        &mut tx,
+        tx,
         Some(org_id),
         email.as_str(),
         &AccountExists {
@@ -217,8 +230,8 @@ async fn notify_existing_account(
     )
     .await?;
     audit::record(
-        &mut tx,
-        &ctx.meta,
+        tx,
+        meta,
         state.clock.now(),
         Entry {
             org_id: Some(org_id),
@@ -229,7 +242,6 @@ async fn notify_existing_account(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -309,33 +321,44 @@ pub async fn verify_email(ctx: &Ctx, raw_token: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Sends a fresh verification link to an unverified account. The answer never says whether the
-/// address is known.
+/// Asks for a fresh verification link: checks the limits and queues the request, so the answer
+/// never says whether the address is known ([`send_fresh_verification`] runs in the worker).
 pub async fn resend_verification(ctx: &Ctx, raw_email: &str) -> Result<(), AppError> {
     let state = &ctx.state;
     rate_limit::check(
         state,
         limits::RESEND_PER_ADDRESS,
-        &ctx.meta.client_addr.to_string(),
+        &limits::address_subject(ctx.meta.client_addr),
     )
     .await?;
     let email = EmailAddress::parse(raw_email).map_err(|e| AppError::invalid("email", e))?;
     rate_limit::check(state, limits::RESEND_PER_ACCOUNT, email.as_str()).await?;
-    let mut probe = state.db.begin_unscoped().await?;
-    let found = db::users::locate_by_email(&mut probe, email.as_str()).await?;
-    probe.commit().await?;
-    let Some((user_id, org_id)) = found else {
+    let job = Job::VerificationResend {
+        email: email.as_str().to_owned(),
+    };
+    deferred::defer(state, &ctx.meta, &job).await
+}
+
+/// The worker's half: a fresh link, only to an active account not verified yet.
+pub(super) async fn send_fresh_verification(
+    state: &AppState,
+    tx: &mut db::Tx,
+    meta: &RequestMeta,
+    raw_email: &str,
+) -> Result<(), AppError> {
+    let email = EmailAddress::parse(raw_email).map_err(super::errors::internal)?;
+    let Some((user_id, org_id)) = db::users::locate_by_email(tx, email.as_str()).await? else {
         return Ok(());
     };
-    let mut tx = state.db.begin_for_org(org_id).await?;
-    let creds = db::users::credentials(&mut tx, org_id, user_id).await?;
-    let user = db::users::caller(&mut *tx, org_id, user_id).await?;
+    db::scope(tx, org_id).await?;
+    let creds = db::users::credentials(tx, org_id, user_id).await?;
+    let user = db::users::caller(&mut **tx, org_id, user_id).await?;
     if let (Some(creds), Some(user)) = (creds, user) {
         if creds.active && !creds.email_verified {
             send_verification(
                 state,
-                &mut tx,
-                &ctx.meta,
+                tx,
+                meta,
                 org_id,
                 user_id,
                 &user.user_public_id,
@@ -346,7 +369,6 @@ pub async fn resend_verification(ctx: &Ctx, raw_email: &str) -> Result<(), AppEr
             .await?;
         }
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -384,7 +406,7 @@ pub async fn sign_in(
     let account_key = email
         .as_ref()
         .map_or(raw_email.trim().to_lowercase(), |e| e.to_string());
-    let address = ctx.meta.client_addr.to_string();
+    let address = limits::address_subject(ctx.meta.client_addr);
     let counted = [
         (limits::SIGN_IN_PER_ADDRESS, address.as_str()),
         (limits::SIGN_IN_PER_ACCOUNT, account_key.as_str()),
@@ -521,25 +543,37 @@ pub async fn sign_out(
     Ok(())
 }
 
-/// Sends a reset link (30 minutes) to an active account. Same answer for unknown addresses.
+/// Asks for a reset link: checks the limits and queues the request, so the answer never says
+/// whether the address is known ([`send_reset`] runs in the worker).
 pub async fn request_password_reset(ctx: &Ctx, raw_email: &str) -> Result<(), AppError> {
     let state = &ctx.state;
     rate_limit::check(
         state,
         limits::RESET_PER_ADDRESS,
-        &ctx.meta.client_addr.to_string(),
+        &limits::address_subject(ctx.meta.client_addr),
     )
     .await?;
     let email = EmailAddress::parse(raw_email).map_err(|e| AppError::invalid("email", e))?;
     rate_limit::check(state, limits::RESET_PER_ACCOUNT, email.as_str()).await?;
-    let mut probe = state.db.begin_unscoped().await?;
-    let found = db::users::locate_by_email(&mut probe, email.as_str()).await?;
-    probe.commit().await?;
-    let Some((user_id, org_id)) = found else {
+    let job = Job::PasswordReset {
+        email: email.as_str().to_owned(),
+    };
+    deferred::defer(state, &ctx.meta, &job).await
+}
+
+/// The worker's half: a reset link (30 minutes), only to an active account.
+pub(super) async fn send_reset(
+    state: &AppState,
+    tx: &mut db::Tx,
+    meta: &RequestMeta,
+    raw_email: &str,
+) -> Result<(), AppError> {
+    let email = EmailAddress::parse(raw_email).map_err(super::errors::internal)?;
+    let Some((user_id, org_id)) = db::users::locate_by_email(tx, email.as_str()).await? else {
         return Ok(());
     };
-    let mut tx = state.db.begin_for_org(org_id).await?;
-    let Some(user) = db::users::caller(&mut *tx, org_id, user_id).await? else {
+    db::scope(tx, org_id).await?;
+    let Some(user) = db::users::caller(&mut **tx, org_id, user_id).await? else {
         return Ok(());
     };
     if !user.active {
@@ -549,7 +583,7 @@ pub async fn request_password_reset(ctx: &Ctx, raw_email: &str) -> Result<(), Ap
     let token = tokens::RawToken::generate();
     let now = state.clock.now();
     db::tokens::insert(
-        &mut tx,
+        tx,
         org_id,
         purpose.as_str(),
         user_id,
@@ -558,7 +592,7 @@ pub async fn request_password_reset(ctx: &Ctx, raw_email: &str) -> Result<(), Ap
     )
     .await?;
     messages::queue(
-        &mut tx,
+        tx,
         Some(org_id),
         email.as_str(),
         &PasswordReset {
@@ -569,8 +603,8 @@ pub async fn request_password_reset(ctx: &Ctx, raw_email: &str) -> Result<(), Ap
     )
     .await?;
     audit::record(
-        &mut tx,
-        &ctx.meta,
+        tx,
+        meta,
         now,
         Entry {
             org_id: Some(org_id),
@@ -581,7 +615,6 @@ pub async fn request_password_reset(ctx: &Ctx, raw_email: &str) -> Result<(), Ap
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

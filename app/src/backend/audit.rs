@@ -174,6 +174,31 @@ pub async fn record_caller_action(
     Ok(record_by(tx, &ctx.meta, now, caller, action, target).await?)
 }
 
+/// A staff member read these candidates' data (a list, a comparison): one event per candidate,
+/// in one statement, so that each candidate can learn who saw them (F9).
+pub async fn record_caller_reads(
+    ctx: &super::guard::Ctx,
+    tx: &mut Tx,
+    caller: &super::guard::Caller,
+    action: AuditAction,
+    candidates: &[&str],
+) -> Result<(), crate::error::AppError> {
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let entries: Vec<Entry<'_>> = candidates
+        .iter()
+        .map(|candidate| Entry {
+            org_id: Some(caller.org_id),
+            actor: Some(&caller.user_public_id),
+            action,
+            target: Some(candidate),
+            outcome: Outcome::Success,
+        })
+        .collect();
+    Ok(record_many(tx, &ctx.meta, ctx.state.clock.now(), &entries).await?)
+}
+
 /// A signed-in staff member's successful action on `target`.
 pub async fn record_by(
     tx: &mut Tx,

@@ -14,7 +14,7 @@ use crate::domain::consent::{ConsentStatus, Purpose};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::{IdKind, PublicId};
 use crate::domain::listing::CandidateListQuery;
-use crate::domain::pipeline::{check_decision, check_move, Decision, Stage};
+use crate::domain::pipeline::{check_decision, check_move, Decision, PipelineError, Stage};
 use crate::domain::recruitment::{multi_line, single_line};
 use crate::domain::role::Permission;
 use crate::error::{AppError, FieldError};
@@ -31,6 +31,13 @@ pub(super) struct ValidCandidate {
     full_name: String,
     email: EmailAddress,
     phone: String,
+}
+
+impl ValidCandidate {
+    /// The details as given, normalised as they would be stored: (name, address, phone).
+    pub(super) fn into_parts(self) -> (String, String, String) {
+        (self.full_name, self.email.as_str().to_owned(), self.phone)
+    }
 }
 
 /// The form's values, or every field that is wrong.
@@ -113,12 +120,15 @@ pub(super) async fn add_in(
     let new_public = PublicId::from_random(IdKind::Candidate, random_16());
     let (candidate_id, candidate_public) = store::upsert(
         tx,
-        caller.org_id,
-        Uuid::new_v4(),
-        new_public.as_str(),
-        &valid.full_name,
-        valid.email.as_str(),
-        &valid.phone,
+        &store::NewCandidate {
+            id: Uuid::new_v4(),
+            public_id: new_public.as_str(),
+            org_id: caller.org_id,
+            full_name: &valid.full_name,
+            email: valid.email.as_str(),
+            phone: &valid.phone,
+            now,
+        },
     )
     .await?;
     let application_id = Uuid::new_v4();
@@ -212,8 +222,8 @@ pub struct CandidateList {
     pub has_next: bool,
 }
 
-/// The candidates the caller may see, a page at a time. Names only, as on a recruitment's
-/// board: opening a candidate is the audited view of their data (F12). One row more than a page
+/// The candidates the caller may see, a page at a time: names and where they stand, each listed
+/// candidate audited as seen (F12), while opening one is the audited view of their data. One row more than a page
 /// is read to know whether another follows, rather than counting every match on every view.
 pub async fn list(
     ctx: &Ctx,
@@ -234,9 +244,12 @@ pub async fn list(
         query.offset(),
     )
     .await?;
-    tx.commit().await?;
     let has_next = items.len() > page_size;
     items.truncate(page_size);
+    let listed: Vec<&str> = items.iter().map(|c| c.public_id.as_str()).collect();
+    super::audit::record_caller_reads(ctx, &mut tx, caller, AuditAction::CandidateListed, &listed)
+        .await?;
+    tx.commit().await?;
     Ok(CandidateList {
         items,
         page: query.page,
@@ -375,9 +388,11 @@ async fn apply_move(
 ) -> Result<(), AppError> {
     let now = ctx.state.clock.now();
     let from = Stage::parse(&app.stage).ok_or(AppError::NotFound)?;
-    check_move(from, to).map_err(|e| AppError::invalid("stage", e))?;
+    check_move(from, to).map_err(|e| pipeline_refusal("stage", e))?;
     if from != to {
-        store::set_stage(tx, caller.org_id, app.id, to.as_str(), now).await?;
+        if !store::set_stage(tx, caller.org_id, app.id, from.as_str(), to.as_str(), now).await? {
+            return Err(changed_meanwhile());
+        }
         store::append_event(
             tx,
             caller.org_id,
@@ -436,18 +451,24 @@ pub(super) async fn decide_in(
     let now = ctx.state.clock.now();
     let app = visible_application(tx, caller, application_public_id).await?;
     let from = Stage::parse(&app.stage).ok_or(AppError::NotFound)?;
-    check_decision(from).map_err(|e| AppError::invalid("decision", e))?;
+    check_decision(from).map_err(|e| pipeline_refusal("decision", e))?;
     let stage = decision.stage();
-    store::record_decision(
+    let recorded = store::record_decision(
         tx,
         caller.org_id,
         app.id,
-        stage.as_str(),
-        &reason,
-        caller.user_id,
-        now,
+        &store::DecisionRecord {
+            from: from.as_str(),
+            stage: stage.as_str(),
+            reason: &reason,
+            decided_by: caller.user_id,
+            now,
+        },
     )
     .await?;
+    if !recorded {
+        return Err(changed_meanwhile());
+    }
     store::append_event(
         tx,
         caller.org_id,
@@ -458,7 +479,6 @@ pub(super) async fn decide_in(
         now,
     )
     .await?;
-    super::db::retention::start_clock(tx, caller.org_id, app.candidate_id, now).await?;
     record(
         ctx,
         tx,
@@ -468,6 +488,26 @@ pub(super) async fn decide_in(
     )
     .await?;
     Ok(app.candidate_public_id)
+}
+
+/// A decided application clashes with the state the request expected (409); asking for a
+/// decided stage by moving is a wrong field (422).
+fn pipeline_refusal(field: &str, e: PipelineError) -> AppError {
+    match e {
+        PipelineError::AlreadyDecided => AppError::Conflict {
+            message: e.to_string(),
+        },
+        PipelineError::NeedsDecision => AppError::invalid(field, e),
+    }
+}
+
+/// Another decision or move committed between reading the application and changing it.
+fn changed_meanwhile() -> AppError {
+    AppError::Conflict {
+        message: "Someone else changed this application meanwhile (a decision or a move); \
+                  reload it to see where it stands."
+            .into(),
+    }
 }
 
 fn decision_reason(reason: &str) -> Result<String, AppError> {

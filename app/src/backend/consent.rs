@@ -126,7 +126,8 @@ async fn append_events(
         .collect::<Vec<_>>()
         .join(", ");
     let retention_rule = format!(
-        "deleted {} days after the hiring decision",
+        "deleted {} days after the latest of the hiring decision, the recruitment's closing \
+         and the last activity",
         facts.retention_days
     );
     for (purpose, event) in events {
@@ -315,15 +316,19 @@ pub async fn statuses(
 }
 
 /// The gate (F7, F9): recording, transcription and evaluation happen only under granted consent,
-/// and not at all while the candidate's restriction or objection is in force.
+/// and not at all while the candidate's restriction or objection is in force. The answer holds
+/// until the caller's transaction ends: a withdrawal, restriction or deletion waits for the write
+/// this gate let through and then removes it, or, having begun first, is seen here and refuses it.
 pub(super) async fn require_granted(
     tx: &mut Tx,
     org_id: Uuid,
     application_id: Uuid,
     purpose: Purpose,
 ) -> Result<(), AppError> {
-    if store::processing_restricted(tx, org_id, application_id).await? {
-        return Err(AppError::ProcessingRestricted);
+    match store::lock_for_processing(tx, org_id, application_id).await? {
+        None => return Err(AppError::NotFound),
+        Some(true) => return Err(AppError::ProcessingRestricted),
+        Some(false) => {}
     }
     let status = statuses(tx, org_id, &[application_id])
         .await?
@@ -632,6 +637,10 @@ pub async fn withdraw(
     let context = store::context(&mut tx, org_id, application_id)
         .await?
         .ok_or(AppError::InvalidToken)?;
+    // Waits for processing writes under way, so that what they made is deleted below.
+    if !store::lock_for_withdrawal(&mut tx, org_id, application_id).await? {
+        return Err(AppError::InvalidToken);
+    }
     let current = statuses(&mut tx, org_id, &[application_id])
         .await?
         .remove(&application_id)

@@ -23,10 +23,13 @@ pub async fn queue(ctx: &Ctx, caller: &Caller) -> Result<(Vec<store::RequestRow>
     let mut rows = store::find(&mut tx, caller.org_id, None, None).await?;
     tx.commit().await?;
     if !handles {
+        // Staff texts may quote the candidate: auditors see the lifecycle, not the words.
         for r in &mut rows {
             r.candidate_name = None;
             r.candidate_public_id = None;
             r.details.clear();
+            r.outcome = None;
+            r.extension_reason = None;
         }
     }
     Ok((rows, handles))

@@ -22,6 +22,12 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(error = %err, "database unavailable");
                 AppError::Unavailable
             }
+            // A write referring to a record deleted meanwhile (a candidate whose deletion
+            // committed while the request ran): what it referred to is gone.
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                tracing::info!(error = %err, "a referenced record is gone");
+                AppError::NotFound
+            }
             // Text PostgreSQL cannot hold (a NUL byte) came from the client: its mistake, not ours.
             sqlx::Error::Database(db) if db.code().as_deref() == Some("22021") => {
                 AppError::BadRequest {

@@ -148,6 +148,14 @@ pub async fn list(
     let rows = store::visible(&mut tx, caller.org_id, None, viewer, assigned).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.application_id).collect();
     let consents = super::consent::statuses(&mut tx, caller.org_id, &ids).await?;
+    let mut listed: Vec<&str> = rows
+        .iter()
+        .map(|r| r.candidate_public_id.as_str())
+        .collect();
+    listed.sort_unstable();
+    listed.dedup();
+    super::audit::record_caller_reads(ctx, &mut tx, caller, AuditAction::CandidateListed, &listed)
+        .await?;
     tx.commit().await?;
     Ok((rows, consents))
 }
@@ -196,6 +204,15 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Intervi
         .await?
         .remove(&interview.application_id)
         .unwrap_or_default();
+    // The page shows the candidate's interview, files and scores: a read of their data (F12).
+    record(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::CandidateViewed,
+        &interview.candidate_public_id,
+    )
+    .await?;
     tx.commit().await?;
     Ok(InterviewView {
         caller_assigned: interviewers.iter().any(|i| i.id == caller.user_id),

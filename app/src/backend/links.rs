@@ -50,7 +50,7 @@ pub async fn consume_token(
     rate_limit::check(
         state,
         limits::TOKEN_PAGE_PER_ADDRESS,
-        &meta.client_addr.to_string(),
+        &limits::address_subject(meta.client_addr),
     )
     .await?;
     let mut tx = state.db.begin_unscoped().await?;
@@ -81,7 +81,7 @@ pub async fn peek_token(
     // The GET only reads, so the limit's hit can share its transaction (one round trip less):
     // every way out commits it, the page itself when the token is usable.
     let mut tx = state.db.begin_unscoped_counting_only().await?;
-    let addr = meta.client_addr.to_string();
+    let addr = limits::address_subject(meta.client_addr);
     if let Err(limited) =
         rate_limit::check_in(&mut tx, state, limits::TOKEN_PAGE_PER_ADDRESS, &addr).await
     {

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod consent;
 pub mod data_requests;
 pub mod db;
+pub mod deferred;
 pub mod documents;
 pub mod errors;
 pub mod files;

@@ -6,6 +6,7 @@
 use super::audit::{self, Entry, Outcome};
 use super::auth::tokens::{random_16, RawToken};
 use super::db::{self, data_requests as store, Tx};
+use super::deferred::{self, Job};
 use super::files::FileVault;
 use super::links::consume_token;
 use super::mail::messages::{self, Action, CandidateEmail};
@@ -85,8 +86,9 @@ pub(super) async fn link_in(
         .link(&format!("/c/privacy/{}", token.as_str())))
 }
 
-/// The public privacy page's request: a link to each organisation that holds this address, and
-/// the same answer whether it holds it or not.
+/// The public privacy page's request: checks the limits and queues it, so the answer — and its
+/// timing and statements — is the same whether any organisation holds the address or none
+/// ([`send_links_to`] runs in the worker).
 pub async fn send_links(
     state: &AppState,
     meta: &RequestMeta,
@@ -96,21 +98,37 @@ pub async fn send_links(
     rate_limit::check(
         state,
         limits::PRIVACY_LINK_PER_ADDRESS,
-        &meta.client_addr.to_string(),
+        &limits::address_subject(meta.client_addr),
     )
     .await?;
     let email =
         EmailAddress::parse(raw_email).map_err(|e| AppError::invalid("email", e.to_string()))?;
     rate_limit::check(state, limits::PRIVACY_LINK_PER_EMAIL, email.as_str()).await?;
-    let mut probe = state.db.begin_unscoped().await?;
-    let holders = store::candidates_with_email(&mut probe, email.as_str()).await?;
-    probe.commit().await?;
+    let job = Job::PrivacyLinks {
+        email: email.as_str().to_owned(),
+        lang: lang.code().to_owned(),
+    };
+    deferred::defer(state, meta, &job).await
+}
+
+/// The worker's half: a link to each organisation that holds this address, each e-mail in the
+/// transaction scoped to its organisation.
+pub(super) async fn send_links_to(
+    state: &AppState,
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    raw_email: &str,
+    lang: &str,
+) -> Result<(), AppError> {
+    let email = EmailAddress::parse(raw_email).map_err(super::errors::internal)?;
+    let lang = Lang::parse(lang).unwrap_or_default();
+    let holders = store::candidates_with_email(tx, email.as_str()).await?;
     for (org_id, candidate_id) in holders {
-        let mut tx = state.db.begin_for_org(org_id).await?;
-        let Some(subject) = store::subject(&mut tx, org_id, candidate_id).await? else {
+        db::scope(tx, org_id).await?;
+        let Some(subject) = store::subject(tx, org_id, candidate_id).await? else {
             continue;
         };
-        let link = link_in(state, &mut tx, org_id, candidate_id).await?;
+        let link = link_in(state, tx, org_id, candidate_id).await?;
         let m = lang.messages();
         let org = [("org", subject.org_name.as_str())];
         let email = CandidateEmail {
@@ -135,9 +153,9 @@ pub async fn send_links(
             ],
             sender_line: fill(m.email_sender_line, &org),
         };
-        messages::queue_about(&mut tx, org_id, candidate_id, &subject.email, &email).await?;
+        messages::queue_about(tx, org_id, candidate_id, &subject.email, &email).await?;
         record_for_candidate(
-            &mut tx,
+            tx,
             meta,
             state.clock.now(),
             org_id,
@@ -145,7 +163,6 @@ pub async fn send_links(
             &subject.public_id,
         )
         .await?;
-        tx.commit().await?;
     }
     Ok(())
 }
@@ -224,7 +241,7 @@ pub struct Held {
     pub reads: Vec<store::ReadRow>,
     pub requests: Vec<store::RequestRow>,
     pub consents: Vec<(String, Vec<db::consent::HistoryRow>)>,
-    /// The retention clock's end: the latest decision plus the organisation's period.
+    /// The retention clock's end, as the deletion will follow it.
     pub deleted_on: Option<OffsetDateTime>,
 }
 
@@ -241,11 +258,7 @@ async fn held(tx: &mut Tx, org_id: Uuid, candidate_id: Uuid) -> Result<Held, App
             db::consent::history(tx, org_id, a.id).await?,
         ));
     }
-    let deleted_on = applications
-        .iter()
-        .filter_map(|a| a.decided_at)
-        .max()
-        .map(|at| at + Duration::days(i64::from(subject.retention_days)));
+    let deleted_on = subject.retention_until;
     Ok(Held {
         notes: store::notes(tx, org_id, candidate_id).await?,
         scores: store::scores(tx, org_id, candidate_id).await?,

@@ -213,6 +213,7 @@ pub async fn candidate(
 
 pub async fn applications(
     state: &AppState,
+    meta: &RequestMeta,
     caller: &ApiCaller,
     recruitment: Option<&str>,
     query: Query<'_>,
@@ -236,18 +237,31 @@ pub async fn applications(
         query.limit + 1,
     )
     .await?;
+    let page = keyset_page(rows, query.limit, |r| &r.public_id);
+    let read = distinct(page.items.iter().map(|a| a.candidate_public_id.as_str()));
+    audit_candidate_reads(&mut tx, state, meta, caller, &read).await?;
     tx.commit().await?;
-    Ok(keyset_page(rows, query.limit, |r| &r.public_id))
+    Ok(page)
+}
+
+/// Each candidate once, whatever number of their records a page holds.
+fn distinct<'a>(candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = candidates.map(str::to_owned).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 pub async fn application(
     state: &AppState,
+    meta: &RequestMeta,
     caller: &ApiCaller,
     id: &str,
 ) -> Result<q::ApplicationRow, AppError> {
     single(
         applications(
             state,
+            meta,
             caller,
             None,
             Query {
@@ -262,6 +276,7 @@ pub async fn application(
 
 pub async fn interviews(
     state: &AppState,
+    meta: &RequestMeta,
     caller: &ApiCaller,
     query: Query<'_>,
 ) -> Result<Page<q::InterviewRow>, AppError> {
@@ -275,18 +290,23 @@ pub async fn interviews(
         query.limit + 1,
     )
     .await?;
+    let page = keyset_page(rows, query.limit, |r| &r.public_id);
+    let read = distinct(page.items.iter().map(|i| i.candidate_public_id.as_str()));
+    audit_candidate_reads(&mut tx, state, meta, caller, &read).await?;
     tx.commit().await?;
-    Ok(keyset_page(rows, query.limit, |r| &r.public_id))
+    Ok(page)
 }
 
 pub async fn interview(
     state: &AppState,
+    meta: &RequestMeta,
     caller: &ApiCaller,
     id: &str,
 ) -> Result<q::InterviewRow, AppError> {
     single(
         interviews(
             state,
+            meta,
             caller,
             Query {
                 only: Some(&known_shape(IdKind::Interview, id)?),
@@ -441,7 +461,9 @@ pub struct NewCandidate {
 }
 
 /// Adds a candidate to a recruitment, exactly as the portal's form does (F6): the consent link
-/// (F7) goes out the same way.
+/// (F7) goes out the same way. The answer is the stored record for a key that may read it; a key
+/// without the read scope gets back only what it sent (and the id), so that adding a known
+/// address again never discloses the record already held.
 pub async fn add_candidate(
     tx: &mut Tx,
     state: &AppState,
@@ -452,20 +474,26 @@ pub async fn add_candidate(
     caller.require(Scope::Write)?;
     let ctx = acting_for(tx, state, meta, caller, "on_behalf_of", &new.on_behalf_of).await?;
     let person = ctx.caller()?;
-    let id = candidates::add_to_recruitment_in(
-        &ctx,
-        tx,
-        person,
-        &new.recruitment_id,
-        candidates::CandidateForm {
-            full_name: new.full_name,
-            email: new.email,
-            phone: new.phone,
-        },
-    )
-    .await?;
+    let form = candidates::CandidateForm {
+        full_name: new.full_name,
+        email: new.email,
+        phone: new.phone,
+    };
+    let sent = candidates::validate(&form).map(candidates::ValidCandidate::into_parts);
+    let id = candidates::add_to_recruitment_in(&ctx, tx, person, &new.recruitment_id, form).await?;
     audit_api_write(tx, state, meta, caller, &id).await?;
-    first(q::candidates(tx, caller.org_id, Some(&id), None, 1).await?)
+    match sent {
+        Ok((full_name, email, phone)) if caller.require(Scope::Read).is_err() => {
+            Ok(q::CandidateRow {
+                public_id: id,
+                full_name,
+                email,
+                phone,
+                created_at: state.clock.now(),
+            })
+        }
+        _ => first(q::candidates(tx, caller.org_id, Some(&id), None, 1).await?),
+    }
 }
 
 pub async fn move_application(

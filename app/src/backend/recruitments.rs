@@ -109,6 +109,18 @@ pub async fn board(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Board,
     let id = detail.recruitment.id;
     let (cards, consents) = super::candidates::pipeline_in(&mut tx, caller.org_id, id).await?;
     let comparison = super::interviews::comparison_in(&mut tx, caller.org_id, id).await?;
+    let compared: Vec<&str> = comparison
+        .iter()
+        .map(|c| c.candidate_public_id.as_str())
+        .collect();
+    super::audit::record_caller_reads(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::CandidateListed,
+        &compared,
+    )
+    .await?;
     let staff = match detail.can_manage {
         true => Some(staff_in(&mut tx, caller.org_id).await?),
         false => None,
@@ -261,14 +273,11 @@ pub async fn set_status(
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     let r = load_visible(&mut tx, caller, public_id).await?;
     if r.status != status.as_str() {
-        store::set_status(
-            &mut tx,
-            caller.org_id,
-            r.id,
-            status.as_str(),
-            ctx.state.clock.now(),
-        )
-        .await?;
+        let now = ctx.state.clock.now();
+        store::set_status(&mut tx, caller.org_id, r.id, status.as_str(), now).await?;
+        if status == RecruitmentStatus::Closed {
+            super::db::retention::closing_moves_clocks(&mut tx, caller.org_id, r.id, now).await?;
+        }
         let action = match status {
             RecruitmentStatus::Open => AuditAction::RecruitmentReopened,
             RecruitmentStatus::Closed => AuditAction::RecruitmentClosed,

@@ -219,7 +219,7 @@ pub async fn start(
     rate_limit::check(
         state,
         limits::SIGN_IN_PER_ADDRESS,
-        &ctx.meta.client_addr.to_string(),
+        &limits::address_subject(ctx.meta.client_addr),
     )
     .await?;
     let p = state.sso.config(kind)?;

@@ -32,6 +32,8 @@ pub enum AuditAction {
     CriterionRemoved,
     CandidateAdded,
     CandidateViewed,
+    /// Seen in a list or a comparison: name and where they stand, not the whole record.
+    CandidateListed,
     CandidateExported,
     CandidateUpdated,
     RetentionPeriodSet,
@@ -105,6 +107,7 @@ impl AuditAction {
             AuditAction::CriterionRemoved => "recruitment.criterion_removed",
             AuditAction::CandidateAdded => "candidate.added",
             AuditAction::CandidateViewed => "candidate.viewed",
+            AuditAction::CandidateListed => "candidate.listed",
             AuditAction::CandidateExported => "candidate.exported",
             AuditAction::CandidateUpdated => "candidate.updated",
             AuditAction::RetentionPeriodSet => "retention.period_set",

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The version of the notice's wording. Any change to the notice texts gets a new version.
-pub const NOTICE_VERSION: &str = "2026-11";
+pub const NOTICE_VERSION: &str = "2026-12";
 
 /// GDPR Art. 6(1)(a): each purpose here rests on the candidate's consent.
 pub const LAWFUL_BASIS: &str = "consent (GDPR Art. 6(1)(a))";

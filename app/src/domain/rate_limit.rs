@@ -1,6 +1,20 @@
 //! Fixed-window rate limits (S7). The counter lives in PostgreSQL; the decision lives here.
 
+use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
+
+/// The subject of a per-address limit: an IPv4 client by its address (an IPv4-mapped IPv6 peer
+/// as the IPv4 address it is), an IPv6 client by its /64 — one host usually holds the whole /64,
+/// and counting single addresses would give it 2^64 budgets.
+pub fn address_subject(addr: IpAddr) -> String {
+    match addr.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
@@ -125,6 +139,17 @@ pub enum Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_slash_64_and_a_mapped_ipv4_peer_as_ipv4() {
+        let subject = |raw: &str| address_subject(raw.parse().unwrap());
+        assert_eq!(subject("2001:db8:1:2::1"), subject("2001:db8:1:2:ffff::9"));
+        assert_eq!(subject("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_ne!(subject("2001:db8:1:2::1"), subject("2001:db8:1:3::1"));
+        assert_eq!(subject("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(subject("192.0.2.7"), "192.0.2.7");
+        assert_ne!(subject("192.0.2.7"), subject("192.0.2.8"));
+    }
     use time::macros::datetime;
 
     #[test]

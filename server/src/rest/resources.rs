@@ -309,7 +309,7 @@ pub async fn list_applications(
         limit: page_limit(p.limit).map_err(|e| i.problem(e))?,
         cursor: p.cursor.as_deref(),
     };
-    let page = public_api::applications(&state, &i.caller, p.recruitment.as_deref(), q)
+    let page = public_api::applications(&state, &i.meta, &i.caller, p.recruitment.as_deref(), q)
         .await
         .map_err(|e| i.problem(e))?;
     Ok(Json(list(page, Application::from)))
@@ -323,7 +323,7 @@ pub async fn get_application(
     i: Integration,
     Path(id): Path<String>,
 ) -> ApiResult<Application> {
-    let a = public_api::application(&state, &i.caller, &id)
+    let a = public_api::application(&state, &i.meta, &i.caller, &id)
         .await
         .map_err(|e| i.problem(e))?;
     Ok(Json(a.into()))
@@ -337,7 +337,7 @@ pub async fn list_interviews(
     i: Integration,
     Params(p): Params<PageParams>,
 ) -> ApiResult<List<Interview>> {
-    let page = public_api::interviews(&state, &i.caller, query(&i, &p)?)
+    let page = public_api::interviews(&state, &i.meta, &i.caller, query(&i, &p)?)
         .await
         .map_err(|e| i.problem(e))?;
     Ok(Json(list(page, Interview::from)))
@@ -351,7 +351,7 @@ pub async fn get_interview(
     i: Integration,
     Path(id): Path<String>,
 ) -> ApiResult<Interview> {
-    let v = public_api::interview(&state, &i.caller, &id)
+    let v = public_api::interview(&state, &i.meta, &i.caller, &id)
         .await
         .map_err(|e| i.problem(e))?;
     Ok(Json(v.into()))

@@ -319,11 +319,8 @@ async fn stages_move_and_a_person_records_the_decision_with_its_reason(
     assert_eq!(a["decision_reason"], "Strongest systems design");
     assert_eq!(a["decided_by"], "Member recruiter");
     assert!(a["decided_at"].as_str().unwrap().ends_with("UTC"));
-    // Decided: nothing moves, nothing is decided twice.
-    assert_eq!(
-        mv("screening").await.status(),
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
+    // Decided: nothing moves, nothing is decided twice; each clashes with the state (409).
+    assert_eq!(mv("screening").await.status(), StatusCode::CONFLICT);
     let twice = app
         .call(
             &rita,
@@ -336,7 +333,7 @@ async fn stages_move_and_a_person_records_the_decision_with_its_reason(
             ],
         )
         .await;
-    assert_eq!(twice.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(twice.status(), StatusCode::CONFLICT);
     let kinds: Vec<String> = c["timeline"]
         .as_array()
         .unwrap()

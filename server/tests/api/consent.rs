@@ -221,7 +221,7 @@ async fn adding_a_candidate_sends_a_one_time_link_to_a_page_that_states_the_noti
         for fact in [
             "Acme has added you as a candidate for Backend engineer",
             "Postmark Ltd — e-mail delivery (IE)",
-            "Until 365 days after the hiring decision",
+            "Until 365 days after the latest of: the hiring decision",
             "withdraw your consent at any time",
             "Recording my interviews",
             "AI-assisted evaluation support",

@@ -268,8 +268,20 @@ impl TestApp {
         out
     }
 
-    /// Delivers every queued e-mail now and returns the `.eml` files written so far.
+    /// Carries out the deferred requests (sign-ups, resets, resends, privacy links) now, as the
+    /// worker of a running portal does within a moment.
+    pub async fn work_deferred(&self) {
+        while candor_app::backend::deferred::worker::work(&self.state)
+            .await
+            .unwrap()
+            > 0
+        {}
+    }
+
+    /// Carries out the deferred requests, delivers every queued e-mail now and returns the
+    /// `.eml` files written so far.
     pub async fn deliver_mail(&self) -> Vec<String> {
+        self.work_deferred().await;
         outbox::deliver_due(
             self.state.db.system_pool(),
             &self.state.mailer,
@@ -321,20 +333,24 @@ impl TestApp {
             .to_owned()
     }
 
-    /// Signs up an organisation through the public form and returns the admin's e-mail.
+    /// Signs up an organisation through the public form, and lets the worker carry the sign-up
+    /// out as a running portal's would a moment later; returns the form's answer.
     pub async fn sign_up(&self, org: &str, email: &str) -> Response {
-        self.call(
-            &self.browser(),
-            "sign_up",
-            &[
-                ("org_name", org),
-                ("display_name", "Ada Admin"),
-                ("email", email),
-                ("password", PASSWORD),
-                ("accept_dpa", "on"),
-            ],
-        )
-        .await
+        let answer = self
+            .call(
+                &self.browser(),
+                "sign_up",
+                &[
+                    ("org_name", org),
+                    ("display_name", "Ada Admin"),
+                    ("email", email),
+                    ("password", PASSWORD),
+                    ("accept_dpa", "on"),
+                ],
+            )
+            .await;
+        self.work_deferred().await;
+        answer
     }
 
     /// Signs up and confirms the address: a ready admin.
@@ -548,6 +564,27 @@ impl TestApp {
         tx
     }
 
+    /// Waits until `n` of the portal's statements starting with `statement` (any, when empty)
+    /// wait for a lock in the test's database.
+    pub async fn until_waiting_for_locks(&self, statement: &str, n: i64) {
+        for _ in 0..400 {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'
+                   AND query LIKE $1 || '%'",
+            )
+            .bind(statement)
+            .fetch_one(&self.owner)
+            .await
+            .unwrap();
+            if waiting >= n {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("{n} statements never waited for a lock");
+    }
+
     pub async fn seal_audit(&self) {
         candor_app::backend::audit::seal_pending(&self.owner)
             .await
@@ -587,6 +624,12 @@ pub struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
 impl CapturedLog {
     /// Starts capturing for as long as the guard lives.
     pub fn start() -> (CapturedLog, tracing::subscriber::DefaultGuard) {
+        // With a single registered subscriber, `tracing` decides whether a place in the code logs
+        // at all by asking the subscriber of whichever thread reaches it first: another test's
+        // thread, which has none, would switch it off for this one too. A second, process-wide
+        // subscriber makes it ask each thread's own subscriber every time.
+        static SECOND: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+        SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
         let log = CapturedLog::default();
         let filter = tracing_subscriber::EnvFilter::new(candor_server::telemetry::DEFAULT_FILTER);
         let guard = tracing::subscriber::set_default(candor_server::telemetry::subscriber(

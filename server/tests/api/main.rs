@@ -19,6 +19,8 @@ mod mfa;
 mod privacy;
 mod process;
 mod queries;
+mod races;
+mod reads;
 mod recruitments;
 mod rest;
 mod retention;

@@ -165,9 +165,14 @@ async fn a_privacy_link_shows_then_opens_the_candidates_own_data_once(
     assert_eq!(data["documents"][0][0], "grace.pdf");
     assert_eq!(data["reads"][0]["role"], "recruiter");
     assert_eq!(data["reads"][0]["action"], "candidate.viewed");
-    assert!(data["deleted_on"].is_null(), "no decision, no clock yet");
+    let in_a_year = (app.state.clock.now() + Duration::days(365)).date();
+    assert_eq!(data["deleted_on"], in_a_year.to_string().as_str());
     let page = app.html(&browser, "/c/my-data").await;
     assert!(page.contains("A recruiter") && page.contains("viewed your details"));
+    assert!(
+        page.contains(&format!("Your data will be deleted on {in_a_year}")),
+        "the date, before any decision"
+    );
 
     // Another browser has no session; the session ends after half an hour.
     let stranger = app.call(&app.browser(), "my_data", &[]).await;
@@ -177,13 +182,35 @@ async fn a_privacy_link_shows_then_opens_the_candidates_own_data_once(
     assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
 }
 
+/// The end date Grace's privacy page shows her.
+async fn shown_date(app: &TestApp) -> Option<String> {
+    let browser = grace_session(app).await;
+    let data: Value = app
+        .call(&browser, "my_data", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    data["deleted_on"].as_str().map(str::to_owned)
+}
+
 #[sqlx::test(migrations = "../migrations")]
-async fn the_retention_date_shown_follows_the_hiring_decision(
+async fn the_retention_date_shown_runs_from_the_latest_activity(
     _: PgPoolOptions,
     opts: PgConnectOptions,
 ) {
     let app = TestApp::spawn(opts).await;
-    let (rita, grace) = acme(&app).await;
+    let (_, grace) = acme(&app).await;
+    let in_a_year = (app.state.clock.now() + Duration::days(365))
+        .date()
+        .to_string();
+    assert_eq!(
+        shown_date(&app).await.as_deref(),
+        Some(in_a_year.as_str()),
+        "a date from the day she applied, before any decision"
+    );
+    app.state.clock.advance(Duration::days(40));
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
     let c: Value = app
         .call(&rita, "candidate", &[("id", &grace)])
         .await
@@ -202,17 +229,14 @@ async fn the_retention_date_shown_follows_the_hiring_decision(
         ],
     )
     .await;
-    let browser = grace_session(&app).await;
-    let data: Value = app
-        .call(&browser, "my_data", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
     let expected = (app.state.clock.now() + Duration::days(365))
         .date()
         .to_string();
-    assert_eq!(data["deleted_on"], expected.as_str());
+    assert_eq!(
+        shown_date(&app).await.as_deref(),
+        Some(expected.as_str()),
+        "a year from the decision"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

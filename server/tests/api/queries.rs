@@ -350,3 +350,123 @@ async fn pages_and_api_lists_issue_a_fixed_small_number_of_statements_however_lo
         );
     }
 }
+
+/// What a form post of `fields` to the server function `name` runs, for a fresh browser: each
+/// statement (by PostgreSQL's id of its normalised text) with its calls, the statements as text
+/// for a failure's message, and the answer's status.
+async fn form_statements(
+    app: &TestApp,
+    statements: &Statements,
+    name: &str,
+    fields: &[(&str, &str)],
+) -> (Vec<(i64, i64)>, String, StatusCode) {
+    let request = app
+        .browser()
+        .post(app.url(&format!("/fn/{name}")))
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header(reqwest::header::ORIGIN, &app.base)
+        .form(fields);
+    let (measured, status) = statements.during(request).await;
+    let ids: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT queryid, calls FROM pg_stat_statements
+         WHERE userid = 'candor_app'::regrole::oid
+           AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND query NOT LIKE '%\"public\".\"sessions\"%'
+         ORDER BY queryid",
+    )
+    .fetch_all(&app.owner)
+    .await
+    .unwrap();
+    (ids, measured.statements, status)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn sign_up_reset_resend_and_the_privacy_page_run_the_same_statements_for_known_and_unknown_addresses(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    acme(&app).await;
+    // An account whose address is not verified yet, for the resend.
+    app.sign_up("Pending", "pending@example.org").await;
+    app.work_deferred().await;
+    let statements = Statements::new(&app.owner).await;
+    let sign_up = |email: &'static str| {
+        [
+            ("org_name", "Initech"),
+            ("display_name", "Peter"),
+            ("email", email),
+            ("password", crate::helpers::PASSWORD),
+            ("accept_dpa", "on"),
+        ]
+    };
+    type Form<'a> = Vec<(&'a str, &'a str)>;
+    let cases: [(&str, Form, Form); 4] = [
+        (
+            "sign_up",
+            sign_up("ada@acme.example").to_vec(),
+            sign_up("peter@initech.example").to_vec(),
+        ),
+        (
+            "request_password_reset",
+            vec![("email", "rita@acme.example")],
+            vec![("email", "nobody@acme.example")],
+        ),
+        (
+            "resend_verification",
+            vec![("email", "pending@example.org")],
+            vec![("email", "nobody@example.org")],
+        ),
+        (
+            "request_privacy_link",
+            vec![("email", GRACE), ("lang", "en")],
+            vec![("email", "stranger@example.org"), ("lang", "en")],
+        ),
+    ];
+    for (name, known, unknown) in &cases {
+        let (for_known, text, known_status) = form_statements(&app, &statements, name, known).await;
+        let (for_unknown, other, unknown_status) =
+            form_statements(&app, &statements, name, unknown).await;
+        assert_eq!(known_status, unknown_status, "{name}");
+        assert!(known_status.is_success(), "{name}: {known_status}");
+        assert_eq!(
+            for_known, for_unknown,
+            "{name}: a known address ran other statements than an unknown one:\n{text}\n--\n{other}"
+        );
+        assert!(!text.contains("org_of_user_email"), "{name}: {text}");
+        assert!(!text.contains("candidates_with_email"), "{name}: {text}");
+    }
+
+    // The worker then tells them apart: mail only where there is someone to answer.
+    let mails = app.deliver_mail().await;
+    let to = |address: &str| {
+        mails
+            .iter()
+            .filter(|m| m.contains(&format!("To: {address}")))
+            .count()
+    };
+    assert_eq!(
+        to("ada@acme.example"),
+        2,
+        "her verification link, then the account-exists notice"
+    );
+    assert!(mails
+        .iter()
+        .any(|m| m.contains("To: ada@acme.example") && m.contains("tried to sign up")));
+    assert_eq!(to("peter@initech.example"), 1, "a verification link");
+    assert_eq!(to("rita@acme.example"), 1, "a reset link");
+    assert_eq!(
+        to("pending@example.org"),
+        2,
+        "its first link and the fresh one"
+    );
+    assert!(to(GRACE) >= 2, "the consent request and the privacy link");
+    for nobody in [
+        "nobody@acme.example",
+        "nobody@example.org",
+        "stranger@example.org",
+    ] {
+        assert_eq!(to(nobody), 0, "{nobody}");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM deferred_requests").await, 0);
+}

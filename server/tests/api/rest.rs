@@ -793,27 +793,6 @@ async fn a_retried_post_with_the_same_idempotency_key_never_writes_twice(
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
-/// Waits until `n` of the portal's statements starting with `statement` wait for a lock in the
-/// test's database.
-async fn until_waiting_for_locks(app: &TestApp, statement: &str, n: i64) {
-    for _ in 0..200 {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity
-             WHERE datname = current_database() AND wait_event_type = 'Lock'
-               AND query LIKE $1 || '%'",
-        )
-        .bind(statement)
-        .fetch_one(&app.owner)
-        .await
-        .unwrap();
-        if waiting >= n {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("{n} statements never waited for a lock");
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn an_idempotency_key_is_held_only_by_a_write_that_commits(
     _: PgPoolOptions,
@@ -843,7 +822,7 @@ async fn an_idempotency_key_is_held_only_by_a_write_that_commits(
         .await
         .unwrap();
     let dying = tokio::spawn(send("lin@example.org", "once-1"));
-    until_waiting_for_locks(&app, ADD, 1).await;
+    app.until_waiting_for_locks(ADD, 1).await;
     // Its connection dies half way, as in a crash of the portal or of the network.
     let killed = app
         .count(
@@ -870,9 +849,10 @@ async fn an_idempotency_key_is_held_only_by_a_write_that_commits(
         .await
         .unwrap();
     let first = tokio::spawn(send("mo@example.org", "once-2"));
-    until_waiting_for_locks(&app, ADD, 1).await;
+    app.until_waiting_for_locks(ADD, 1).await;
     let second = tokio::spawn(send("mo@example.org", "once-2"));
-    until_waiting_for_locks(&app, "INSERT INTO api_idempotency", 1).await;
+    app.until_waiting_for_locks("INSERT INTO api_idempotency", 1)
+        .await;
     holder.commit().await.unwrap();
     let (first, second) = (
         first.await.unwrap().unwrap(),

@@ -95,6 +95,134 @@ async fn sweep(app: &TestApp) -> retention::SweepReport {
     retention::sweep(&app.state).await.unwrap()
 }
 
+/// Days from the portal's clock to the end of the candidate's.
+async fn days_left(app: &TestApp, candidate: &str) -> f64 {
+    sqlx::query_scalar(
+        "SELECT extract(epoch FROM retention_until - $2)::float8 / 86400
+         FROM candidates WHERE public_id = $1",
+    )
+    .bind(candidate)
+    .bind(app.state.clock.now())
+    .fetch_one(&app.owner)
+    .await
+    .unwrap()
+}
+
+/// The end date the candidate page shows staff.
+async fn shown_to_staff(app: &TestApp, client: &Client, candidate: &str) -> Option<String> {
+    let c: Value = app
+        .call(client, "candidate", &[("id", candidate)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    c["retention"]["deleted_on"].as_str().map(str::to_owned)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_candidate_never_decided_on_is_warned_about_and_deleted_a_period_after_the_last_activity(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let o = org(&app).await;
+    let (grace, application) = candidate(&app, &o, "Grace Hopper", "grace@example.org").await;
+    let arrived = app.state.clock.now();
+    assert_eq!(
+        shown_to_staff(&app, &o.rita, &grace).await,
+        Some((arrived + Duration::days(365)).date().to_string())
+    );
+
+    // Two hundred days on, a move in the pipeline is activity: the clock runs from it.
+    app.state.clock.advance(Duration::days(200));
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let res = app
+        .call(
+            &rita,
+            "move_application",
+            &[
+                ("application", &application),
+                ("stage", "screening"),
+                ("candidate", &grace),
+            ],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert!((364.9..365.1).contains(&days_left(&app, &grace).await));
+    app.state.clock.advance(Duration::days(170));
+    assert_eq!(sweep(&app).await, retention::SweepReport::default(), "kept");
+
+    // Fifteen days before the end, staff are warned; one click gives thirty days more.
+    app.state.clock.advance(Duration::days(181));
+    assert_eq!(sweep(&app).await.warned, 1);
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let res = app
+        .call(&rita, "extend_retention", &[("candidate", &grace)])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!((43.9..44.1).contains(&days_left(&app, &grace).await));
+    app.state.clock.advance(Duration::days(43));
+    assert_eq!(sweep(&app).await.deleted, 0);
+    app.state.clock.advance(Duration::days(2));
+    assert_eq!(sweep(&app).await.deleted, 1, "deleted, never decided on");
+    assert_eq!(app.count("SELECT count(*) FROM candidates").await, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn closing_a_recruitment_without_a_decision_runs_its_candidates_clocks_from_the_closing(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let o = org(&app).await;
+    let (grace, _) = candidate(&app, &o, "Grace Hopper", "grace@example.org").await;
+    let (alan, _) = candidate(&app, &o, "Alan Turing", "alan@example.org").await;
+    app.state.clock.advance(Duration::days(300));
+    let rita = app.signed_in("rita@acme.example", PASSWORD).await;
+    let res = app
+        .call(
+            &rita,
+            "set_recruitment_status",
+            &[("id", &o.rec), ("status", "closed")],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    for c in [&grace, &alan] {
+        assert!((364.9..365.1).contains(&days_left(&app, c).await), "{c}");
+    }
+    // A year after they applied, both are kept; a year after the closing, both are deleted.
+    app.state.clock.advance(Duration::days(100));
+    assert_eq!(sweep(&app).await.deleted, 0);
+    app.state.clock.advance(Duration::days(266));
+    assert_eq!(sweep(&app).await.deleted, 2);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_legal_hold_keeps_a_candidate_whose_clock_ran_out_without_a_decision(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let o = org(&app).await;
+    let (grace, _) = candidate(&app, &o, "Grace Hopper", "grace@example.org").await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    let res = app
+        .call(
+            &ada,
+            "set_legal_hold",
+            &[
+                ("candidate", &grace),
+                ("reason", "Pending litigation"),
+                ("until", "2029-06-01"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app.state.clock.advance(Duration::days(400));
+    assert_eq!(sweep(&app).await.deleted, 0, "held");
+    assert_eq!(app.count("SELECT count(*) FROM candidates").await, 1);
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn the_decision_starts_the_clock_recruiters_are_warned_once_and_extension_moves_it(
     _: PgPoolOptions,
@@ -103,20 +231,21 @@ async fn the_decision_starts_the_clock_recruiters_are_warned_once_and_extension_
     let app = TestApp::spawn(opts).await;
     let o = org(&app).await;
     let (grace, application) = candidate(&app, &o, "Grace Hopper", "grace@example.org").await;
-    assert_eq!(
-        app.count("SELECT count(*) FROM candidates WHERE retention_until IS NOT NULL")
-            .await,
-        0,
-        "no decision, no clock"
+    assert!(
+        (364.9..365.1).contains(&days_left(&app, &grace).await),
+        "the clock runs from her arrival"
     );
+    app.state.clock.advance(Duration::days(10));
+    let o = Org {
+        rita: app.signed_in("rita@acme.example", PASSWORD).await,
+        ..o
+    };
     decide(&app, &o.rita, &grace, &application).await;
-    let days: f64 = sqlx::query_scalar(
-        "SELECT extract(epoch FROM retention_until - now())::float8 / 86400 FROM candidates",
-    )
-    .fetch_one(&app.owner)
-    .await
-    .unwrap();
-    assert!((364.9..365.1).contains(&days), "{days}");
+    let days = days_left(&app, &grace).await;
+    assert!(
+        (364.9..365.1).contains(&days),
+        "a year from the decision: {days}"
+    );
 
     app.state.clock.advance(Duration::days(340));
     assert_eq!(sweep(&app).await, retention::SweepReport::default());
@@ -145,13 +274,8 @@ async fn the_decision_starts_the_clock_recruiters_are_warned_once_and_extension_
         .call(&rita, "extend_retention", &[("candidate", &grace)])
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let days: f64 = sqlx::query_scalar(
-        "SELECT extract(epoch FROM retention_until - now())::float8 / 86400 FROM candidates",
-    )
-    .fetch_one(&app.owner)
-    .await
-    .unwrap();
-    assert!((394.9..395.1).contains(&days), "{days}");
+    let days = days_left(&app, &grace).await;
+    assert!((43.9..44.1).contains(&days), "{days}");
     assert_eq!(sweep(&app).await, retention::SweepReport::default());
     app.state.clock.advance(Duration::days(30));
     assert_eq!(sweep(&app).await.warned, 1);
@@ -304,6 +428,15 @@ async fn on_expiry_the_candidate_is_deleted_whole_with_a_certificate_and_nothing
         "Grace's consent link, to be deleted with her"
     );
 
+    // Alan's own period is two years: his clock has not run out when Grace's has.
+    let res = app
+        .call(
+            &o.rita,
+            "set_retention_period",
+            &[("candidate", &alan), ("days", "730")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
     app.state.clock.advance(Duration::days(366));
     let report = sweep(&app).await;
     assert_eq!(report.deleted, 1);
@@ -653,12 +786,7 @@ async fn a_candidate_may_have_their_own_period_and_their_details_corrected(
         "at least 30 days"
     );
     assert_eq!(set("60").await, StatusCode::OK);
-    let days: f64 = sqlx::query_scalar(
-        "SELECT extract(epoch FROM retention_until - now())::float8 / 86400 FROM candidates",
-    )
-    .fetch_one(&app.owner)
-    .await
-    .unwrap();
+    let days = days_left(&app, &grace).await;
     assert!((59.9..60.1).contains(&days), "{days}");
     app.state.clock.advance(Duration::days(61));
     assert_eq!(sweep(&app).await.deleted, 1);

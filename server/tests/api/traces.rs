@@ -49,8 +49,9 @@ async fn acme(app: &TestApp) -> Acme {
     }
 }
 
-/// One candidate's markers: every text starts with `Zq<letter>` (addresses in lower case), and
-/// the phone number has digits of its own.
+/// One candidate's markers: every text starts with `Xuliq<letter>` (addresses in lower case:
+/// `xuliq…`; public ids never hold an `l`, `i` or `u`, so no random id can match), and the phone
+/// number has ten digits of its own.
 struct Marked {
     tag: &'static str,
     digits: &'static str,
@@ -359,16 +360,16 @@ async fn a_deleted_candidate_leaves_no_trace_in_the_database_the_file_store_or_t
     let app = TestApp::spawn(opts.clone()).await;
     let a = acme(&app).await;
     let asked = Marked {
-        tag: "zqa",
-        digits: "73912841",
+        tag: "xuliqa",
+        digits: "7391284105",
     };
     let expired = Marked {
-        tag: "zqb",
-        digits: "73912852",
+        tag: "xuliqb",
+        digits: "7391285206",
     };
     let kept = Marked {
-        tag: "zqc",
-        digits: "73912863",
+        tag: "xuliqc",
+        digits: "7391286307",
     };
     let asked_ids = plant(&app, &a, &asked, true).await;
     plant(&app, &a, &expired, false).await;
@@ -395,11 +396,11 @@ async fn a_deleted_candidate_leaves_no_trace_in_the_database_the_file_store_or_t
 
     // What she did herself was audited with her address; the events stay, the address goes.
     let targets: Vec<String> = sqlx::query_scalar(
-        "SELECT public_id FROM candidates WHERE email = 'zqanew@example.org'
+        "SELECT public_id FROM candidates WHERE email = 'xuliqanew@example.org'
          UNION SELECT a.public_id FROM applications a JOIN candidates c ON c.id = a.candidate_id
-               WHERE c.email = 'zqanew@example.org'
+               WHERE c.email = 'xuliqanew@example.org'
          UNION SELECT d.public_id FROM data_requests d JOIN candidates c ON c.id = d.candidate_id
-               WHERE c.email = 'zqanew@example.org'",
+               WHERE c.email = 'xuliqanew@example.org'",
     )
     .fetch_all(&app.owner)
     .await
@@ -465,7 +466,7 @@ async fn a_deleted_candidate_leaves_no_trace_in_the_database_the_file_store_or_t
         assert!(dump.contains(&what), "{what} is in the dump");
     }
     let kept_answers: Vec<String> = sqlx::query_scalar(
-        "SELECT response_body FROM api_idempotency WHERE idempotency_key LIKE '%-zqc'",
+        "SELECT response_body FROM api_idempotency WHERE idempotency_key LIKE '%-xuliqc'",
     )
     .fetch_all(&app.owner)
     .await

@@ -368,7 +368,7 @@ async fn admins_set_retention_and_the_sub_processor_register_that_candidates_see
         .await
         .unwrap();
     assert!(html.contains("Hetzner — hosting (Germany)"));
-    assert!(html.contains("Until 180 days after the hiring decision"));
+    assert!(html.contains("Until 180 days after the latest of: the hiring decision"));
 
     // Another organisation cannot remove Acme's entry; Acme's admin can.
     let rex = app.signed_in("rex@rival.example", PASSWORD).await;

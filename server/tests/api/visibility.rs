@@ -396,8 +396,8 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
             same(&[("candidate", &cand)]),
             "",
             [
-                // No decision yet, so nothing to extend: allowed callers get the clear 422.
-                Refused, Refused, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
+                // Every candidate has a clock (F10), so allowed callers extend it.
+                Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound,
             ],
         ),
         (

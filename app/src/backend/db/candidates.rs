@@ -6,26 +6,35 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Finds the organisation's candidate with this address, or creates one; returns (id, public id).
-pub async fn upsert(
-    tx: &mut Tx,
-    org_id: Uuid,
-    new_id: Uuid,
-    new_public_id: &str,
-    full_name: &str,
-    email: &str,
-    phone: &str,
-) -> Result<(Uuid, String), sqlx::Error> {
+pub struct NewCandidate<'a> {
+    pub id: Uuid,
+    pub public_id: &'a str,
+    pub org_id: Uuid,
+    pub full_name: &'a str,
+    pub email: &'a str,
+    pub phone: &'a str,
+    pub now: OffsetDateTime,
+}
+
+/// The candidate with this address in the organisation, or a new one whose retention clock
+/// starts now (F10: every candidate has an end date from the moment they exist).
+pub async fn upsert(tx: &mut Tx, c: &NewCandidate<'_>) -> Result<(Uuid, String), sqlx::Error> {
     let row = sqlx::query!(
-        r#"INSERT INTO candidates (id, public_id, org_id, full_name, email, phone)
-           VALUES ($1, $2, $3, $4, $5, $6)
+        r#"INSERT INTO candidates
+             (id, public_id, org_id, full_name, email, phone, created_at, updated_at,
+              retention_anchor, retention_until)
+           SELECT $1, $2, $3, $4, $5, $6, $7::timestamptz, $7, $7,
+                  $7 + make_interval(days => o.retention_days)
+           FROM orgs o WHERE o.id = $3
            ON CONFLICT (org_id, email) DO UPDATE SET updated_at = candidates.updated_at
            RETURNING id, public_id"#,
-        new_id,
-        new_public_id,
-        org_id,
-        full_name,
-        email,
-        phone
+        c.id,
+        c.public_id,
+        c.org_id,
+        c.full_name,
+        c.email,
+        c.phone,
+        c.now
     )
     .fetch_one(&mut **tx)
     .await?;
@@ -77,6 +86,8 @@ pub async fn insert_application(
     Ok(())
 }
 
+/// Appends to the application's timeline. Every event is activity on the candidate, so it moves
+/// their retention clock (F10) to at least its time plus their period, in the same statement.
 pub async fn append_event(
     tx: &mut Tx,
     org_id: Uuid,
@@ -87,8 +98,22 @@ pub async fn append_event(
     now: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        r#"INSERT INTO application_events (org_id, application_id, kind, stage, actor_id, occurred_at)
-           VALUES ($1, $2, $3, $4, $5, $6)"#,
+        r#"WITH appended AS (
+             INSERT INTO application_events (org_id, application_id, kind, stage, actor_id, occurred_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             RETURNING application_id, occurred_at)
+           UPDATE candidates c
+           SET retention_anchor = GREATEST(c.retention_anchor, e.occurred_at),
+               retention_until = GREATEST(c.retention_until, e.occurred_at
+                   + make_interval(days => COALESCE(c.retention_days_override, o.retention_days))),
+               retention_warned_at = CASE
+                   WHEN e.occurred_at + make_interval(
+                            days => COALESCE(c.retention_days_override, o.retention_days))
+                        > c.retention_until THEN NULL
+                   ELSE c.retention_warned_at END
+           FROM appended e, applications a, orgs o
+           WHERE a.org_id = $1 AND a.id = e.application_id AND c.org_id = $1
+             AND c.id = a.candidate_id AND o.id = c.org_id"#,
         org_id,
         application_id,
         kind,
@@ -344,48 +369,61 @@ pub async fn visible_applications_of(
     .await
 }
 
+/// Moves an application from the stage the caller saw; `false` when it changed meanwhile (a
+/// decision or another move committed first).
 pub async fn set_stage(
     tx: &mut Tx,
     org_id: Uuid,
     application_id: Uuid,
+    from: &str,
     stage: &str,
     now: OffsetDateTime,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE applications SET stage = $3, updated_at = $4 WHERE org_id = $1 AND id = $2",
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"UPDATE applications SET stage = $4, updated_at = $5
+           WHERE org_id = $1 AND id = $2 AND stage = $3"#,
         org_id,
         application_id,
+        from,
         stage,
         now
     )
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// The decision on an application still at the stage the caller saw; `false` when it changed
+/// meanwhile (another decision committed first: it is never overwritten).
+pub struct DecisionRecord<'a> {
+    pub from: &'a str,
+    pub stage: &'a str,
+    pub reason: &'a str,
+    pub decided_by: Uuid,
+    pub now: OffsetDateTime,
 }
 
 pub async fn record_decision(
     tx: &mut Tx,
     org_id: Uuid,
     application_id: Uuid,
-    stage: &str,
-    reason: &str,
-    decided_by: Uuid,
-    now: OffsetDateTime,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+    d: &DecisionRecord<'_>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
         r#"UPDATE applications
-           SET stage = $3, decision_reason = $4, decided_by = $5, decided_at = $6, updated_at = $6
-           WHERE org_id = $1 AND id = $2"#,
+           SET stage = $4, decision_reason = $5, decided_by = $6, decided_at = $7, updated_at = $7
+           WHERE org_id = $1 AND id = $2 AND stage = $3"#,
         org_id,
         application_id,
-        stage,
-        reason,
-        decided_by,
-        now
+        d.from,
+        d.stage,
+        d.reason,
+        d.decided_by,
+        d.now
     )
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn insert_note(

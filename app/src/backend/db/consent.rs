@@ -395,21 +395,43 @@ pub async fn expire_requests(
 }
 
 /// Whether the application's candidate has restricted processing (or objected to it).
-pub async fn processing_restricted(
+/// Locks the application and its candidate against a withdrawal, a restriction or a deletion
+/// until the caller's transaction ends, and says whether processing is restricted; `None` when
+/// the application is gone. A processing write that passed this check commits before any of
+/// those can begin, so the withdrawal or deletion then sees it and removes it.
+pub async fn lock_for_processing(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+) -> Result<Option<bool>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT c.processing_restricted_at IS NOT NULL AS "restricted!"
+           FROM applications a JOIN candidates c ON c.id = a.candidate_id
+           WHERE a.org_id = $1 AND a.id = $2
+           FOR SHARE OF a, c"#,
+        org_id,
+        application_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Locks the application against processing writes (which hold it shared while they run) until
+/// the withdrawal that calls this commits.
+pub async fn lock_for_withdrawal(
     tx: &mut Tx,
     org_id: Uuid,
     application_id: Uuid,
 ) -> Result<bool, sqlx::Error> {
-    let restricted = sqlx::query_scalar!(
-        r#"SELECT c.processing_restricted_at IS NOT NULL AS "restricted!"
-           FROM applications a JOIN candidates c ON c.id = a.candidate_id
-           WHERE a.org_id = $1 AND a.id = $2"#,
+    let locked = sqlx::query_scalar!(
+        r#"SELECT 1 AS "one!" FROM applications WHERE org_id = $1 AND id = $2
+           FOR NO KEY UPDATE"#,
         org_id,
         application_id
     )
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(restricted.unwrap_or(false))
+    Ok(locked.is_some())
 }
 
 /// Records that a restriction or objection request was granted.

@@ -38,6 +38,8 @@ pub struct SubjectRow {
     pub language: String,
     pub org_name: String,
     pub retention_days: i32,
+    /// When the candidate's data is deleted (F10), whatever set it.
+    pub retention_until: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
 }
 
@@ -49,7 +51,7 @@ pub async fn subject(
     sqlx::query_as!(
         SubjectRow,
         r#"SELECT c.id AS candidate_id, c.public_id, c.full_name, c.email, c.phone, c.language,
-                  o.name AS org_name, o.retention_days, c.created_at
+                  o.name AS org_name, o.retention_days, c.retention_until, c.created_at
            FROM candidates c JOIN orgs o ON o.id = c.org_id
            WHERE c.org_id = $1 AND c.id = $2"#,
         org_id,
@@ -161,7 +163,8 @@ pub async fn reads(
         r#"SELECT e.action, u.role AS "role?", e.occurred_at
            FROM audit_events e LEFT JOIN users u ON u.public_id = e.actor AND u.org_id = e.org_id
            WHERE e.org_id = $1 AND e.target = $2
-             AND e.action IN ('candidate.viewed', 'candidate.exported', 'document.downloaded')
+             AND e.action IN ('candidate.viewed', 'candidate.listed', 'candidate.exported',
+                              'document.downloaded')
            ORDER BY e.id DESC
            LIMIT 500"#,
         org_id,

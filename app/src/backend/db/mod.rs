@@ -9,6 +9,7 @@ pub mod audit;
 pub mod candidates;
 pub mod consent;
 pub mod data_requests;
+pub mod deferred;
 pub mod documents;
 pub mod idempotency;
 pub mod interviews;
@@ -96,6 +97,37 @@ impl Db {
             .await
             .is_ok()
     }
+}
+
+/// Scopes a transaction begun without an organisation to `org_id` from here on: for work that
+/// moves from one organisation to another (the deferred requests' worker).
+pub async fn scope(tx: &mut Tx, org_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"SELECT set_config('app.org_id', $1, true) AS "scoped!""#,
+        org_id.to_string()
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A point in `tx` to return to when a statement after it fails (a unique violation that only
+/// means another request won a race), without losing what came before.
+pub async fn savepoint(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    sqlx::query("SAVEPOINT candor_attempt")
+        .persistent(false)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Undoes everything since [`savepoint`]; the transaction goes on.
+pub async fn roll_back_to_savepoint(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    sqlx::query("ROLLBACK TO SAVEPOINT candor_attempt")
+        .persistent(false)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// `raw` as a literal inside an ILIKE pattern: its `%`, `_` and `\` match only themselves.

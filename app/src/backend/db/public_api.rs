@@ -111,6 +111,8 @@ pub async fn applications(
 pub struct InterviewRow {
     pub public_id: String,
     pub application_public_id: String,
+    /// Whose interview it is (for the audit of the read; not part of the resource).
+    pub candidate_public_id: String,
     pub scheduled_at: OffsetDateTime,
     pub duration_minutes: i32,
     pub location: String,
@@ -125,9 +127,11 @@ pub async fn interviews(
 ) -> Result<Vec<InterviewRow>, sqlx::Error> {
     sqlx::query_as!(
         InterviewRow,
-        r#"SELECT i.public_id, a.public_id AS application_public_id, i.scheduled_at,
-                  i.duration_minutes, i.location
+        r#"SELECT i.public_id, a.public_id AS application_public_id,
+                  c.public_id AS candidate_public_id, i.scheduled_at, i.duration_minutes,
+                  i.location
            FROM interviews i JOIN applications a ON a.id = i.application_id
+           JOIN candidates c ON c.id = a.candidate_id
            WHERE i.org_id = $1 AND ($2::text IS NULL OR i.public_id = $2)
              AND ($3::text IS NULL OR i.public_id > $3)
            ORDER BY i.public_id LIMIT $4"#,

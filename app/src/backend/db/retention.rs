@@ -7,24 +7,30 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Starts (or moves forward) the clock at a decision: the latest decision counts.
-pub async fn start_clock(
+/// Closing a recruitment moves the clocks of its candidates: the closing is one of the moments
+/// a clock runs from (F10), like a decision or any other activity.
+pub async fn closing_moves_clocks(
     tx: &mut Tx,
     org_id: Uuid,
-    candidate_id: Uuid,
-    decided_at: OffsetDateTime,
+    recruitment_id: Uuid,
+    closed_at: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"UPDATE candidates c
-           SET retention_until = GREATEST(
-                   c.retention_until,
-                   $3::timestamptz + make_interval(days => COALESCE(c.retention_days_override, o.retention_days))),
-               retention_warned_at = NULL
-           FROM orgs o
-           WHERE c.org_id = $1 AND c.id = $2 AND o.id = c.org_id"#,
+           SET retention_anchor = GREATEST(c.retention_anchor, $3),
+               retention_until = GREATEST(c.retention_until, $3::timestamptz
+                   + make_interval(days => COALESCE(c.retention_days_override, o.retention_days))),
+               retention_warned_at = CASE
+                   WHEN $3::timestamptz + make_interval(
+                            days => COALESCE(c.retention_days_override, o.retention_days))
+                        > c.retention_until THEN NULL
+                   ELSE c.retention_warned_at END
+           FROM applications a, orgs o
+           WHERE a.org_id = $1 AND a.recruitment_id = $2 AND c.org_id = $1
+             AND c.id = a.candidate_id AND o.id = c.org_id"#,
         org_id,
-        candidate_id,
-        decided_at
+        recruitment_id,
+        closed_at
     )
     .execute(&mut **tx)
     .await?;
@@ -57,7 +63,8 @@ pub async fn clock(
     .await
 }
 
-/// Moves a running clock by `days`; `false` when no clock runs yet.
+/// Moves the clock by `days`; `false` when the candidate has none (only one made before every
+/// candidate had a clock could lack it).
 pub async fn extend(
     tx: &mut Tx,
     org_id: Uuid,
@@ -78,7 +85,7 @@ pub async fn extend(
     Ok(done.rows_affected() == 1)
 }
 
-/// The candidate's own retention period: recomputes a running clock from the latest decision.
+/// The candidate's own retention period: the clock runs from the same moment with it.
 pub async fn set_period(
     tx: &mut Tx,
     org_id: Uuid,
@@ -88,8 +95,8 @@ pub async fn set_period(
     sqlx::query!(
         r#"UPDATE candidates c
            SET retention_days_override = $3,
-               retention_until = (SELECT max(a.decided_at) FROM applications a
-                                  WHERE a.candidate_id = c.id) + make_interval(days => $3),
+               retention_until = COALESCE(c.retention_anchor, c.created_at)
+                   + make_interval(days => $3),
                retention_warned_at = NULL
            WHERE c.org_id = $1 AND c.id = $2"#,
         org_id,

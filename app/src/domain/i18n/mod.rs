@@ -215,6 +215,7 @@ pub struct Messages {
     pub role_interviewer: &'static str,
     pub role_auditor: &'static str,
     pub read_viewed: &'static str,
+    pub read_listed: &'static str,
     pub read_exported: &'static str,
     pub read_downloaded: &'static str,
     pub download_heading: &'static str,

@@ -357,7 +357,7 @@ fn RetentionPanel(candidate: String, view: RetentionView, can_manage: bool) -> i
     let when = match (&view.deleted_on, view.deletion_requested) {
         (_, true) => "Deletion was requested by the candidate; it runs shortly.".to_owned(),
         (Some(date), false) => format!("All data of this candidate is deleted on {date}."),
-        (None, false) => "The retention clock starts with the hiring decision.".to_owned(),
+        (None, false) => "No end date yet: the next activity sets it.".to_owned(),
     };
     let (c1, c2, c3, c4) = (
         candidate.clone(),

@@ -126,6 +126,7 @@ fn role_label(m: &Messages, role: Option<Role>) -> &'static str {
 fn read_label(m: &Messages, action: &str) -> &'static str {
     match action {
         "candidate.exported" => m.read_exported,
+        "candidate.listed" => m.read_listed,
         "document.downloaded" => m.read_downloaded,
         _ => m.read_viewed,
     }

@@ -44,7 +44,7 @@ pub fn SettingsPage() -> impl IntoView {
                     Ok(s) => view! {
                         <section class="panel" aria-labelledby="retention-title">
                             <h2 id="retention-title">"Retention"</h2>
-                            <p>"Candidate data is deleted this many days after the hiring decision (at least 30). A change applies to clocks started from now on."</p>
+                            <p>"Candidate data is deleted this many days after the latest of the hiring decision, the closing of the recruitment and the candidate's last activity (at least 30). A change applies to each candidate's clock when it next moves."</p>
                             <ProblemBanner problem=retention_problem/>
                             <ActionForm action=retention attr:class="inline-form">
                                 <label for="retention_days">"Days"</label>
