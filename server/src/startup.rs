@@ -337,9 +337,7 @@ async fn server_fn_handler(
 }
 
 pub async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<()> {
-    if demo_requested && config.mode == Mode::Production {
-        bail!("the demo organisation is for development only");
-    }
+    config.check_demo(demo_requested)?;
     let (system, app_pool) = connect(&config).await?;
     let state = AppState {
         db: Db::new(app_pool.clone(), system.clone()),

@@ -8,6 +8,7 @@ mod auth;
 mod candidates;
 mod consent;
 mod coverage;
+mod defaults;
 mod email;
 mod faults;
 mod files;
