@@ -19,6 +19,7 @@ mod metrics;
 mod mfa;
 mod privacy;
 mod process;
+mod purge;
 mod queries;
 mod recruitments;
 mod rest;
