@@ -30,6 +30,7 @@ mod site;
 mod smtp;
 mod sso;
 mod tenancy;
+mod upgrades;
 mod users;
 mod visibility;
 mod webhooks;
