@@ -1,5 +1,6 @@
 //! Configuration from the environment, validated at start-up (S13): production refuses missing
-//! secrets, an http base URL and development defaults.
+//! secrets, an http base URL and development defaults, and so does any portal whose base URL is
+//! not a loopback address, whatever `CANDOR_ENV` says.
 
 use ipnet::IpNet;
 use std::{net::SocketAddr, path::PathBuf};
@@ -50,7 +51,17 @@ pub enum ConfigError {
     Invalid(&'static str, String),
     #[error("production mode refuses to start: {0}")]
     Insecure(String),
+    /// Development defaults behind a base URL others can reach, in development mode.
+    #[error(
+        "CANDOR_BASE_URL {0} is not a loopback address, so the portal refuses to start with \
+         development defaults (whatever CANDOR_ENV says): {1}"
+    )]
+    PublicWithDefaults(String, String),
 }
+
+/// What `--demo` (or `CANDOR_DEMO`) would publish, and what to do instead.
+const DEMO_REFUSED: &str = "--demo (CANDOR_DEMO) seeds accounts whose passwords and two-factor \
+     key are published in the source: start without it";
 
 /// `CANDOR_SSO_{GOOGLE,MICROSOFT}_{CLIENT_ID,CLIENT_SECRET,ISSUER}`: a provider is offered when
 /// its client id and secret are set. Google's issuer is known; Microsoft's names the tenant.
@@ -217,45 +228,94 @@ impl Config {
                 "must not lie inside the site root (LEPTOS_SITE_ROOT), which is served".into(),
             ));
         }
-        let host = self.base_url.host_str().unwrap_or_default();
-        let local = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
-        match self.mode {
-            Mode::Development => {
-                if self.base_url.scheme() != "https" && !local {
-                    return Err(ConfigError::Invalid(
-                        "CANDOR_BASE_URL",
-                        "plain http is allowed only for localhost development".into(),
-                    ));
-                }
+        if self.development_defaults_allowed() {
+            return Ok(());
+        }
+        let mut problems = Vec::new();
+        if self.base_url.scheme() != "https" {
+            problems.push("CANDOR_BASE_URL must be https: set the portal's public https origin");
+        }
+        problems.extend(self.development_defaults());
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(self.refusal(&problems))
+        }
+    }
+
+    /// Development defaults are safe only where nobody else can reach the portal: they publish
+    /// its keys (the master and signing keys are in this source, so sealed files and receipts
+    /// would protect nothing), its e-mail and its test aids. Production mode refuses them, and so
+    /// does a base URL that is not a loopback address, whatever `CANDOR_ENV` says: a deployment
+    /// that forgot `CANDOR_ENV=production` must not run on them.
+    fn development_defaults_allowed(&self) -> bool {
+        self.mode == Mode::Development && self.base_url_is_loopback()
+    }
+
+    /// Whether the base URL names this machine: `localhost`, 127.0.0.0/8 or ::1.
+    pub fn base_url_is_loopback(&self) -> bool {
+        match self.base_url.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => {
+                ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
             }
-            Mode::Production => {
-                let mut problems = Vec::new();
-                if self.base_url.scheme() != "https" {
-                    problems.push("CANDOR_BASE_URL must be https");
-                }
-                if self.master_key == DEV_MASTER_KEY {
-                    problems.push("CANDOR_MASTER_KEY is missing or the development default");
-                }
-                if self.signing_key == DEV_SIGNING_KEY {
-                    problems.push("CANDOR_SIGNING_KEY is missing or the development default");
-                }
-                if self.database_url.is_none() {
-                    problems
-                        .push("DATABASE_URL is missing (the embedded database is for development)");
-                }
-                if self.smtp_url.is_none() {
-                    problems
-                        .push("CANDOR_SMTP_URL is missing (e-mail would only be written to files)");
-                }
-                if self.expose_authz_decisions {
-                    problems.push("CANDOR_EXPOSE_AUTHZ is a test aid and must be off");
-                }
-                if !problems.is_empty() {
-                    return Err(ConfigError::Insecure(problems.join("; ")));
-                }
-            }
+            None => false,
+        }
+    }
+
+    /// Each development default in use, saying what to set instead.
+    fn development_defaults(&self) -> Vec<&'static str> {
+        let mut found = Vec::new();
+        if self.master_key == DEV_MASTER_KEY {
+            found.push(
+                "CANDOR_MASTER_KEY is missing or the development key: set it to 32 random bytes, \
+                 base64-encoded (openssl rand -base64 32)",
+            );
+        }
+        if self.signing_key == DEV_SIGNING_KEY {
+            found.push(
+                "CANDOR_SIGNING_KEY is missing or the development key: set it to a 32-byte \
+                 Ed25519 seed, base64-encoded (openssl rand -base64 32)",
+            );
+        }
+        if self.database_url.is_none() {
+            found.push(
+                "DATABASE_URL is missing, so the embedded development database would run: set \
+                 it to the schema owner's PostgreSQL connection",
+            );
+        }
+        if self.smtp_url.is_none() {
+            found.push(
+                "CANDOR_SMTP_URL is missing, so e-mail would only be written to files: set it, \
+                 e.g. smtps://user:password@mail.example.com",
+            );
+        }
+        if self.expose_authz_decisions {
+            found.push(
+                "CANDOR_EXPOSE_AUTHZ is a test aid (it tells every caller why it was refused): \
+                 unset it",
+            );
+        }
+        found
+    }
+
+    /// `--demo` is a development default too: refused wherever the others are.
+    pub fn check_demo(&self, demo_requested: bool) -> Result<(), ConfigError> {
+        if demo_requested && !self.development_defaults_allowed() {
+            return Err(self.refusal(&[DEMO_REFUSED]));
         }
         Ok(())
+    }
+
+    fn refusal(&self, problems: &[&str]) -> ConfigError {
+        let problems = problems.join("; ");
+        match self.mode {
+            Mode::Production => ConfigError::Insecure(problems),
+            Mode::Development => {
+                ConfigError::PublicWithDefaults(self.base_url.as_str().to_owned(), problems)
+            }
+        }
     }
 
     pub fn secure_cookies(&self) -> bool {
@@ -382,7 +442,144 @@ mod tests {
         assert!(err.to_string().contains("CANDOR_TRUSTED_PROXIES"));
         let err = load(&[("CANDOR_MASTER_KEY", "c2hvcnQ=")]).unwrap_err();
         assert!(err.to_string().contains("32 bytes"));
-        let err = load(&[("CANDOR_BASE_URL", "http://candor.example.com")]).unwrap_err();
-        assert!(err.to_string().contains("localhost"));
+    }
+
+    /// `SECURE` without `CANDOR_ENV`, or with `CANDOR_ENV` as given, and `changes` applied.
+    fn public(env: Option<&str>, changes: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+        let mut vars: Vec<(&'static str, String)> = SECURE
+            .iter()
+            .filter(|(k, _)| *k != "CANDOR_ENV")
+            .map(|(k, v)| (*k, v.to_string()))
+            .collect();
+        if let Some(env) = env {
+            vars.push(("CANDOR_ENV", env.into()));
+        }
+        for (key, value) in changes {
+            vars.retain(|(k, _)| k != key);
+            vars.push((key, value.to_string()));
+        }
+        vars
+    }
+
+    fn load_owned(vars: &[(&'static str, String)]) -> Result<Config, ConfigError> {
+        let borrowed: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        load(&borrowed)
+    }
+
+    #[test]
+    fn a_public_base_url_refuses_every_development_default_whatever_candor_env_says() {
+        for env in [None, Some("development")] {
+            let mut vars = vec![("CANDOR_BASE_URL", "https://candor.example.com".to_owned())];
+            vars.extend(env.map(|env| ("CANDOR_ENV", env.to_owned())));
+            let err = load_owned(&vars).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::PublicWithDefaults(_, _)),
+                "{env:?}: {err}"
+            );
+            let message = err.to_string();
+            for named in [
+                "CANDOR_BASE_URL https://candor.example.com/ is not a loopback address",
+                "CANDOR_MASTER_KEY is missing or the development key: set it to 32 random bytes",
+                "CANDOR_SIGNING_KEY is missing or the development key: set it to a 32-byte",
+                "DATABASE_URL is missing",
+                "CANDOR_SMTP_URL is missing",
+            ] {
+                assert!(message.contains(named), "{env:?}: {named} not in {message}");
+            }
+        }
+        for env in [None, Some("development")] {
+            for (key, bad) in [
+                ("CANDOR_MASTER_KEY", DEV_MASTER_KEY),
+                ("CANDOR_SIGNING_KEY", DEV_SIGNING_KEY),
+                ("DATABASE_URL", ""),
+                ("CANDOR_SMTP_URL", ""),
+                ("CANDOR_EXPOSE_AUTHZ", "1"),
+            ] {
+                let err = load_owned(&public(env, &[(key, bad)])).unwrap_err();
+                assert!(
+                    matches!(&err, ConfigError::PublicWithDefaults(_, m) if m.starts_with(key)),
+                    "{env:?}, {key}: {err}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_public_base_url_with_real_values_starts_in_either_mode() {
+        for env in [None, Some("development"), Some("production")] {
+            let config = load_owned(&public(env, &[])).unwrap();
+            assert!(config.secure_cookies(), "{env:?}");
+            assert!(config.check_demo(false).is_ok(), "{env:?}");
+        }
+    }
+
+    #[test]
+    fn only_localhost_and_loopback_addresses_count_as_loopback() {
+        for local in [
+            "http://localhost:3000",
+            "https://LOCALHOST",
+            "http://127.0.0.1:3000",
+            "http://127.8.9.10",
+            "http://[::1]:3000",
+            "http://[::ffff:127.0.0.1]",
+        ] {
+            let config = load(&[("CANDOR_BASE_URL", local)]).unwrap();
+            assert!(config.base_url_is_loopback(), "{local}");
+            assert!(config.check_demo(true).is_ok(), "{local}");
+        }
+        for public in [
+            "https://candor.example.com",
+            "https://candor.localhost.example.com",
+            "https://localhost.example",
+            "https://10.0.0.5",
+            "https://0.0.0.0",
+            "https://[::]",
+            "https://[2001:db8::1]",
+            "https://128.0.0.1",
+        ] {
+            let err = load(&[("CANDOR_BASE_URL", public)]).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::PublicWithDefaults(_, _)),
+                "{public}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_http_is_refused_unless_the_base_url_is_loopback() {
+        let err = load_owned(&public(
+            None,
+            &[("CANDOR_BASE_URL", "http://candor.example.com")],
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::PublicWithDefaults(_, m)
+                if m == "CANDOR_BASE_URL must be https: set the portal's public https origin"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_demo_is_refused_wherever_development_defaults_are() {
+        let public = load_owned(&public(None, &[])).unwrap();
+        let err = public.check_demo(true).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::PublicWithDefaults(_, m) if m.starts_with("--demo")),
+            "{err}"
+        );
+        let production_on_loopback = load(&[
+            ("CANDOR_ENV", "production"),
+            ("CANDOR_BASE_URL", "https://localhost"),
+            ("CANDOR_MASTER_KEY", SECURE[2].1),
+            ("CANDOR_SIGNING_KEY", SECURE[3].1),
+            ("DATABASE_URL", SECURE[4].1),
+            ("CANDOR_SMTP_URL", SECURE[5].1),
+        ])
+        .unwrap();
+        assert!(matches!(
+            production_on_loopback.check_demo(true),
+            Err(ConfigError::Insecure(_))
+        ));
+        assert!(load(&[]).unwrap().check_demo(true).is_ok());
     }
 }

@@ -8,6 +8,7 @@ pub mod embedded_pg;
 pub mod memory;
 pub mod metrics;
 pub mod middleware;
+pub mod migrations;
 pub mod rest;
 pub mod routes;
 pub mod sessions;

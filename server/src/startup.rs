@@ -38,7 +38,7 @@ use leptos::prelude::*;
 use leptos_axum::{
     generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
 };
-use sqlx::{migrate::Migrator, postgres::PgPoolOptions, Connection, PgPool};
+use sqlx::{postgres::PgPoolOptions, Connection, PgPool};
 use std::{
     net::SocketAddr,
     sync::{Arc, OnceLock},
@@ -50,7 +50,7 @@ use tower_http::{
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
-pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+pub use crate::migrations::MIGRATOR;
 
 /// Form posts and server-function calls are small; uploads get their own limits on their routes.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -89,7 +89,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, PgPool)> {
         .connect(&owner_url)
         .await
         .context("connecting to PostgreSQL as the schema owner")?;
-    MIGRATOR.run(&system).await.context("running migrations")?;
+    crate::migrations::migrate(&system).await?;
     let app = app_pool_options(config.db_pool_size)
         .connect(&app_url)
         .await
@@ -337,9 +337,7 @@ async fn server_fn_handler(
 }
 
 pub async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<()> {
-    if demo_requested && config.mode == Mode::Production {
-        bail!("the demo organisation is for development only");
-    }
+    config.check_demo(demo_requested)?;
     let (system, app_pool) = connect(&config).await?;
     let state = AppState {
         db: Db::new(app_pool.clone(), system.clone()),

@@ -1,8 +1,8 @@
 //! Background work inside the portal: deferred requests, e-mail delivery, audit sealing and
-//! verification, the retention sweep. Each is a loop safe to run in several instances at once
-//! (row locks, advisory locks).
+//! verification, the retention sweep, the purge of what no longer matters. Each is a loop safe to
+//! run in several instances at once (row locks, advisory locks).
 
-use candor_app::backend::{audit, deferred, mail::outbox, retention, state::AppState};
+use candor_app::backend::{audit, deferred, mail::outbox, purge, retention, state::AppState};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -13,6 +13,11 @@ const RETENTION_INTERVAL: Duration = Duration::from_secs(30);
 /// The audit viewer verifies only what was sealed since the verifier's last pass: a pass a minute
 /// keeps that to a minute of events.
 const VERIFY_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Expired sessions, ended rate-limit windows and spent links are harmless where they lie (none
+/// is ever used again); purging them every few minutes only keeps the tables small. The first
+/// purge runs at start-up.
+const PURGE_INTERVAL: Duration = Duration::from_secs(300);
 
 pub fn spawn_all(state: AppState, mail_from: String) -> Vec<JoinHandle<()>> {
     let mail_state = state.clone();
@@ -90,5 +95,21 @@ pub fn spawn_all(state: AppState, mail_from: String) -> Vec<JoinHandle<()>> {
             tokio::time::sleep(RETENTION_INTERVAL).await;
         }
     });
-    vec![outbox, deferred, sealer, verifier, retention]
+    let purge_state = state.clone();
+    let purger = tokio::spawn(async move {
+        loop {
+            match purge::purge_expired(&purge_state).await {
+                Ok(purged) if purged != purge::Purged::default() => tracing::info!(
+                    sessions = purged.sessions,
+                    rate_limit_buckets = purged.rate_limit_buckets,
+                    tokens = purged.tokens,
+                    "purged what no longer matters"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "purge"),
+            }
+            tokio::time::sleep(PURGE_INTERVAL).await;
+        }
+    });
+    vec![outbox, deferred, sealer, verifier, retention, purger]
 }

@@ -18,20 +18,13 @@ use crate::domain::consent::{
 };
 use crate::domain::i18n::{fill, Lang};
 use crate::domain::ids::{IdKind, PublicId};
-use crate::domain::rate_limit::Policy;
+use crate::domain::rate_limit::CONSENT_RESEND_PER_APPLICATION;
 use crate::domain::role::Permission;
 use crate::domain::token::TokenPurpose;
 use crate::error::{AppError, FieldError};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-/// Staff may ask again, but not flood a candidate's inbox.
-pub const RESEND_PER_APPLICATION: Policy = Policy {
-    name: "consent-resend:app",
-    limit: 3,
-    window: time::Duration::days(1),
-};
 
 /// Who appended an event: the candidate, or a staff member by public id.
 const CANDIDATE: &str = "candidate";
@@ -251,7 +244,13 @@ pub async fn resend(
     let app =
         super::candidates::visible_application(&mut tx, caller, application_public_id).await?;
     // Counted with the resend it allows: a resend that fails sends nothing, so need not count.
-    rate_limit::check_in(&mut tx, &ctx.state, RESEND_PER_APPLICATION, &app.public_id).await?;
+    rate_limit::check_in(
+        &mut tx,
+        &ctx.state,
+        CONSENT_RESEND_PER_APPLICATION,
+        &app.public_id,
+    )
+    .await?;
     request_in(
         &ctx.state,
         &mut tx,

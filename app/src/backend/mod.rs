@@ -24,6 +24,7 @@ pub mod mail;
 pub mod mfa;
 pub mod privacy;
 pub mod public_api;
+pub mod purge;
 pub mod rate_limit;
 pub mod recruitments;
 pub mod request;

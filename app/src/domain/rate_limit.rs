@@ -83,6 +83,13 @@ pub const PRIVACY_LINK_PER_EMAIL: Policy = Policy {
     window: Duration::hours(1),
 };
 
+/// Staff may ask a candidate again for consent, but not flood their inbox.
+pub const CONSENT_RESEND_PER_APPLICATION: Policy = Policy {
+    name: "consent-resend:app",
+    limit: 3,
+    window: Duration::days(1),
+};
+
 /// Calls per API key per minute, by the organisation's plan tier (S7).
 pub const fn api_key_policy(plan_tier: &str) -> Policy {
     match plan_tier.as_bytes() {
@@ -106,6 +113,26 @@ pub const API_KEY_ENTERPRISE: Policy = Policy {
     limit: 3000,
     window: Duration::minutes(1),
 };
+
+/// Every policy, for the purge of buckets whose window has ended: a bucket of a policy missing
+/// here is never purged (its window is unknown), so a new policy belongs here too.
+pub const POLICIES: &[Policy] = &[
+    SIGN_IN_PER_ADDRESS,
+    SIGN_IN_PER_ACCOUNT,
+    SECOND_FACTOR_PER_ACCOUNT,
+    SIGN_UP_PER_ADDRESS,
+    RESET_PER_ADDRESS,
+    RESET_PER_ACCOUNT,
+    RESEND_PER_ADDRESS,
+    RESEND_PER_ACCOUNT,
+    TOKEN_PAGE_PER_ADDRESS,
+    PRIVACY_LINK_PER_ADDRESS,
+    PRIVACY_LINK_PER_EMAIL,
+    CONSENT_RESEND_PER_APPLICATION,
+    API_KEY_TRIAL,
+    API_KEY_STANDARD,
+    API_KEY_ENTERPRISE,
+];
 
 impl Policy {
     /// The start of the window that `now` falls into; windows are aligned to the Unix epoch so
@@ -167,6 +194,37 @@ mod tests {
                 retry_after_secs: 450
             }
         );
+    }
+
+    #[test]
+    fn every_policy_is_listed_once_and_no_bucket_family_contains_another() {
+        // The declarations in this file, counted in its text (split so this line is no match).
+        let declared = include_str!("rate_limit.rs")
+            .matches(concat!(": Policy", " = Policy {"))
+            .count();
+        assert_eq!(
+            declared,
+            POLICIES.len(),
+            "a policy is missing from POLICIES"
+        );
+        for (i, a) in POLICIES.iter().enumerate() {
+            for b in &POLICIES[i + 1..] {
+                assert_ne!(a.name, b.name);
+                // A bucket is `family:digest`: one family's buckets must never start with another's.
+                assert!(
+                    !a.name.starts_with(&format!("{}:", b.name)),
+                    "{} {}",
+                    a.name,
+                    b.name
+                );
+                assert!(
+                    !b.name.starts_with(&format!("{}:", a.name)),
+                    "{} {}",
+                    a.name,
+                    b.name
+                );
+            }
+        }
     }
 
     #[test]

@@ -137,25 +137,6 @@ fn run(command: &mut Command) {
     );
 }
 
-/// Signs a browser in on a portal process the way the page does.
-async fn sign_in(portal: &Portal, email: &str, password: &str) -> reqwest::Client {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let res = client
-        .post(portal.url("/fn/sign_in"))
-        .header(header::ACCEPT, "application/json")
-        .header(header::ORIGIN, portal.base())
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "sign-in of {email}");
-    client
-}
-
 #[tokio::test]
 async fn a_database_outage_answers_503_without_hanging_and_service_returns_by_itself() {
     let cluster = PrivateCluster::start();
@@ -165,7 +146,9 @@ async fn a_database_outage_answers_503_without_hanging_and_service_returns_by_it
         .into_iter()
         .find(|u| u.role == candor_app::domain::role::Role::Recruiter)
         .unwrap();
-    let browser = sign_in(&portal, &recruiter.email, &recruiter.password).await;
+    let browser = portal
+        .signed_in(&recruiter.email, &recruiter.password)
+        .await;
     let page = portal.url("/app/recruitments");
     assert_eq!(
         browser.get(&page).send().await.unwrap().status(),

@@ -140,6 +140,25 @@ impl Portal {
         }
     }
 
+    /// A browser signed in on this process the way the page does it.
+    pub async fn signed_in(&self, email: &str, password: &str) -> reqwest::Client {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = client
+            .post(self.url("/fn/sign_in"))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::ORIGIN, self.base())
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "sign-in of {email}");
+        client
+    }
+
     /// Where the process listens (`CANDOR_BASE_URL` may name another, public, origin).
     pub fn base(&self) -> &str {
         &self.base

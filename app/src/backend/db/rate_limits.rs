@@ -21,3 +21,30 @@ pub async fn hit(
     .await?;
     Ok((row.hits, row.window_start))
 }
+
+/// Deletes up to `batch` buckets whose window has ended: each family (a policy's name, the
+/// bucket's prefix) with the start of its current window; an older bucket's count would be
+/// reset by its next hit, so it counts no more. Returns how many went.
+pub async fn purge_ended(
+    db: impl PgExecutor<'_>,
+    families: &[&str],
+    current_windows: &[OffsetDateTime],
+    batch: i64,
+) -> Result<u64, sqlx::Error> {
+    let families: Vec<String> = families.iter().map(|f| format!("{f}:")).collect();
+    Ok(sqlx::query!(
+        r#"DELETE FROM rate_limit_buckets WHERE bucket IN (
+               SELECT b.bucket FROM rate_limit_buckets b
+               JOIN UNNEST($1::text[], $2::timestamptz[]) AS p (prefix, current_window)
+                 ON starts_with(b.bucket, p.prefix)
+               WHERE b.window_start < p.current_window
+               LIMIT $3
+               FOR UPDATE OF b SKIP LOCKED)"#,
+        &families,
+        current_windows,
+        batch
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}

@@ -58,3 +58,23 @@ pub async fn insert_new_opened(
     .await?;
     Ok(stored == 1)
 }
+
+/// Deletes up to `batch` sessions that expired by `now` (the store never loads them again).
+/// Returns how many went.
+pub async fn purge_expired(
+    db: impl PgExecutor<'_>,
+    now: OffsetDateTime,
+    batch: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query!(
+        r#"DELETE FROM sessions WHERE id IN (
+               SELECT id FROM sessions WHERE expiry_date <= $1
+               LIMIT $2
+               FOR UPDATE SKIP LOCKED)"#,
+        now,
+        batch
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}

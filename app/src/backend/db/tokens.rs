@@ -1,4 +1,5 @@
 use super::Tx;
+use sqlx::PgExecutor;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -88,4 +89,25 @@ pub struct UsableToken {
     pub org_id: Uuid,
     pub subject_id: Uuid,
     pub purpose: String,
+}
+
+/// Deletes up to `batch` tokens used or expired by `now`: such a token is refused exactly as an
+/// unknown one, so its row tells nobody anything. Returns how many went.
+pub async fn purge_spent(
+    db: impl PgExecutor<'_>,
+    now: OffsetDateTime,
+    batch: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query!(
+        r#"DELETE FROM one_time_tokens WHERE id IN (
+               SELECT id FROM one_time_tokens
+               WHERE consumed_at IS NOT NULL OR expires_at <= $1
+               LIMIT $2
+               FOR UPDATE SKIP LOCKED)"#,
+        now,
+        batch
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
 }
