@@ -81,13 +81,25 @@ pub async fn change_user_role(user: String, role: String) -> Result<(), AppError
     .await
 }
 
+/// Deactivating ends the colleague's sessions at once, so its form's confirmation box must be
+/// ticked; reactivating needs none.
 #[server(prefix = "/fn", endpoint = "set_user_active")]
-pub async fn set_user_active(user: String, active: String) -> Result<(), AppError> {
+pub async fn set_user_active(
+    user: String,
+    active: String,
+    #[server(default)] confirm: Option<String>,
+) -> Result<(), AppError> {
     serve(
         Access::Requires(Permission::ManageUsers),
         Some("/admin/users"),
         |ctx| async move {
             let caller = ctx.caller()?.clone();
+            if active != "true" {
+                super::require_confirmation(
+                    confirm.as_deref(),
+                    "deactivating the user: their sessions end at once and they cannot sign in",
+                )?;
+            }
             users::set_active(&ctx, &caller, &user, active == "true").await?;
             leptos_axum::redirect("/admin/users");
             Ok(())

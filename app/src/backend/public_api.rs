@@ -438,6 +438,8 @@ pub struct NewCandidate {
     pub email: String,
     pub phone: String,
     pub on_behalf_of: String,
+    /// The candidate's open deletion request (`dsr_…`) the caller goes ahead past.
+    pub confirm_deletion_request: Option<String>,
 }
 
 /// Adds a candidate to a recruitment, exactly as the portal's form does (F6): the consent link
@@ -462,6 +464,7 @@ pub async fn add_candidate(
             email: new.email,
             phone: new.phone,
         },
+        new.confirm_deletion_request.as_deref(),
     )
     .await?;
     audit_api_write(tx, state, meta, caller, &id).await?;
@@ -503,6 +506,8 @@ pub struct HiringDecision {
     pub reason: String,
     /// The person who made the decision (`usr_…`).
     pub decided_by: String,
+    /// The candidate's open deletion request (`dsr_…`) the caller goes ahead past.
+    pub confirm_deletion_request: Option<String>,
 }
 
 /// Records the hiring decision a named person made (F8: nothing decides on its own).
@@ -525,6 +530,7 @@ pub async fn decide(
         application_id,
         decision,
         &made.reason,
+        made.confirm_deletion_request.as_deref(),
     )
     .await?;
     audit_api_write(tx, state, meta, caller, application_id).await?;

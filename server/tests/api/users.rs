@@ -181,7 +181,7 @@ async fn role_changes_and_deactivation_apply_on_the_very_next_request(
         .call(
             &ada,
             "set_user_active",
-            &[("user", &rita_id), ("active", "false")],
+            &[("user", &rita_id), ("active", "false"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -211,7 +211,7 @@ async fn role_changes_and_deactivation_apply_on_the_very_next_request(
         app.call(
             &rex,
             "set_user_active",
-            &[("user", &rita_id), ("active", "false")]
+            &[("user", &rita_id), ("active", "false"), ("confirm", "yes")]
         )
         .await
         .status(),
@@ -248,11 +248,15 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated(
     for (name, args) in [
         (
             "change_user_role",
-            [("user", ada_id.as_str()), ("role", "recruiter")],
+            vec![("user", ada_id.as_str()), ("role", "recruiter")],
         ),
         (
             "set_user_active",
-            [("user", ada_id.as_str()), ("active", "false")],
+            vec![
+                ("user", ada_id.as_str()),
+                ("active", "false"),
+                ("confirm", "yes"),
+            ],
         ),
     ] {
         let res = app.call(&ada, name, &args).await;
@@ -276,7 +280,7 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated(
         .call(
             &alan,
             "set_user_active",
-            &[("user", &alan_id), ("active", "false")],
+            &[("user", &alan_id), ("active", "false"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -447,7 +451,7 @@ async fn the_member_counters_equal_the_users_after_every_change(
         .call(
             &ada,
             "set_user_active",
-            &[("user", &rita), ("active", "false")],
+            &[("user", &rita), ("active", "false"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);

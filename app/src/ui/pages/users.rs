@@ -5,7 +5,7 @@ use crate::api::users::{
     SetUserActive,
 };
 use crate::domain::role::Role;
-use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use crate::ui::components::form::{form_problem, ConfirmBox, Field, ProblemBanner};
 use crate::ui::pages::PublicCard;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -90,6 +90,10 @@ fn row(
     let select_id = format!("role-{}", m.id);
     let (id1, id2, id3) = (m.id.clone(), m.id.clone(), m.id.clone());
     let current = m.role;
+    let consequence = format!(
+        "{} is signed out at once and cannot sign in until reactivated.",
+        m.name
+    );
     view! {
         <tr class:inactive=!m.active>
             <td>{m.name.clone()}</td>
@@ -107,12 +111,32 @@ fn row(
                 </ActionForm>
             </td>
             <td>
-                <ActionForm action=activate attr:class="inline">
-                    <input type="hidden" name="user" value=id2/>
-                    <input type="hidden" name="active" value=(!m.active).to_string()/>
-                    <span>{if m.active { "Active " } else { "Deactivated " }}</span>
-                    <button type="submit" class="button-small">{if m.active { "Deactivate" } else { "Reactivate" }}</button>
-                </ActionForm>
+                {if m.active {
+                    // A second step, which works without JavaScript: open, confirm, deactivate.
+                    let confirm_id = format!("confirm-deactivate-{id2}");
+                    view! {
+                        <span>"Active "</span>
+                        <details class="confirm-step">
+                            <summary class="button-small">"Deactivate…"</summary>
+                            <ActionForm action=activate attr:class="stack">
+                                <input type="hidden" name="user" value=id2/>
+                                <input type="hidden" name="active" value="false"/>
+                                <ConfirmBox id=confirm_id
+                                    label=consequence/>
+                                <button type="submit" class="button-small button-danger">"Deactivate"</button>
+                            </ActionForm>
+                        </details>
+                    }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=activate attr:class="inline">
+                            <input type="hidden" name="user" value=id2/>
+                            <input type="hidden" name="active" value="true"/>
+                            <span>"Deactivated "</span>
+                            <button type="submit" class="button-small">"Reactivate"</button>
+                        </ActionForm>
+                    }.into_any()
+                }}
             </td>
             <td>
                 {if m.mfa_enabled {
