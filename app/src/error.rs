@@ -58,6 +58,17 @@ pub enum AppError {
     /// The request clashes with the current state (e.g. the same idempotency key still running).
     #[error("{message}")]
     Conflict { message: String },
+    /// F9: the candidate asked for the deletion of their data and the request is still open, so
+    /// adding them, asking them again or deciding about them waits for an explicit confirmation
+    /// that names this request.
+    #[error("The candidate asked for the deletion of their data (request {request_id}, received {received_on}), which is still open. Confirm that you go ahead regardless.")]
+    DeletionRequestPending {
+        request_id: String,
+        received_on: String,
+    },
+    /// An irreversible step waits for its form's confirmation box, checked on the server.
+    #[error("Tick the box to confirm {what}.")]
+    ConfirmationRequired { what: String },
     #[error("The service is temporarily unavailable. Please try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side. Reference: {request_id}.")]
@@ -75,13 +86,14 @@ impl AppError {
             | AppError::MfaEnrolmentRequired => 403,
             AppError::NotFound => 404,
             AppError::InvalidToken => 410,
-            AppError::Invalid { .. } => 422,
+            AppError::Invalid { .. } | AppError::ConfirmationRequired { .. } => 422,
             AppError::BadRequest { .. } => 400,
             AppError::RateLimited { .. } => 429,
             AppError::StorageQuotaExceeded
             | AppError::Conflict { .. }
             | AppError::ConsentRequired { .. }
-            | AppError::ProcessingRestricted => 409,
+            | AppError::ProcessingRestricted
+            | AppError::DeletionRequestPending { .. } => 409,
             AppError::Unavailable => 503,
             AppError::Internal { .. } => 500,
         }
@@ -116,6 +128,8 @@ impl AppError {
             AppError::ConsentRequired { .. } => "consent_required",
             AppError::ProcessingRestricted => "processing_restricted",
             AppError::Conflict { .. } => "conflict",
+            AppError::DeletionRequestPending { .. } => "deletion_request_pending",
+            AppError::ConfirmationRequired { .. } => "confirmation_required",
             AppError::Unavailable => "unavailable",
             AppError::Internal { .. } => "internal",
         }
@@ -188,11 +202,28 @@ impl AppError {
             "consent_required" => AppError::ConsentRequired {
                 purpose: "this use".into(),
             },
+            "confirmation_required" => AppError::ConfirmationRequired {
+                what: "this step (it cannot be undone)".into(),
+            },
             "unavailable" => AppError::Unavailable,
             "internal" => AppError::Internal {
                 request_id: "see server logs".into(),
             },
             _ => return None,
+        })
+    }
+
+    /// Rebuilds the pending-deletion refusal from a no-JavaScript redirect's `request` and
+    /// `received` (see `guard::error_location`): only an id and a day, both checked for their
+    /// shape, so the URL still supplies no words.
+    pub fn deletion_request_pending_from(request: &str, received: &str) -> Option<Self> {
+        let id =
+            crate::domain::ids::PublicId::parse(crate::domain::ids::IdKind::DataRequest, request)?;
+        let day = time::macros::format_description!("[year]-[month]-[day]");
+        let received = time::Date::parse(received, &day).ok()?;
+        Some(AppError::DeletionRequestPending {
+            request_id: id.to_string(),
+            received_on: received.to_string(),
         })
     }
 }
@@ -226,6 +257,31 @@ mod tests {
         let json = serde_json::to_string(&err).unwrap();
         assert_eq!(json, r#"{"error":"rate_limited","retry_after_secs":30}"#);
         assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
+    }
+
+    #[test]
+    fn a_pending_deletion_comes_back_from_a_redirect_only_as_an_id_and_a_day() {
+        let request = "dsr_0123456789abcdefghjkmnpqrs";
+        assert_eq!(
+            AppError::deletion_request_pending_from(request, "2026-03-01"),
+            Some(AppError::DeletionRequestPending {
+                request_id: request.into(),
+                received_on: "2026-03-01".into(),
+            })
+        );
+        for (request, day) in [
+            ("<b>Pay now</b>", "2026-03-01"),
+            ("cand_0123456789abcdefghjkmnpqrs", "2026-03-01"),
+            (request, "tomorrow"),
+            (request, "2026-02-30"),
+        ] {
+            assert_eq!(
+                AppError::deletion_request_pending_from(request, day),
+                None,
+                "{request} {day}"
+            );
+        }
+        assert_eq!(AppError::from_code("deletion_request_pending", None), None);
     }
 
     #[test]

@@ -82,6 +82,9 @@ test('an admin creates an API key, an integration uses it, the admin revokes it 
   const row = a.locator('tr', { hasText: 'Nightly HR sync' });
   assert.ok((await row.textContent()).includes(key.slice(0, 16)));
   assert.ok(!(await a.content()).includes(key.slice(17)));
+  // Revoking is a second step, confirmed.
+  await row.locator('summary:has-text("Revoke")').click();
+  await row.locator('input[name=confirm]').check();
   await row.locator('button:has-text("Revoke")').click();
   await a.waitForSelector('tr:has-text("Nightly HR sync") >> text=Revoked');
 

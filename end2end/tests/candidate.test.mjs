@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { BASE, launch, openPage, uniqueEmail, waitForMail, linkIn } from './helpers.mjs';
+import { BASE, launch, openPage, uniqueEmail, waitForMail, linkIn, demoSession } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -15,12 +15,7 @@ before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 async function signInDemoRecruiter(page) {
-  await page.goto(`${BASE}/login`);
-  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
-  await page.fill('#email', 'recruiter@demo.candor.test');
-  await page.fill('#password', 'demo recruiter passphrase 2026');
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${BASE}/app`);
+  await demoSession(page, 'recruiter');
 }
 
 // The demo recruiter adds a candidate to the demo's first recruitment.

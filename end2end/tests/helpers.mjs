@@ -146,12 +146,47 @@ export async function totpCode(key) {
   return totp.generate({ timestamp: step * 30000 });
 }
 
-// Signs in as the demo admin: password, then the code from the app.
+// Signs in as the demo admin (password, then the code from the app), or reuses the admin's
+// session of this run of the journeys.
 export async function signInDemoAdmin(page) {
+  await demoSession(page, 'admin');
+}
+
+// Waits for the hydrated app, when the page runs JavaScript at all.
+export async function hydrated(page, javaScript = true) {
+  if (javaScript) await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
+}
+
+// Signs in as one of the demo organisation's people ('admin', 'recruiter', 'hiring-manager',
+// 'interviewer'), with or without JavaScript; the admin also gives the code from the app.
+export async function signInDemo(page, who, { javaScript = true } = {}) {
   await page.goto(`${BASE}/login`);
-  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
-  await page.fill('#email', 'admin@demo.candor.test');
-  await page.fill('#password', 'demo admin passphrase 2026');
+  await hydrated(page, javaScript);
+  await page.fill('#email', `${who}@demo.candor.test`);
+  await page.fill('#password', `demo ${who.replace('-', ' ')} passphrase 2026`);
   await page.click('button[type=submit]');
-  await passTwoFactor(page, DEMO_ADMIN_TOTP_KEY);
+  if (who === 'admin') {
+    await passTwoFactor(page, DEMO_ADMIN_TOTP_KEY, { javaScript });
+  } else {
+    await page.waitForURL(`${BASE}/app`);
+  }
+  await hydrated(page, javaScript);
+}
+
+// Every sign-in counts against the portal's limit per client address (20 in 15 minutes), which
+// all journeys share from 127.0.0.1. So each demo person signs in once per run of the journeys:
+// the session is saved and reused while the portal still accepts it (a new run's fresh database
+// does not, and the person signs in again). Leaves `page` on the dashboard.
+export async function demoSession(page, who, { javaScript = true } = {}) {
+  const saved = path.join(os.tmpdir(), `candor-e2e-session-${new URL(BASE).port}-${who}.json`);
+  if (fs.existsSync(saved)) {
+    await page.context().addCookies(JSON.parse(fs.readFileSync(saved, 'utf8')).cookies);
+    await page.goto(`${BASE}/app`);
+    if (new URL(page.url()).pathname === '/app') {
+      await hydrated(page, javaScript);
+      return;
+    }
+  }
+  await signInDemo(page, who, { javaScript });
+  await page.context().storageState({ path: saved });
 }

@@ -148,6 +148,7 @@ test('recruiter, interviewer and hiring manager work one candidate through an in
   await r.click('text=Record the hiring decision');
   await r.check('input[name=decision][value=hired]');
   await r.fill('textarea[name=reason]', 'Scored highest on technical depth');
+  await r.check('details.decide input[name=confirm]');
   await r.click('text=Record decision');
   await r.waitForSelector('.stage:has-text("Hired")');
 

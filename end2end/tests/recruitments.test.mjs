@@ -47,6 +47,7 @@ test('create a recruitment, add a criterion and a candidate, decide, search and 
   await page.click('text=Record the hiring decision');
   await page.check('input[name=decision][value=hired]');
   await page.fill('textarea[name=reason]', 'Clear systems thinking in the interview');
+  await page.check('details.decide input[name=confirm]');
   await page.click('text=Record decision');
   await page.waitForSelector('.stage:has-text("Hired")');
   assert.match(await page.textContent('.decision'), /Clear systems thinking/);

@@ -334,6 +334,7 @@ async fn seed_base(state: &AppState) -> anyhow::Result<Uuid> {
                 email: format!("first-{n}@candidates.example"),
                 phone: String::new(),
             },
+            None,
         )
         .await
         .map_err(|e| anyhow::anyhow!("adding a candidate: {e}"))?;

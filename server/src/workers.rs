@@ -103,6 +103,7 @@ pub fn spawn_all(state: AppState, mail_from: String) -> Vec<JoinHandle<()>> {
                     sessions = purged.sessions,
                     rate_limit_buckets = purged.rate_limit_buckets,
                     tokens = purged.tokens,
+                    invitations = purged.invitations,
                     "purged what no longer matters"
                 ),
                 Ok(_) => {}

@@ -116,13 +116,22 @@ pub async fn create_api_key(
     .await
 }
 
+/// Revoking cannot be undone (the key stops working at once), so the form's confirmation box
+/// must be ticked.
 #[server(prefix = "/fn", endpoint = "revoke_api_key")]
-pub async fn revoke_api_key(id: String) -> Result<(), AppError> {
+pub async fn revoke_api_key(
+    id: String,
+    #[server(default)] confirm: Option<String>,
+) -> Result<(), AppError> {
     serve(
         Access::Requires(Permission::ManageApiKeys),
         Some(PAGE),
         |ctx| async move {
             let caller = ctx.caller()?.clone();
+            super::require_confirmation(
+                confirm.as_deref(),
+                "revoking the key: integrations using it stop working at once, for good",
+            )?;
             api_keys::revoke(&ctx, &caller, &id).await?;
             leptos_axum::redirect(&format!("{PAGE}?revoked=1"));
             Ok(())

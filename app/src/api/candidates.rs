@@ -17,6 +17,13 @@ use crate::{
     },
 };
 
+/// A candidate's open deletion request (F9), named wherever a step about them asks to confirm it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingDeletion {
+    pub request_id: String,
+    pub received_on: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PipelineCard {
     pub application_id: String,
@@ -24,6 +31,8 @@ pub struct PipelineCard {
     pub name: String,
     pub stage: Stage,
     pub consent: Vec<(Purpose, ConsentStatus)>,
+    /// The candidate asked for the deletion of their data and the request is open.
+    pub deletion_pending: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +83,7 @@ pub struct CandidateDetail {
     /// CVs and other documents (interview files are on the interview's page).
     pub documents: Vec<crate::api::documents::DocumentSummary>,
     pub retention: crate::api::retention::RetentionView,
+    pub pending_deletion: Option<PendingDeletion>,
     pub can_manage: bool,
     pub can_evaluate: bool,
 }
@@ -99,6 +109,9 @@ pub async fn add_candidate(
     full_name: String,
     email: String,
     #[server(default)] phone: String,
+    /// The known candidate's open deletion request, confirmed by its id.
+    #[server(default)]
+    confirm_deletion_request: Option<String>,
 ) -> Result<(), AppError> {
     let page = match PublicId::parse(IdKind::Recruitment, &recruitment) {
         Some(id) => format!("/app/recruitments/{id}"),
@@ -114,7 +127,14 @@ pub async fn add_candidate(
                 email,
                 phone,
             };
-            let id = candidates::add_to_recruitment(&ctx, &caller, &recruitment, form).await?;
+            let id = candidates::add_to_recruitment(
+                &ctx,
+                &caller,
+                &recruitment,
+                form,
+                confirm_deletion_request.as_deref(),
+            )
+            .await?;
             leptos_axum::redirect(&candidate_page(&id));
             Ok(())
         },
@@ -134,6 +154,7 @@ pub(super) fn pipeline_cards(
             Some(PipelineCard {
                 stage: Stage::parse(&c.stage)?,
                 consent: consents.remove(&c.application_id).unwrap_or_default(),
+                deletion_pending: c.deletion_pending,
                 application_id: c.application_public_id,
                 candidate_id: c.candidate_public_id,
                 name: c.full_name,
@@ -150,6 +171,8 @@ pub struct CandidateListItem {
     pub applications: i64,
     pub latest_stage: Option<Stage>,
     pub added_on: String,
+    /// The candidate asked for the deletion of their data and the request is open.
+    pub deletion_pending: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +206,7 @@ pub async fn list_candidates(
                         applications: c.applications,
                         latest_stage: c.latest_stage.as_deref().and_then(Stage::parse),
                         added_on: c.created_at.date().to_string(),
+                        deletion_pending: c.deletion_pending,
                     })
                     .collect(),
                 page: list.page,
@@ -310,6 +334,10 @@ pub async fn candidate(id: String) -> Result<CandidateDetail, AppError> {
                     })
                     .collect(),
                 interviews,
+                pending_deletion: v.pending_deletion.map(|p| PendingDeletion {
+                    request_id: p.request_id,
+                    received_on: p.received_on,
+                }),
                 can_manage: v.can_manage,
                 can_evaluate: v.can_evaluate,
             })
@@ -367,12 +395,18 @@ pub async fn move_applications(
     .await
 }
 
+/// The decision is final (it cannot be changed and starts the retention clock), so its form's
+/// confirmation box must be ticked.
 #[server(prefix = "/fn", endpoint = "record_decision")]
 pub async fn record_decision(
     application: String,
     decision: String,
     reason: String,
     candidate: String,
+    #[server(default)] confirm: Option<String>,
+    /// The candidate's open deletion request, confirmed by its id.
+    #[server(default)]
+    confirm_deletion_request: Option<String>,
 ) -> Result<(), AppError> {
     let page = candidate_page(&candidate);
     serve(
@@ -382,7 +416,19 @@ pub async fn record_decision(
             let caller = ctx.caller()?.clone();
             let decision = Decision::parse(&decision)
                 .ok_or_else(|| AppError::invalid("decision", "Choose hired or rejected."))?;
-            let id = candidates::decide(&ctx, &caller, &application, decision, &reason).await?;
+            super::require_confirmation(
+                confirm.as_deref(),
+                "the hiring decision: it is final and cannot be changed afterwards",
+            )?;
+            let id = candidates::decide(
+                &ctx,
+                &caller,
+                &application,
+                decision,
+                &reason,
+                confirm_deletion_request.as_deref(),
+            )
+            .await?;
             leptos_axum::redirect(&candidate_page(&id));
             Ok(())
         },

@@ -126,7 +126,13 @@ pub async fn withdraw_consent(
 
 /// Staff ask again for an application's consent (rate-limited).
 #[server(prefix = "/fn", endpoint = "resend_consent")]
-pub async fn resend_consent(application: String, candidate: String) -> Result<(), AppError> {
+pub async fn resend_consent(
+    application: String,
+    candidate: String,
+    /// The candidate's open deletion request, confirmed by its id.
+    #[server(default)]
+    confirm_deletion_request: Option<String>,
+) -> Result<(), AppError> {
     let page = match crate::domain::ids::PublicId::parse(
         crate::domain::ids::IdKind::Candidate,
         &candidate,
@@ -139,7 +145,13 @@ pub async fn resend_consent(application: String, candidate: String) -> Result<()
         Some(&page),
         |ctx| async move {
             let caller = ctx.caller()?.clone();
-            let id = consent::resend(&ctx, &caller, &application).await?;
+            let id = consent::resend(
+                &ctx,
+                &caller,
+                &application,
+                confirm_deletion_request.as_deref(),
+            )
+            .await?;
             leptos_axum::redirect(&format!("/app/candidates/{id}?consent_sent=1"));
             Ok(())
         },

@@ -34,6 +34,8 @@ pub struct ScoreView {
     pub criterion_id: String,
     pub score: i32,
     pub evidence: String,
+    /// The caller's own score, which their scorecard form starts from.
+    pub mine: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +51,8 @@ pub struct InterviewDetail {
         crate::domain::consent::Purpose,
         crate::domain::consent::ConsentStatus,
     )>,
+    /// The candidate's granted restriction or objection pauses recording and transcription.
+    pub restricted: bool,
     pub caller_assigned: bool,
     pub can_manage: bool,
 }
@@ -175,6 +179,7 @@ pub async fn interview(id: String) -> Result<InterviewDetail, AppError> {
                     .scores
                     .into_iter()
                     .map(|s| ScoreView {
+                        mine: s.interviewer_id == caller.user_id,
                         interviewer: s.interviewer_name,
                         criterion_id: s.criterion_public_id,
                         score: s.score,
@@ -187,6 +192,7 @@ pub async fn interview(id: String) -> Result<InterviewDetail, AppError> {
                     .filter_map(crate::api::documents::summary)
                     .collect(),
                 consent: v.consent,
+                restricted: v.restricted,
                 caller_assigned: v.caller_assigned,
                 can_manage: v.can_manage,
             })

@@ -99,6 +99,14 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         ),
         ("/fn/invite_user", Access::Requires(Permission::ManageUsers)),
         (
+            "/fn/pending_invitations",
+            Access::Requires(Permission::ManageUsers),
+        ),
+        (
+            "/fn/withdraw_invitation",
+            Access::Requires(Permission::ManageUsers),
+        ),
+        (
             "/fn/change_user_role",
             Access::Requires(Permission::ManageUsers),
         ),
@@ -246,3 +254,24 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         ),
     ]
 };
+
+/// Whether a form's confirmation box was ticked (`confirm` posted as `yes`).
+#[cfg(feature = "ssr")]
+pub(crate) fn ticked(confirm: Option<&str>) -> bool {
+    confirm == Some("yes")
+}
+
+/// An irreversible step goes ahead only when its form's confirmation box was ticked. Checked
+/// here, on the server, so a post without it (a crafted one, or a script) is refused with what it
+/// would have confirmed rather than carried out.
+#[cfg(feature = "ssr")]
+pub(crate) fn require_confirmation(
+    confirm: Option<&str>,
+    what: &str,
+) -> Result<(), crate::error::AppError> {
+    if ticked(confirm) {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::ConfirmationRequired { what: what.into() })
+    }
+}

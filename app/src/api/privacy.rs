@@ -242,12 +242,15 @@ pub async fn data_requests() -> Result<RequestQueue, AppError> {
 }
 
 /// One lifecycle step: `start`, `extend` (months and reason), `complete` or `reject` (text).
+/// Completing a deletion request erases the candidate for good, so that form's confirmation box
+/// must be ticked (`confirm`).
 #[server(prefix = "/fn", endpoint = "update_data_request")]
 pub async fn update_data_request(
     id: String,
     step: String,
     #[server(default)] months: String,
     #[server(default)] text: String,
+    #[server(default)] confirm: Option<String>,
 ) -> Result<(), AppError> {
     serve(
         Access::Requires(Permission::ManageDataRequests),
@@ -270,7 +273,8 @@ pub async fn update_data_request(
                     })
                 }
             };
-            data_requests::act(&ctx, &caller, &id, step).await?;
+            let confirmed = super::ticked(confirm.as_deref());
+            data_requests::act(&ctx, &caller, &id, step, confirmed).await?;
             leptos_axum::redirect("/app/requests");
             Ok(())
         },

@@ -66,6 +66,58 @@ pub async fn invite_user(
     .await
 }
 
+/// An invitation waiting for an answer: no account exists for it yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingInvitation {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// The day the link stops working.
+    pub expires_on: String,
+}
+
+#[server(prefix = "/fn", endpoint = "pending_invitations")]
+pub async fn pending_invitations() -> Result<Vec<PendingInvitation>, AppError> {
+    serve(
+        Access::Requires(Permission::ManageUsers),
+        None,
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            Ok(users::pending_invitations(&ctx, &caller)
+                .await?
+                .into_iter()
+                .filter_map(|i| {
+                    Some(PendingInvitation {
+                        role: Role::parse(&i.role)?,
+                        id: i.public_id,
+                        name: i.display_name,
+                        email: i.email,
+                        expires_on: i.expires_at.date().to_string(),
+                    })
+                })
+                .collect())
+        },
+    )
+    .await
+}
+
+/// Withdraws an invitation: its link stops working.
+#[server(prefix = "/fn", endpoint = "withdraw_invitation")]
+pub async fn withdraw_invitation(invitation: String) -> Result<(), AppError> {
+    serve(
+        Access::Requires(Permission::ManageUsers),
+        Some("/admin/users"),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            users::withdraw_invitation(&ctx, &caller, &invitation).await?;
+            leptos_axum::redirect("/admin/users?withdrawn=1");
+            Ok(())
+        },
+    )
+    .await
+}
+
 #[server(prefix = "/fn", endpoint = "change_user_role")]
 pub async fn change_user_role(user: String, role: String) -> Result<(), AppError> {
     serve(
@@ -81,13 +133,25 @@ pub async fn change_user_role(user: String, role: String) -> Result<(), AppError
     .await
 }
 
+/// Deactivating ends the colleague's sessions at once, so its form's confirmation box must be
+/// ticked; reactivating needs none.
 #[server(prefix = "/fn", endpoint = "set_user_active")]
-pub async fn set_user_active(user: String, active: String) -> Result<(), AppError> {
+pub async fn set_user_active(
+    user: String,
+    active: String,
+    #[server(default)] confirm: Option<String>,
+) -> Result<(), AppError> {
     serve(
         Access::Requires(Permission::ManageUsers),
         Some("/admin/users"),
         |ctx| async move {
             let caller = ctx.caller()?.clone();
+            if active != "true" {
+                super::require_confirmation(
+                    confirm.as_deref(),
+                    "deactivating the user: their sessions end at once and they cannot sign in",
+                )?;
+            }
             users::set_active(&ctx, &caller, &user, active == "true").await?;
             leptos_axum::redirect("/admin/users");
             Ok(())

@@ -73,16 +73,25 @@ pub(super) fn validate(form: &CandidateForm) -> Result<ValidCandidate, Vec<Field
 }
 
 /// Adds a candidate (found by e-mail within the organisation, or new) to an open recruitment.
-/// Returns the candidate's public id.
+/// `confirmed_deletion` is the id of the candidate's open deletion request the caller confirmed
+/// going ahead past, if any. Returns the candidate's public id.
 pub async fn add_to_recruitment(
     ctx: &Ctx,
     caller: &Caller,
     recruitment_public_id: &str,
     form: CandidateForm,
+    confirmed_deletion: Option<&str>,
 ) -> Result<String, AppError> {
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let candidate_public =
-        add_to_recruitment_in(ctx, &mut tx, caller, recruitment_public_id, form).await?;
+    let candidate_public = add_to_recruitment_in(
+        ctx,
+        &mut tx,
+        caller,
+        recruitment_public_id,
+        form,
+        confirmed_deletion,
+    )
+    .await?;
     tx.commit().await?;
     Ok(candidate_public)
 }
@@ -94,20 +103,31 @@ pub(super) async fn add_to_recruitment_in(
     caller: &Caller,
     recruitment_public_id: &str,
     form: CandidateForm,
+    confirmed_deletion: Option<&str>,
 ) -> Result<String, AppError> {
     caller.require(Permission::ManageCandidates)?;
     let valid = validate(&form).map_err(|fields| AppError::Invalid { fields })?;
-    let (_, candidate_public) = add_in(ctx, tx, caller, recruitment_public_id, &valid).await?;
+    let (_, candidate_public) = add_in(
+        ctx,
+        tx,
+        caller,
+        recruitment_public_id,
+        &valid,
+        confirmed_deletion,
+    )
+    .await?;
     Ok(candidate_public)
 }
 
 /// The adding itself, inside the caller's transaction; returns the candidate's (id, public id).
+/// A known candidate with an open deletion request is added only past its confirmation.
 pub(super) async fn add_in(
     ctx: &Ctx,
     tx: &mut Tx,
     caller: &Caller,
     recruitment_public_id: &str,
     valid: &ValidCandidate,
+    confirmed_deletion: Option<&str>,
 ) -> Result<(Uuid, String), AppError> {
     let now = ctx.state.clock.now();
     let recruitment = load_visible(tx, caller, recruitment_public_id).await?;
@@ -129,6 +149,13 @@ pub(super) async fn add_in(
             phone: &valid.phone,
             now,
         },
+    )
+    .await?;
+    super::data_requests::require_deletion_confirmed(
+        tx,
+        caller.org_id,
+        candidate_id,
+        confirmed_deletion,
     )
     .await?;
     let application_id = Uuid::new_v4();
@@ -211,6 +238,7 @@ pub struct CandidateView {
     pub consents: Consents,
     pub retention: Option<super::db::retention::ClockRow>,
     pub interviews: Vec<super::db::interviews::InterviewRow>,
+    pub pending_deletion: Option<super::data_requests::PendingDeletion>,
     pub can_manage: bool,
     pub can_evaluate: bool,
 }
@@ -277,6 +305,8 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
     let consents = super::consent::statuses(&mut tx, caller.org_id, &ids).await?;
     let retention = super::db::retention::clock(&mut tx, caller.org_id, candidate.id).await?;
     let interviews = super::interviews::of_applications(&mut tx, caller, &ids).await?;
+    let pending_deletion =
+        super::data_requests::pending_deletion(&mut tx, caller.org_id, candidate.id).await?;
     record(
         ctx,
         &mut tx,
@@ -295,6 +325,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Candida
         consents,
         retention,
         interviews,
+        pending_deletion,
         can_manage: caller.require(Permission::ManageCandidates).is_ok(),
         can_evaluate: caller.require(Permission::EvaluateCandidates).is_ok(),
     })
@@ -422,6 +453,7 @@ pub async fn decide(
     application_public_id: &str,
     decision: Decision,
     reason: &str,
+    confirmed_deletion: Option<&str>,
 ) -> Result<String, AppError> {
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     let candidate = decide_in(
@@ -431,6 +463,7 @@ pub async fn decide(
         application_public_id,
         decision,
         reason,
+        confirmed_deletion,
     )
     .await?;
     tx.commit().await?;
@@ -438,6 +471,7 @@ pub async fn decide(
 }
 
 /// The decision itself, inside the caller's transaction; returns the candidate's public id.
+/// About a candidate with an open deletion request, only past its confirmation.
 pub(super) async fn decide_in(
     ctx: &Ctx,
     tx: &mut Tx,
@@ -445,11 +479,19 @@ pub(super) async fn decide_in(
     application_public_id: &str,
     decision: Decision,
     reason: &str,
+    confirmed_deletion: Option<&str>,
 ) -> Result<String, AppError> {
     caller.require(Permission::EvaluateCandidates)?;
     let reason = decision_reason(reason)?;
     let now = ctx.state.clock.now();
     let app = visible_application(tx, caller, application_public_id).await?;
+    super::data_requests::require_deletion_confirmed(
+        tx,
+        caller.org_id,
+        app.candidate_id,
+        confirmed_deletion,
+    )
+    .await?;
     let from = Stage::parse(&app.stage).ok_or(AppError::NotFound)?;
     check_decision(from).map_err(|e| pipeline_refusal("decision", e))?;
     let stage = decision.stage();

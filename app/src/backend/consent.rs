@@ -233,16 +233,25 @@ pub(super) async fn request_in(
     Ok(())
 }
 
-/// Asks again (a lost e-mail, an expired link): rate-limited per application.
+/// Asks again (a lost e-mail, an expired link): rate-limited per application, and past an open
+/// deletion request only when the caller confirmed it.
 pub async fn resend(
     ctx: &Ctx,
     caller: &Caller,
     application_public_id: &str,
+    confirmed_deletion: Option<&str>,
 ) -> Result<String, AppError> {
     caller.require(Permission::ManageCandidates)?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     let app =
         super::candidates::visible_application(&mut tx, caller, application_public_id).await?;
+    super::data_requests::require_deletion_confirmed(
+        &mut tx,
+        caller.org_id,
+        app.candidate_id,
+        confirmed_deletion,
+    )
+    .await?;
     // Counted with the resend it allows: a resend that fails sends nothing, so need not count.
     rate_limit::check_in(
         &mut tx,

@@ -44,11 +44,14 @@ pub enum Step {
     Reject(String),
 }
 
+/// Takes one step. Completing a deletion request needs `confirmed` (its form's confirmation box):
+/// the candidate's data is then erased for good.
 pub async fn act(
     ctx: &Ctx,
     caller: &Caller,
     request_public_id: &str,
     step: Step,
+    confirmed: bool,
 ) -> Result<(), AppError> {
     caller.require(Permission::ManageDataRequests)?;
     let id = PublicId::parse(IdKind::DataRequest, request_public_id).ok_or(AppError::NotFound)?;
@@ -93,6 +96,14 @@ pub async fn act(
     // signed certificate and sends it to the candidate.
     let deletion =
         request.kind == RequestKind::Deletion.as_str() && matches!(step, Step::Complete(_));
+    if deletion && !confirmed {
+        return Err(AppError::ConfirmationRequired {
+            what: format!(
+                "the deletion asked for in request {}: all of the candidate's data is erased and cannot be restored",
+                request.public_id
+            ),
+        });
+    }
     let (to, outcome) = if deletion {
         let Some(candidate_id) = request.candidate_id else {
             return Err(AppError::invalid(
@@ -220,4 +231,47 @@ async fn tell_candidate(
     };
     messages::queue_about(tx, caller.org_id, candidate_id, &subject.email, &email).await?;
     Ok(())
+}
+
+/// A candidate's open deletion request as staff are shown it: its public id and the day it was
+/// received.
+pub struct PendingDeletion {
+    pub request_id: String,
+    pub received_on: String,
+}
+
+/// The candidate's open deletion request, if they have one (F9).
+pub(crate) async fn pending_deletion(
+    tx: &mut super::db::Tx,
+    org_id: uuid::Uuid,
+    candidate_id: uuid::Uuid,
+) -> Result<Option<PendingDeletion>, AppError> {
+    Ok(store::pending_deletion(tx, org_id, candidate_id)
+        .await?
+        .map(|r| PendingDeletion {
+            request_id: r.public_id,
+            received_on: r.received_at.date().to_string(),
+        }))
+}
+
+/// Adding a candidate with an open deletion request to a recruitment, asking them for consent
+/// again and deciding about them go ahead only when the caller confirmed that very request by
+/// its id (`confirmed`); otherwise they are refused with the request named, so nobody does so
+/// unaware of it.
+pub(crate) async fn require_deletion_confirmed(
+    tx: &mut super::db::Tx,
+    org_id: uuid::Uuid,
+    candidate_id: uuid::Uuid,
+    confirmed: Option<&str>,
+) -> Result<(), AppError> {
+    let Some(pending) = pending_deletion(tx, org_id, candidate_id).await? else {
+        return Ok(());
+    };
+    if confirmed.map(str::trim) == Some(pending.request_id.as_str()) {
+        return Ok(());
+    }
+    Err(AppError::DeletionRequestPending {
+        request_id: pending.request_id,
+        received_on: pending.received_on,
+    })
 }

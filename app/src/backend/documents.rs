@@ -188,13 +188,15 @@ pub async fn attach_to_candidate(
 }
 
 /// Adds a candidate to a recruitment with their CV, all or nothing: a refused CV adds no one,
-/// and a wrong field stores no file. Returns the candidate's public id.
+/// and a wrong field stores no file. `confirmed_deletion` as for `candidates::add_to_recruitment`.
+/// Returns the candidate's public id.
 pub async fn add_candidate_with_cv(
     ctx: &Ctx,
     caller: &Caller,
     recruitment_public_id: &str,
     form: CandidateForm,
     cv: Option<Upload>,
+    confirmed_deletion: Option<&str>,
 ) -> Result<String, AppError> {
     caller.require(Permission::ManageCandidates)?;
     let valid = candidates::validate(&form);
@@ -210,8 +212,15 @@ pub async fn add_candidate_with_cv(
         }
     };
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let (candidate_id, candidate_public) =
-        candidates::add_in(ctx, &mut tx, caller, recruitment_public_id, &valid).await?;
+    let (candidate_id, candidate_public) = candidates::add_in(
+        ctx,
+        &mut tx,
+        caller,
+        recruitment_public_id,
+        &valid,
+        confirmed_deletion,
+    )
+    .await?;
     let mut written = Vec::new();
     if let Some(checked) = checked {
         written.push(store_file(ctx, &mut tx, caller, candidate_id, None, checked).await?);

@@ -222,8 +222,9 @@ fn finish_error(
     err
 }
 
-/// `page?error=code[&fields=a,b]`: codes and field names only, never free text, so a crafted
-/// link cannot put words in the portal's mouth.
+/// `page?error=code[&fields=a,b]`: codes, field names, and the id and day of a pending deletion
+/// request (which its confirmation names), never free text, so a crafted link cannot put words
+/// in the portal's mouth.
 pub fn error_location(page: &str, err: &AppError) -> String {
     let sep = if page.contains('?') { '&' } else { '?' };
     let mut location = format!("{page}{sep}error={}", err.code());
@@ -234,6 +235,13 @@ pub fn error_location(page: &str, err: &AppError) -> String {
     }
     if let AppError::RateLimited { retry_after_secs } = err {
         location.push_str(&format!("&retry_after={retry_after_secs}"));
+    }
+    if let AppError::DeletionRequestPending {
+        request_id,
+        received_on,
+    } = err
+    {
+        location.push_str(&format!("&request={request_id}&received={received_on}"));
     }
     location
 }
@@ -288,6 +296,19 @@ mod tests {
         optional.role = Role::Recruiter;
         optional.mfa_required = false;
         assert_eq!(optional.require(Permission::ViewDashboard), Ok(()));
+    }
+
+    #[test]
+    fn a_refusal_for_a_pending_deletion_redirects_with_the_request_id_and_day_alone() {
+        let err = AppError::DeletionRequestPending {
+            request_id: "dsr_0123456789abcdefghjkmnpqrs".into(),
+            received_on: "2026-03-01".into(),
+        };
+        assert_eq!(
+            error_location("/app/recruitments/rec_x", &err),
+            "/app/recruitments/rec_x?error=deletion_request_pending\
+             &request=dsr_0123456789abcdefghjkmnpqrs&received=2026-03-01"
+        );
     }
 
     #[test]

@@ -184,6 +184,8 @@ pub struct InterviewView {
         crate::domain::consent::Purpose,
         crate::domain::consent::ConsentStatus,
     )>,
+    /// The candidate's granted restriction or objection pauses recording and transcription.
+    pub restricted: bool,
     pub caller_assigned: bool,
     pub can_manage: bool,
 }
@@ -204,6 +206,9 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Intervi
         .await?
         .remove(&interview.application_id)
         .unwrap_or_default();
+    let restricted =
+        db::consent::processing_restricted(&mut tx, caller.org_id, interview.application_id)
+            .await?;
     // The page shows the candidate's interview, files and scores: a read of their data (F12).
     record(
         ctx,
@@ -215,6 +220,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller, public_id: &str) -> Result<Intervi
     .await?;
     tx.commit().await?;
     Ok(InterviewView {
+        restricted,
         caller_assigned: interviewers.iter().any(|i| i.id == caller.user_id),
         can_manage: caller.require(Permission::ManageCandidates).is_ok(),
         interview,

@@ -458,6 +458,8 @@ pub struct NewCandidate {
     pub email: String,
     pub phone: String,
     pub on_behalf_of: String,
+    /// The candidate's open deletion request (`dsr_…`) the caller goes ahead past.
+    pub confirm_deletion_request: Option<String>,
 }
 
 /// Adds a candidate to a recruitment, exactly as the portal's form does (F6): the consent link
@@ -480,7 +482,15 @@ pub async fn add_candidate(
         phone: new.phone,
     };
     let sent = candidates::validate(&form).map(candidates::ValidCandidate::into_parts);
-    let id = candidates::add_to_recruitment_in(&ctx, tx, person, &new.recruitment_id, form).await?;
+    let id = candidates::add_to_recruitment_in(
+        &ctx,
+        tx,
+        person,
+        &new.recruitment_id,
+        form,
+        new.confirm_deletion_request.as_deref(),
+    )
+    .await?;
     audit_api_write(tx, state, meta, caller, &id).await?;
     match sent {
         Ok((full_name, email, phone)) if caller.require(Scope::Read).is_err() => {
@@ -531,6 +541,8 @@ pub struct HiringDecision {
     pub reason: String,
     /// The person who made the decision (`usr_…`).
     pub decided_by: String,
+    /// The candidate's open deletion request (`dsr_…`) the caller goes ahead past.
+    pub confirm_deletion_request: Option<String>,
 }
 
 /// Records the hiring decision a named person made (F8: nothing decides on its own).
@@ -553,6 +565,7 @@ pub async fn decide(
         application_id,
         decision,
         &made.reason,
+        made.confirm_deletion_request.as_deref(),
     )
     .await?;
     audit_api_write(tx, state, meta, caller, application_id).await?;

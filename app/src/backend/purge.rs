@@ -1,8 +1,9 @@
 //! Purging what can no longer matter: sessions past their expiry (the store never loads them
-//! again), rate-limit buckets whose window has ended (their next hit would start from one), and
-//! one-time links used or expired (refused exactly as unknown ones). The portal's worker runs
-//! it; each kind goes in batches, one statement each, so a backlog never keeps many rows locked
-//! for long, and portals purging at the same moment skip each other's rows.
+//! again), rate-limit buckets whose window has ended (their next hit would start from one),
+//! one-time links used or expired (refused exactly as unknown ones), and invitations not accepted
+//! in time (their address was never taken). The portal's worker runs it; each kind goes in
+//! batches, one statement each, so a backlog never keeps many rows locked for long, and portals
+//! purging at the same moment skip each other's rows.
 
 use super::db;
 use super::state::AppState;
@@ -20,6 +21,7 @@ pub struct Purged {
     pub sessions: u64,
     pub rate_limit_buckets: u64,
     pub tokens: u64,
+    pub invitations: u64,
 }
 
 /// Deletes, as of the state's clock, everything that no longer matters.
@@ -36,6 +38,7 @@ pub async fn purge_expired(state: &AppState) -> Result<Purged, AppError> {
         })
         .await?,
         tokens: in_batches(|| db::tokens::purge_spent(pool, now, PURGE_BATCH)).await?,
+        invitations: in_batches(|| db::invitations::purge_expired(pool, now, PURGE_BATCH)).await?,
     })
 }
 

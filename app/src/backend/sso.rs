@@ -31,6 +31,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
 
 /// A provider as configured for this portal.
 #[derive(Debug, Clone)]
@@ -313,8 +314,12 @@ pub async fn finish(
     )
     .map_err(|r| refused(&format!("{r:?}")))?;
     if let Some(token) = &pending.invitation {
-        // The organisation must allow this provider for the address before the link is spent.
-        if !sso_allowed_for(ctx, kind, &email).await? {
+        // The inviting organisation must allow this provider for the address before the link is
+        // spent (no account exists before the acceptance).
+        let invitation = super::users::invitation_behind(state, &ctx.meta, token)
+            .await?
+            .ok_or(AppError::InvalidToken)?;
+        if !sso_allowed_in(ctx, kind, invitation.org_id, &email).await? {
             return Err(refused("not enabled for the invitee"));
         }
         super::users::accept_via_sso(state, &ctx.meta, token, &email).await?;
@@ -365,14 +370,13 @@ async fn verify_id_token(
         .map_err(|_| refused("ID token signature"))
 }
 
-/// Whether the organisation of the account with `email` enabled `kind` for its domain.
-async fn sso_allowed_for(ctx: &Ctx, kind: SsoProvider, email: &str) -> Result<bool, AppError> {
-    let mut probe = ctx.state.db.begin_unscoped().await?;
-    let located = db::users::locate_by_email(&mut probe, email).await?;
-    probe.commit().await?;
-    let Some((_, org_id)) = located else {
-        return Ok(false);
-    };
+/// Whether the organisation enabled `kind` for the domain of `email`.
+async fn sso_allowed_in(
+    ctx: &Ctx,
+    kind: SsoProvider,
+    org_id: Uuid,
+    email: &str,
+) -> Result<bool, AppError> {
     let mut tx = ctx.state.db.begin_for_org(org_id).await?;
     let sso = db::sso::for_org(&mut tx, org_id).await?;
     tx.commit().await?;

@@ -1,7 +1,7 @@
-//! Users (F4): admins invite by e-mail (one-time link, 7 days), change roles, deactivate and
-//! reactivate. Every request re-reads the user (F2), so a change takes effect on their very next
-//! request; deactivation also ends their sessions. No change may leave an organisation without an
-//! active admin.
+//! Users (F4): admins invite by e-mail (one-time link, 7 days; the account is made when the
+//! invitee accepts), change roles, deactivate and reactivate. Every request re-reads the user
+//! (F2), so a change takes effect on their very next request; deactivation also ends their
+//! sessions. No change may leave an organisation without an active admin.
 
 use super::audit::{self, record_caller_action, Entry, Outcome};
 use super::auth::{password, tokens::random_16, tokens::RawToken};
@@ -9,11 +9,13 @@ use super::db::{self, users::NewUser, Tx};
 use super::guard::{Caller, Ctx};
 use super::links::{consume_token, peek_token};
 use super::mail::messages::{self, Action, CandidateEmail};
+use super::rate_limit;
 use super::request::RequestMeta;
 use super::state::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::{IdKind, PublicId};
+use crate::domain::rate_limit as limits;
 use crate::domain::recruitment::single_line;
 use crate::domain::role::{Permission, Role};
 use crate::domain::token::TokenPurpose;
@@ -32,7 +34,10 @@ fn parse_role(raw: &str) -> Result<Role, AppError> {
     Role::parse(raw).ok_or_else(|| AppError::invalid("role", "Choose a role."))
 }
 
-/// Invites a colleague: an account that cannot sign in until the link is used.
+/// Invites a colleague (F4): an invitation, not yet an account — the account is made when the
+/// link is used. The answer never depends on whether the address has an account in another
+/// organisation, and a pending invitation never keeps the address from signing up or joining
+/// elsewhere. Inviting a pending address again renews its invitation with a new link.
 pub async fn invite(
     ctx: &Ctx,
     caller: &Caller,
@@ -63,54 +68,50 @@ pub async fn invite(
     let (Ok(email), Ok(name), Ok(role)) = (email, name, role) else {
         return Err(AppError::Invalid { fields });
     };
-    let mut probe = ctx.state.db.begin_unscoped().await?;
-    let taken = db::users::locate_by_email(&mut probe, email.as_str()).await?;
-    probe.commit().await?;
-    if taken.is_some() {
+    let now = ctx.state.clock.now();
+    let purpose = TokenPurpose::Invite;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    // Counted with the invitation it allows: a refused one sends nothing.
+    rate_limit::check_in(
+        &mut tx,
+        &ctx.state,
+        limits::INVITATIONS_PER_ORG,
+        &caller.org_public_id,
+    )
+    .await?;
+    // Only this organisation's own members are looked at.
+    if db::users::staff_by_email(&mut tx, caller.org_id, email.as_str())
+        .await?
+        .is_some()
+    {
         return Err(AppError::invalid(
             "email",
-            "This address cannot be invited: it already belongs to an account.",
+            "This address belongs to a member of your organisation already.",
         ));
     }
-    // A real hash of random bytes: an invitee cannot sign in, and a try takes as long as any.
-    let unusable = RawToken::generate();
-    let placeholder = password::parse_new_password(unusable.as_str().to_owned(), &[])
-        .map_err(|_| super::errors::internal("a random placeholder was refused"))?;
-    let hash = password::hash(&placeholder).await?;
-    let now = ctx.state.clock.now();
-    let user_id = Uuid::new_v4();
-    let public = PublicId::from_random(IdKind::User, random_16());
-    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
-    let inserted = db::users::insert(
+    let public = PublicId::from_random(IdKind::Invitation, random_16());
+    let (invitation_id, invitation_public) = db::invitations::upsert(
         &mut tx,
-        &NewUser {
-            id: user_id,
+        &db::invitations::NewInvitation {
+            id: Uuid::new_v4(),
             public_id: public.as_str(),
             org_id: caller.org_id,
             email: email.as_str(),
             display_name: &name,
-            password_hash: &hash,
             role: role.as_str(),
+            invited_by: caller.user_id,
+            expires_at: now + purpose.lifetime(),
+            now,
         },
     )
-    .await;
-    if let Err(err) = inserted {
-        return Err(if super::errors::is_unique_violation(&err) {
-            AppError::invalid(
-                "email",
-                "This address cannot be invited: it already belongs to an account.",
-            )
-        } else {
-            err.into()
-        });
-    }
+    .await?;
+    db::tokens::revoke(&mut tx, caller.org_id, purpose.as_str(), invitation_id, now).await?;
     let token = RawToken::generate();
-    let purpose = TokenPurpose::Invite;
     db::tokens::insert(
         &mut tx,
         caller.org_id,
         purpose.as_str(),
-        user_id,
+        invitation_id,
         &token.hash(),
         now + purpose.lifetime(),
     )
@@ -145,7 +146,51 @@ pub async fn invite(
         &mut tx,
         caller,
         AuditAction::UserInvited,
-        public.as_str(),
+        &invitation_public,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The organisation's invitations waiting for an answer.
+pub async fn pending_invitations(
+    ctx: &Ctx,
+    caller: &Caller,
+) -> Result<Vec<db::invitations::InvitationRow>, AppError> {
+    caller.require(Permission::ManageUsers)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let rows = db::invitations::pending(&mut tx, caller.org_id, ctx.state.clock.now()).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Withdraws a pending invitation: its link stops working at once (audited).
+pub async fn withdraw_invitation(
+    ctx: &Ctx,
+    caller: &Caller,
+    invitation_public_id: &str,
+) -> Result<(), AppError> {
+    caller.require(Permission::ManageUsers)?;
+    let id = PublicId::parse(IdKind::Invitation, invitation_public_id).ok_or(AppError::NotFound)?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    let invitation = db::invitations::withdraw(&mut tx, caller.org_id, id.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    db::tokens::revoke(
+        &mut tx,
+        caller.org_id,
+        TokenPurpose::Invite.as_str(),
+        invitation,
+        ctx.state.clock.now(),
+    )
+    .await?;
+    record_caller_action(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::InvitationWithdrawn,
+        id.as_str(),
     )
     .await?;
     tx.commit().await?;
@@ -243,43 +288,104 @@ pub async fn set_active(
     Ok(())
 }
 
+/// An invitation whose link still works.
+pub struct Invitation {
+    pub org_id: Uuid,
+    pub org_name: String,
+    pub email: String,
+}
+
+/// The invitation behind a link, if the link still works (the GET only shows).
+pub async fn invitation_behind(
+    state: &AppState,
+    meta: &RequestMeta,
+    raw_token: &str,
+) -> Result<Option<Invitation>, AppError> {
+    let Some(mut peeked) = peek_token(state, meta, raw_token, &[TokenPurpose::Invite]).await?
+    else {
+        return Ok(None);
+    };
+    let now = state.clock.now();
+    let row = db::invitations::find(&mut peeked.tx, peeked.org_id, peeked.subject, now).await?;
+    let tx = peeked.tx;
+    tx.commit().await?;
+    Ok(row.map(|r| Invitation {
+        org_id: peeked.org_id,
+        org_name: r.org_name,
+        email: r.email,
+    }))
+}
+
 /// Where an invitation leads, if the link still works: (organisation, address).
 pub async fn invitation(
     state: &AppState,
     meta: &RequestMeta,
     raw_token: &str,
 ) -> Result<Option<(String, String)>, AppError> {
-    let Some(mut peeked) = peek_token(state, meta, raw_token, &[TokenPurpose::Invite]).await?
-    else {
-        return Ok(None);
-    };
-    let row = db::users::invitee(&mut peeked.tx, peeked.org_id, peeked.subject).await?;
-    let tx = peeked.tx;
-    tx.commit().await?;
-    Ok(row.map(|r| (r.org_name, r.email)))
+    Ok(invitation_behind(state, meta, raw_token)
+        .await?
+        .map(|i| (i.org_name, i.email)))
 }
 
-/// The link proved the address: verified, audited, committed.
-async fn finish_acceptance(
+/// An address belongs to one account across the portal: one made elsewhere since the invitation
+/// was sent keeps it. Only the invitee, who holds the link, is told.
+fn address_taken() -> AppError {
+    AppError::Conflict {
+        message: "This address already has a Candor account, which belongs to another \
+                  organisation: one address has one account. Ask whoever invited you to invite \
+                  another address."
+            .into(),
+    }
+}
+
+/// The link proved the address: the account is made (verified), the invitation goes, audited.
+async fn create_account(
     mut tx: db::Tx,
     meta: &RequestMeta,
     org_id: Uuid,
-    user_id: Uuid,
+    invitation_id: Uuid,
+    chosen_name: Option<&str>,
+    password_hash: &str,
     now: time::OffsetDateTime,
 ) -> Result<(), AppError> {
-    db::users::mark_email_verified(&mut tx, org_id, user_id, now).await?;
-    let public: Option<String> = db::users::caller(&mut *tx, org_id, user_id)
+    let invitation = db::invitations::find(&mut tx, org_id, invitation_id, now)
         .await?
-        .map(|c| c.user_public_id);
+        .ok_or(AppError::InvalidToken)?;
+    if let Some((user_id, _)) = db::users::locate_by_email(&mut tx, &invitation.email).await? {
+        if user_id != invitation.id {
+            return Err(address_taken());
+        }
+    }
+    let public = PublicId::from_random(IdKind::User, random_16());
+    let created = db::users::create_invited(
+        &mut tx,
+        &NewUser {
+            id: invitation.id,
+            public_id: public.as_str(),
+            org_id,
+            email: &invitation.email,
+            display_name: chosen_name.unwrap_or(&invitation.display_name),
+            password_hash,
+            role: &invitation.role,
+        },
+        now,
+    )
+    .await;
+    let user_public = match created {
+        Ok(public) => public,
+        Err(err) if super::errors::is_unique_violation(&err) => return Err(address_taken()),
+        Err(err) => return Err(err.into()),
+    };
+    db::invitations::delete(&mut tx, org_id, invitation.id).await?;
     audit::record(
         &mut tx,
         meta,
         now,
         Entry {
             org_id: Some(org_id),
-            actor: public.as_deref(),
+            actor: Some(&user_public),
             action: AuditAction::InvitationAccepted,
-            target: public.as_deref(),
+            target: Some(&user_public),
             outcome: Outcome::Success,
         },
     )
@@ -288,9 +394,18 @@ async fn finish_acceptance(
     Ok(())
 }
 
+/// A real hash of random bytes: an account joined through single sign-on has no password one
+/// could guess, and trying one takes as long as any.
+async fn unusable_password() -> Result<String, AppError> {
+    let unusable = RawToken::generate();
+    let placeholder = password::parse_new_password(unusable.as_str().to_owned(), &[])
+        .map_err(|_| super::errors::internal("a random placeholder was refused"))?;
+    password::hash(&placeholder).await
+}
+
 /// Uses the invitation through single sign-on (F4): the provider vouched for `email`, which must
 /// be the invited address; the organisation's SSO rules were checked by the caller. The name the
-/// admin typed stays; the password stays unusable.
+/// admin typed stays; the password is unusable.
 pub async fn accept_via_sso(
     state: &AppState,
     meta: &RequestMeta,
@@ -303,9 +418,11 @@ pub async fn accept_via_sso(
     if invited != email {
         return Err(AppError::SsoRefused);
     }
-    let (tx, org_id, user_id) = consume_token(state, meta, raw_token, TokenPurpose::Invite).await?;
+    let hash = unusable_password().await?;
+    let (tx, org_id, invitation_id) =
+        consume_token(state, meta, raw_token, TokenPurpose::Invite).await?;
     let now = state.clock.now();
-    finish_acceptance(tx, meta, org_id, user_id, now).await
+    create_account(tx, meta, org_id, invitation_id, None, &hash, now).await
 }
 
 /// Uses the invitation: the name and password the invitee chose; the address is verified by the
@@ -325,10 +442,8 @@ pub async fn accept(
     let checked = password::parse_new_password(raw_password, &[email.as_str(), &name])
         .map_err(|e| AppError::invalid("password", e))?;
     let hash = password::hash(&checked).await?;
-    let (mut tx, org_id, user_id) =
+    let (tx, org_id, invitation_id) =
         consume_token(state, meta, raw_token, TokenPurpose::Invite).await?;
     let now = state.clock.now();
-    db::users::set_password(&mut tx, org_id, user_id, &hash, now).await?;
-    db::users::set_display_name(&mut tx, org_id, user_id, &name).await?;
-    finish_acceptance(tx, meta, org_id, user_id, now).await
+    create_account(tx, meta, org_id, invitation_id, Some(&name), &hash, now).await
 }

@@ -21,6 +21,7 @@ pub enum IdKind {
     DataRequest,
     Certificate,
     SubProcessor,
+    Invitation,
 }
 
 impl IdKind {
@@ -41,6 +42,7 @@ impl IdKind {
             IdKind::DataRequest => "dsr",
             IdKind::Certificate => "cert",
             IdKind::SubProcessor => "sub",
+            IdKind::Invitation => "inv",
         }
     }
 }

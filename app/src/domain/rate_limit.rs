@@ -90,6 +90,13 @@ pub const CONSENT_RESEND_PER_APPLICATION: Policy = Policy {
     window: Duration::days(1),
 };
 
+/// Invitations an organisation sends: enough for a team's on-boarding, not for mass e-mail.
+pub const INVITATIONS_PER_ORG: Policy = Policy {
+    name: "invite:org",
+    limit: 50,
+    window: Duration::days(1),
+};
+
 /// Calls per API key per minute, by the organisation's plan tier (S7).
 pub const fn api_key_policy(plan_tier: &str) -> Policy {
     match plan_tier.as_bytes() {
@@ -129,6 +136,7 @@ pub const POLICIES: &[Policy] = &[
     PRIVACY_LINK_PER_ADDRESS,
     PRIVACY_LINK_PER_EMAIL,
     CONSENT_RESEND_PER_APPLICATION,
+    INVITATIONS_PER_ORG,
     API_KEY_TRIAL,
     API_KEY_STANDARD,
     API_KEY_ENTERPRISE,

@@ -5,6 +5,9 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 
 pub fn resolve(peer: IpAddr, forwarded_for: &[&str], trusted: &[IpNet]) -> IpAddr {
+    // An IPv4 client reaching a dual-stack listener shows as an IPv4-mapped IPv6 address: it is
+    // the IPv4 address, for the trusted networks, the rate limits and the audit log alike.
+    let peer = peer.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer;
@@ -16,7 +19,7 @@ pub fn resolve(peer: IpAddr, forwarded_for: &[&str], trusted: &[IpNet]) -> IpAdd
         .collect();
     let mut client = peer;
     for hop in hops.iter().rev() {
-        match hop.parse::<IpAddr>() {
+        match hop.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
             Ok(ip) => {
                 client = ip;
                 if !is_trusted(&ip) {
@@ -34,6 +37,22 @@ pub fn resolve(peer: IpAddr, forwarded_for: &[&str], trusted: &[IpNet]) -> IpAdd
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv4_mapped_peer_or_hop_is_its_ipv4_address() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let mapped: IpAddr = "::ffff:10.0.0.5".parse().unwrap();
+        assert_eq!(
+            resolve(mapped, &["::ffff:203.0.113.9"], &trusted),
+            "203.0.113.9".parse::<IpAddr>().unwrap(),
+            "a mapped proxy is trusted as the IPv4 address it is"
+        );
+        let untrusted: IpAddr = "::ffff:198.51.100.1".parse().unwrap();
+        assert_eq!(
+            resolve(untrusted, &["203.0.113.9"], &trusted),
+            "198.51.100.1".parse::<IpAddr>().unwrap()
+        );
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()

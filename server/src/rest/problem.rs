@@ -55,6 +55,18 @@ impl IntoResponse for Problem {
         if let AppError::BadRequest { message } | AppError::Conflict { message } = &error {
             problem = problem.detail(message.clone());
         }
+        if let AppError::DeletionRequestPending {
+            request_id,
+            received_on,
+        } = &error
+        {
+            problem = problem
+                .detail(format!(
+                    "Send \"confirm_deletion_request\": \"{request_id}\" to go ahead regardless."
+                ))
+                .value("pending_request", request_id)
+                .value("received_on", received_on);
+        }
         let mut response = problem.to_axum_response();
         if let Some(secs) = error.retry_after_secs() {
             response

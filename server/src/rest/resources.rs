@@ -214,6 +214,11 @@ pub struct ProblemDetails {
     /// A stable error code, e.g. `not_found`.
     pub code: String,
     pub request_id: String,
+    /// With `deletion_request_pending`: the candidate's open deletion request (`dsr_…`), which
+    /// `confirm_deletion_request` must name to go ahead.
+    pub pending_request: Option<String>,
+    /// With `deletion_request_pending`: the day that request was received (`YYYY-MM-DD`).
+    pub received_on: Option<String>,
 }
 
 fn query<'a>(i: &Integration, p: &'a PageParams) -> Result<Query<'a>, Problem> {

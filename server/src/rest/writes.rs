@@ -286,12 +286,19 @@ pub struct NewCandidate {
     #[serde(default)]
     pub phone: String,
     pub on_behalf_of: String,
+    /// A candidate already known by this address who asked for the deletion of their data is
+    /// added only when this names their open deletion request (`dsr_…`, from the 409 problem's
+    /// `pending_request`).
+    #[serde(default)]
+    pub confirm_deletion_request: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/candidates", tag = "candidates",
     request_body = NewCandidate, security(("api_key" = ["write"])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
-    responses((status = 201, body = Candidate), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 201, body = Candidate),
+        (status = 409, description = "The candidate has an open deletion request (`code` `deletion_request_pending`, named in `pending_request` with `received_on`) and `confirm_deletion_request` does not name it; or another conflict", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
 pub async fn create_candidate(
     State(state): State<AppState>,
     i: Integration,
@@ -319,6 +326,7 @@ pub async fn create_candidate(
                 email: input.email,
                 phone: input.phone,
                 on_behalf_of: input.on_behalf_of,
+                confirm_deletion_request: input.confirm_deletion_request,
             },
         )
         .await
@@ -395,13 +403,20 @@ pub struct HiringDecision {
     pub reason: String,
     /// The person who made the decision (`usr_…`); nothing in Candor decides on its own.
     pub decided_by: String,
+    /// A decision about a candidate who asked for the deletion of their data is recorded only
+    /// when this names their open deletion request (`dsr_…`, from the 409 problem's
+    /// `pending_request`).
+    #[serde(default)]
+    pub confirm_deletion_request: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/decision", tag = "applications",
     request_body = HiringDecision, security(("api_key" = ["ats"])),
     params(("id" = String, Path, description = "app_…"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
-    responses((status = 200, body = Application), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 200, body = Application),
+        (status = 409, description = "The candidate has an open deletion request (`code` `deletion_request_pending`, named in `pending_request` with `received_on`) and `confirm_deletion_request` does not name it; or another conflict", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
 pub async fn record_decision(
     State(state): State<AppState>,
     i: Integration,
@@ -429,6 +444,7 @@ pub async fn record_decision(
                 decision: input.decision,
                 reason: input.reason,
                 decided_by: input.decided_by,
+                confirm_deletion_request: input.confirm_deletion_request,
             },
         )
         .await

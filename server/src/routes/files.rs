@@ -231,12 +231,14 @@ pub async fn add_candidate_with_cv(
             email: form.get("email"),
             phone: form.get("phone"),
         };
+        let confirmed_deletion = form.text.get("confirm_deletion_request");
         let candidate = documents::add_candidate_with_cv(
             &ctx,
             &caller,
             &recruitment,
             candidate_form,
             form.file,
+            confirmed_deletion.map(String::as_str),
         )
         .await?;
         Ok(format!("/app/candidates/{candidate}"))

@@ -858,7 +858,7 @@ async fn recent_activity_lists_the_users_own_latest_events_as_actor_or_target(
                 .call(
                     &ada,
                     "set_user_active",
-                    &[("user", &rita_id), ("active", active)],
+                    &[("user", &rita_id), ("active", active), ("confirm", "yes")],
                 )
                 .await;
             assert_eq!(res.status(), StatusCode::OK);

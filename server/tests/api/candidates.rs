@@ -296,6 +296,7 @@ async fn stages_move_and_a_person_records_the_decision_with_its_reason(
                 ("decision", "hired"),
                 ("reason", "  "),
                 ("candidate", &cand),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -309,6 +310,7 @@ async fn stages_move_and_a_person_records_the_decision_with_its_reason(
                 ("decision", "hired"),
                 ("reason", "Strongest systems design"),
                 ("candidate", &cand),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -330,6 +332,7 @@ async fn stages_move_and_a_person_records_the_decision_with_its_reason(
                 ("decision", "rejected"),
                 ("reason", "changed mind"),
                 ("candidate", &cand),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -610,7 +613,7 @@ async fn the_dashboard_counts_each_stage_within_what_the_role_may_see(
         .call(
             &ada,
             "set_user_active",
-            &[("user", &ivan_id), ("active", "false")],
+            &[("user", &ivan_id), ("active", "false"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);

@@ -106,6 +106,7 @@ fn sample_args(path: &str) -> Vec<(&'static str, &'static str)> {
         "/fn/remove_sub_processor" => vec![("id", "sub_x")],
         "/fn/accept_invitation" => vec![("token", "x"), ("display_name", "x"), ("password", "x")],
         "/fn/invite_user" => vec![("email", "x"), ("display_name", ""), ("role", "x")],
+        "/fn/withdraw_invitation" => vec![("invitation", "inv_x")],
         "/fn/change_user_role" => vec![("user", "usr_x"), ("role", "x")],
         "/fn/set_user_active" => vec![("user", "usr_x"), ("active", "false")],
         "/fn/extend_retention" | "/fn/set_legal_hold" => vec![("candidate", "cand_x")],

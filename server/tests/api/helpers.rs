@@ -248,6 +248,39 @@ impl TestApp {
         token
     }
 
+    /// Schedules an interview of an application (on 1 December 2026, 45 minutes) as `staff`;
+    /// returns its public id.
+    pub async fn schedule_interview(
+        &self,
+        staff: &Client,
+        application: &str,
+        candidate: &str,
+    ) -> String {
+        let res = self
+            .call(
+                staff,
+                "schedule_interview",
+                &[
+                    ("application", application),
+                    ("candidate", candidate),
+                    ("starts_at", "2026-12-01T09:30"),
+                    ("duration", "45"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{}",
+            res.text().await.unwrap()
+        );
+        res.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .trim_start_matches("/app/interviews/")
+            .to_owned()
+    }
+
     /// Every file in the store, as (path, bytes).
     pub fn stored_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
         fn walk(dir: &std::path::Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {

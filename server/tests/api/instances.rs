@@ -340,6 +340,7 @@ async fn background_workers_of_two_portals_never_process_the_same_item_twice(
                     ("decision", "rejected"),
                     ("reason", "Another candidate fitted better"),
                     ("candidate", &candidate),
+                    ("confirm", "yes"),
                 ],
             )
             .await;

@@ -84,6 +84,18 @@ pub(crate) async fn grace_session(app: &TestApp) -> Client {
     browser
 }
 
+/// Files a request of `kind` from the candidate's open privacy session.
+pub(crate) async fn file_request(app: &TestApp, session: &Client, kind: &str, details: &str) {
+    let res = app
+        .call(
+            session,
+            "file_data_request",
+            &[("kind", kind), ("details", details), ("lang", "en")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{kind} request");
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn the_privacy_page_answers_alike_and_mails_a_link_only_to_a_known_address(
     _: PgPoolOptions,
@@ -226,6 +238,7 @@ async fn the_retention_date_shown_runs_from_the_latest_activity(
             ("decision", "rejected"),
             ("reason", "Another candidate fitted better"),
             ("candidate", &grace),
+            ("confirm", "yes"),
         ],
     )
     .await;

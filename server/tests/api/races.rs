@@ -331,6 +331,7 @@ async fn decide(
             ("decision", decision),
             ("reason", reason),
             ("candidate", i.grace.as_str()),
+            ("confirm", "yes"),
         ],
     )
     .await

@@ -160,15 +160,23 @@ async fn only_the_orgs_own_valid_key_with_the_scope_from_an_allowed_address_gets
         .to_owned();
     // Another organisation's admin cannot revoke it: it looks like nothing.
     assert_eq!(
-        app.call(&rex, "revoke_api_key", &[("id", &revoked_id)])
-            .await
-            .status(),
+        app.call(
+            &rex,
+            "revoke_api_key",
+            &[("id", &revoked_id), ("confirm", "yes")]
+        )
+        .await
+        .status(),
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        app.call(&acme.ada, "revoke_api_key", &[("id", &revoked_id)])
-            .await
-            .status(),
+        app.call(
+            &acme.ada,
+            "revoke_api_key",
+            &[("id", &revoked_id), ("confirm", "yes")]
+        )
+        .await
+        .status(),
         StatusCode::OK
     );
     // The expiring key works today…

@@ -85,6 +85,7 @@ async fn decide(app: &TestApp, client: &Client, cand: &str, application: &str) {
                 ("decision", "rejected"),
                 ("reason", "Another candidate fitted better"),
                 ("candidate", cand),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -723,6 +724,7 @@ async fn a_deletion_request_ends_in_deletion_and_the_candidate_receives_the_cert
                 ("id", id.as_str()),
                 ("step", "complete"),
                 ("text", "Deleted"),
+                ("confirm", "yes"),
             ],
         )
         .await;

@@ -235,6 +235,69 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_believed(
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_per_address_limit_counts_an_ipv6_client_by_its_64_and_a_mapped_ipv4_peer_as_ipv4(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    use candor_app::domain::rate_limit::PRIVACY_LINK_PER_ADDRESS as POLICY;
+    let app = TestApp::spawn_with(opts, &[("CANDOR_TRUSTED_PROXIES", "127.0.0.1/32")]).await;
+    // At the start of a window, so that the burst is counted in one.
+    let now = app.state.clock.now();
+    app.state
+        .clock
+        .advance(POLICY.window_start(now) + POLICY.window - now + time::Duration::seconds(1));
+    let ask = |client: &'static str, n: u32| {
+        let app = &app;
+        async move {
+            app.browser()
+                .post(app.url("/fn/request_privacy_link"))
+                .header("accept", "application/json")
+                .header("origin", &app.base)
+                .header("x-forwarded-for", client)
+                .form(&[
+                    ("email", format!("asker{n}@example.org").as_str()),
+                    ("lang", "en"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // Each address of one /64 takes from the same budget: a new address is no new budget.
+    let hosts = ["2001:db8:7:1::1", "2001:db8:7:1::2", "2001:db8:7:1:ffff::9"];
+    for n in 0..POLICY.limit {
+        assert_eq!(ask(hosts[n as usize % 2], n).await, StatusCode::OK, "{n}");
+    }
+    assert_eq!(
+        ask(hosts[2], 100).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "another address of the same /64"
+    );
+    assert_eq!(
+        ask("2001:db8:7:2::1", 101).await,
+        StatusCode::OK,
+        "the next /64"
+    );
+
+    // An IPv4 client, whether it arrives as IPv4 or as an IPv4-mapped IPv6 address.
+    for n in 0..POLICY.limit {
+        let client = if n % 2 == 0 {
+            "203.0.113.9"
+        } else {
+            "::ffff:203.0.113.9"
+        };
+        assert_eq!(ask(client, 200 + n).await, StatusCode::OK, "{n}");
+    }
+    assert_eq!(
+        ask("::ffff:203.0.113.9", 300).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(ask("203.0.113.9", 301).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(ask("203.0.113.10", 302).await, StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn sign_up_and_reset_are_rate_limited(_: PgPoolOptions, opts: PgConnectOptions) {
     let app = TestApp::spawn(opts).await;
     for i in 0..5 {

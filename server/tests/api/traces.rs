@@ -267,10 +267,6 @@ async fn plant(app: &TestApp, a: &Acme, m: &Marked, deletion: bool) -> Planted {
             .await;
         assert_eq!(res.status(), StatusCode::OK, "{step}");
     }
-    if deletion {
-        file_request(app, &privacy, "deletion", &m.text("erase")).await;
-    }
-
     post_api(
         app,
         &a.key,
@@ -280,6 +276,9 @@ async fn plant(app: &TestApp, a: &Acme, m: &Marked, deletion: bool) -> Planted {
         &format!("decide-{}", m.tag),
     )
     .await;
+    if deletion {
+        file_request(app, &privacy, "deletion", &m.text("erase")).await;
+    }
     Planted { candidate }
 }
 
@@ -426,7 +425,12 @@ async fn a_deleted_candidate_leaves_no_trace_in_the_database_the_file_store_or_t
         .call(
             &a.rita,
             "update_data_request",
-            &[("id", &id), ("step", "complete"), ("text", "Done")],
+            &[
+                ("id", &id),
+                ("step", "complete"),
+                ("text", "Done"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);

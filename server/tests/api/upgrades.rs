@@ -427,3 +427,112 @@ async fn a_changed_migration_no_release_applied_is_still_refused(
     assert_eq!(recorded(db).await, before);
     scratch.finish().await;
 }
+
+/// Invitations made accounts at once before migration 0037. Its upgrade turns an account nobody
+/// accepted yet into an invitation under the same id, so the link already sent still works;
+/// the account goes, unless something refers to it, when accepting completes it.
+#[sqlx::test(migrations = "../migrations")]
+async fn pending_invitations_of_an_earlier_release_keep_their_links_and_free_their_addresses(
+    pool: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    use candor_app::backend::auth::tokens::hash_token;
+    let fresh = pool.connect_with(opts.clone()).await.unwrap();
+    let (_dir, migrator) = migrations_of("the release before 0037", 36, &[]).await;
+    let scratch = Scratch::create(&fresh, &opts).await;
+    migrator.run(&scratch.db).await.unwrap();
+    let org = "e0000000-0000-4000-8000-000000000001";
+    sqlx::raw_sql(ORG).execute(&scratch.db).await.unwrap();
+    // Two accounts made by invitations, not accepted; the second already has a record that
+    // refers to it.
+    let (free, kept) = (
+        "e0000000-0000-4000-8000-0000000000f1",
+        "e0000000-0000-4000-8000-0000000000f2",
+    );
+    let links = ["f".repeat(43), "k".repeat(43)];
+    for (n, (id, link)) in [(free, &links[0]), (kept, &links[1])]
+        .into_iter()
+        .enumerate()
+    {
+        sqlx::query(
+            "INSERT INTO users (id, public_id, org_id, email, display_name, password_hash, role)
+             VALUES ($1::uuid, $2, $3::uuid, $4, 'Invited', 'unusable', 'recruiter')",
+        )
+        .bind(id)
+        .bind(format!("usr_00000000000000000000000in{n}"))
+        .bind(org)
+        .bind(format!("invitee{n}@example.org"))
+        .execute(&scratch.db)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO one_time_tokens (id, org_id, purpose, subject_id, token_hash, expires_at)
+             VALUES (gen_random_uuid(), $1::uuid, 'invite', $2::uuid, $3, now() + interval '5 days')",
+        )
+        .bind(org)
+        .bind(id)
+        .bind(hash_token(link).to_vec())
+        .execute(&scratch.db)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO dpa_acceptances (org_id, user_id, dpa_version) VALUES ($1::uuid, $2::uuid, 'x')",
+    )
+    .bind(org)
+    .bind(kept)
+    .execute(&scratch.db)
+    .await
+    .unwrap();
+
+    migrate(&scratch.db).await.unwrap();
+    let invitations: Vec<(String, String)> =
+        sqlx::query_as("SELECT id::text, email FROM invitations ORDER BY email")
+            .fetch_all(&scratch.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        invitations,
+        [
+            (free.to_owned(), "invitee0@example.org".to_owned()),
+            (kept.to_owned(), "invitee1@example.org".to_owned())
+        ]
+    );
+    let accounts: Vec<String> = sqlx::query_scalar("SELECT email FROM users ORDER BY email")
+        .fetch_all(&scratch.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        accounts,
+        ["invitee1@example.org"],
+        "the free address is free"
+    );
+
+    // The links sent before the upgrade work: each makes (or completes) the account.
+    let portal = Portal::spawn(&scratch.opts, &[]).await;
+    for (n, link) in links.iter().enumerate() {
+        let res = reqwest::Client::new()
+            .post(portal.url("/fn/accept_invitation"))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::ORIGIN, portal.base())
+            .form(&[
+                ("token", link.as_str()),
+                ("display_name", "Ivy Invitee"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{n}");
+        portal
+            .signed_in(&format!("invitee{n}@example.org"), PASSWORD)
+            .await;
+    }
+    drop(portal);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM invitations")
+        .fetch_one(&scratch.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    scratch.finish().await;
+}

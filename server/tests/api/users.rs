@@ -108,12 +108,189 @@ async fn an_invited_colleague_joins_through_the_link_once(
         )
         .await;
     assert_eq!(reused.status(), StatusCode::GONE);
-    // An address with an account cannot be invited again, here or by another organisation.
+    // A member cannot be invited again by their own organisation, which knows them.
     assert_eq!(
         invite(&app, &ada, "rita@acme.example", "auditor")
             .await
             .status(),
         StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn inviting_an_address_of_another_organisation_tells_the_inviter_nothing_and_blocks_nothing(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    app.verified_admin("Rival", "rex@rival.example").await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    let taken = invite(&app, &ada, "rex@rival.example", "recruiter").await;
+    let (taken_status, taken_headers) = (taken.status(), taken.headers().clone());
+    let taken_body = taken.text().await.unwrap();
+    let fresh = invite(&app, &ada, "new@example.org", "recruiter").await;
+    assert_eq!(taken_status, fresh.status());
+    assert_eq!(taken_status, StatusCode::OK);
+    assert_eq!(
+        taken_headers.get("location"),
+        fresh.headers().get("location")
+    );
+    assert_eq!(taken_body, fresh.text().await.unwrap());
+    // Both wait as invitations; no account was made or touched.
+    let pending: Value = app
+        .call(&ada, "pending_invitations", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let emails: Vec<&str> = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails.len(), 2);
+    assert!(emails.contains(&"rex@rival.example") && emails.contains(&"new@example.org"));
+    let members: Value = app
+        .call(&ada, "list_users", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(members.as_array().unwrap().len(), 1, "only Ada is a member");
+    let page = app.html(&ada, "/admin/users").await;
+    assert!(page.contains("Pending") && page.contains("new@example.org"));
+    app.signed_in("rex@rival.example", PASSWORD).await;
+
+    // The invitee is the one told, when they try to accept with an address that has an account.
+    let token = invitation_token(&app, &app.last_mail_to("rex@rival.example").await.unwrap());
+    let accept = |token: String| {
+        let (app, browser) = (&app, app.browser());
+        async move {
+            app.call(
+                &browser,
+                "accept_invitation",
+                &[
+                    ("token", token.as_str()),
+                    ("display_name", "Rex"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await
+        }
+    };
+    let res = accept(token.clone()).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("already has a Candor account"));
+    let rex_org: String = sqlx::query_scalar(
+        "SELECT o.name FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.email = 'rex@rival.example'",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(rex_org, "Rival", "still Rival's");
+
+    // A pending invitation never blocks its address from signing up elsewhere.
+    let res = app.sign_up("Newco", "new@example.org").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let mail = app.last_mail_to("new@example.org").await.unwrap();
+    assert!(
+        mail.contains("/verify-email/"),
+        "a verification link: {mail}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM orgs WHERE name = 'Newco'")
+            .await,
+        1
+    );
+    let first = app
+        .deliver_mail()
+        .await
+        .into_iter()
+        .find(|m| m.contains("To: new@example.org") && m.contains("/invite/"))
+        .unwrap();
+    let res = accept(invitation_token(&app, &crate::helpers::decode_qp(&first))).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "Newco has the address now"
+    );
+
+    // Unanswered invitations expire, and the purge removes them.
+    app.state.clock.advance(Duration::days(8));
+    assert_eq!(accept(token).await.status(), StatusCode::GONE);
+    candor_app::backend::purge::purge_expired(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn inviting_again_renews_the_invitation_withdrawing_kills_its_link_and_invitations_are_limited(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    invite(&app, &ada, "ivy@example.org", "interviewer").await;
+    let old = invitation_token(&app, &app.last_mail_to("ivy@example.org").await.unwrap());
+    invite(&app, &ada, "ivy@example.org", "recruiter").await;
+    let new = invitation_token(&app, &app.last_mail_to("ivy@example.org").await.unwrap());
+    assert_ne!(old, new);
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 1);
+    let status = |token: String| {
+        let app = &app;
+        async move {
+            app.call(&app.browser(), "invitation", &[("token", token.as_str())])
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert!(status(old).await.is_null(), "the earlier link is dead");
+    assert_eq!(status(new.clone()).await[1], "ivy@example.org");
+    let pending: Value = app
+        .call(&ada, "pending_invitations", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pending[0]["role"], "recruiter", "the renewed role");
+    let id = pending[0]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .call(&ada, "withdraw_invitation", &[("invitation", &id)])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(status(new).await.is_null(), "withdrawn: the link is dead");
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'user.invitation_withdrawn'")
+            .await,
+        1
+    );
+
+    // An organisation sends at most fifty invitations a day.
+    let policy = candor_app::domain::rate_limit::INVITATIONS_PER_ORG;
+    let mut refused = None;
+    for n in 0..=policy.limit {
+        let res = invite(&app, &ada, &format!("bulk{n}@example.org"), "interviewer").await;
+        if res.status() != StatusCode::OK {
+            refused = Some((n, res.status()));
+            break;
+        }
+    }
+    assert_eq!(
+        refused,
+        Some((policy.limit - 2, StatusCode::TOO_MANY_REQUESTS)),
+        "two were sent above"
     );
 }
 
@@ -173,7 +350,7 @@ async fn role_changes_and_deactivation_apply_on_the_very_next_request(
         .call(
             &ada,
             "set_user_active",
-            &[("user", &rita_id), ("active", "false")],
+            &[("user", &rita_id), ("active", "false"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -203,7 +380,7 @@ async fn role_changes_and_deactivation_apply_on_the_very_next_request(
         app.call(
             &rex,
             "set_user_active",
-            &[("user", &rita_id), ("active", "false")]
+            &[("user", &rita_id), ("active", "false"), ("confirm", "yes")]
         )
         .await
         .status(),
@@ -240,11 +417,15 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated(
     for (name, args) in [
         (
             "change_user_role",
-            [("user", ada_id.as_str()), ("role", "recruiter")],
+            vec![("user", ada_id.as_str()), ("role", "recruiter")],
         ),
         (
             "set_user_active",
-            [("user", ada_id.as_str()), ("active", "false")],
+            vec![
+                ("user", ada_id.as_str()),
+                ("active", "false"),
+                ("confirm", "yes"),
+            ],
         ),
     ] {
         let res = app.call(&ada, name, &args).await;
@@ -268,7 +449,7 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated(
         .call(
             &alan,
             "set_user_active",
-            &[("user", &alan_id), ("active", "false")],
+            &[("user", &alan_id), ("active", "false"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -439,7 +620,7 @@ async fn the_member_counters_equal_the_users_after_every_change(
         .call(
             &ada,
             "set_user_active",
-            &[("user", &rita), ("active", "false")],
+            &[("user", &rita), ("active", "false"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);

@@ -454,6 +454,7 @@ async fn every_role_of_every_org_sees_exactly_what_r2_allows(
                         ("decision", "rejected".to_owned()),
                         ("reason", "Another candidate fitted better".to_owned()),
                         ("candidate", cands[i].clone()),
+                        ("confirm", "yes".to_owned()),
                     ]
                 })
             },

@@ -142,6 +142,7 @@ async fn hostile_plain_text_is_stored_as_typed_and_rendered_as_text_everywhere(
                 ("decision", "rejected"),
                 ("reason", PAYLOAD),
                 ("candidate", &cand),
+                ("confirm", "yes"),
             ],
         )
         .await;

@@ -135,6 +135,8 @@ pub struct CardRow {
     /// The purposes with a consent event, and each one's latest event, pairwise.
     pub consent_purposes: Vec<String>,
     pub consent_events: Vec<String>,
+    /// An open deletion request, as `data_requests::pending_deletion` finds it.
+    pub deletion_pending: bool,
 }
 
 /// The pipeline of one recruitment (already checked visible by the caller), each card with its
@@ -150,7 +152,11 @@ pub async fn pipeline(
         r#"SELECT a.id AS application_id, a.public_id AS application_public_id,
                   c.public_id AS candidate_public_id, c.full_name, a.stage,
                   COALESCE(l.purposes, '{}') AS "consent_purposes!",
-                  COALESCE(l.events, '{}') AS "consent_events!"
+                  COALESCE(l.events, '{}') AS "consent_events!",
+                  (c.deletion_requested_at IS NOT NULL OR EXISTS (
+                      SELECT 1 FROM data_requests d
+                      WHERE d.org_id = a.org_id AND d.candidate_id = c.id AND d.kind = 'deletion'
+                        AND d.status NOT IN ('completed', 'rejected'))) AS "deletion_pending!"
            FROM applications a
            JOIN candidates c ON c.id = a.candidate_id
            LEFT JOIN LATERAL (
@@ -258,6 +264,8 @@ pub struct ListedCandidateRow {
     pub applications: i64,
     /// The stage of the most recently changed of those applications.
     pub latest_stage: Option<String>,
+    /// An open deletion request, as `data_requests::pending_deletion` finds it.
+    pub deletion_pending: bool,
 }
 
 /// A page of the candidates the viewer may see, newest first, optionally by name: 51 rows, one
@@ -274,7 +282,7 @@ pub async fn list_visible(
     sqlx::query_as!(
         ListedCandidateRow,
         r#"WITH page AS (
-               SELECT c.id, c.public_id, c.full_name, c.created_at
+               SELECT c.id, c.public_id, c.full_name, c.created_at, c.deletion_requested_at
                FROM candidates c
                WHERE c.org_id = $1
                  AND ($2::uuid IS NULL OR EXISTS (
@@ -288,7 +296,11 @@ pub async fn list_visible(
                LIMIT 51 OFFSET $4
            )
            SELECT p.public_id, p.full_name, p.created_at,
-                  s.applications AS "applications!", s.latest_stage
+                  s.applications AS "applications!", s.latest_stage,
+                  (p.deletion_requested_at IS NOT NULL OR EXISTS (
+                      SELECT 1 FROM data_requests d
+                      WHERE d.org_id = $1 AND d.candidate_id = p.id AND d.kind = 'deletion'
+                        AND d.status NOT IN ('completed', 'rejected'))) AS "deletion_pending!"
            FROM page p
            CROSS JOIN LATERAL (
                SELECT count(*) AS applications,

@@ -395,6 +395,25 @@ pub async fn expire_requests(
 }
 
 /// Whether the application's candidate has restricted processing (or objected to it).
+/// Whether the candidate's restriction or objection is in force, as a page shows it (the gate
+/// itself is [`lock_for_processing`]).
+pub async fn processing_restricted(
+    tx: &mut Tx,
+    org_id: Uuid,
+    application_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let restricted = sqlx::query_scalar!(
+        r#"SELECT c.processing_restricted_at IS NOT NULL AS "restricted!"
+           FROM applications a JOIN candidates c ON c.id = a.candidate_id
+           WHERE a.org_id = $1 AND a.id = $2"#,
+        org_id,
+        application_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(restricted.unwrap_or(false))
+}
+
 /// Locks the application and its candidate against a withdrawal, a restriction or a deletion
 /// until the caller's transaction ends, and says whether processing is restricted; `None` when
 /// the application is gone. A processing write that passed this check commits before any of

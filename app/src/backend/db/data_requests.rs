@@ -287,3 +287,33 @@ pub async fn update(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+pub struct PendingDeletionRow {
+    pub public_id: String,
+    pub received_at: OffsetDateTime,
+}
+
+/// The candidate's oldest deletion request still open (neither completed nor rejected), or the
+/// approved one the retention worker has yet to carry out.
+pub async fn pending_deletion(
+    tx: &mut Tx,
+    org_id: Uuid,
+    candidate_id: Uuid,
+) -> Result<Option<PendingDeletionRow>, sqlx::Error> {
+    sqlx::query_as!(
+        PendingDeletionRow,
+        r#"SELECT d.public_id, d.received_at
+           FROM data_requests d
+           WHERE d.org_id = $1 AND d.candidate_id = $2
+             AND ((d.kind = 'deletion' AND d.status NOT IN ('completed', 'rejected'))
+                  OR EXISTS (SELECT 1 FROM candidates c
+                             WHERE c.id = d.candidate_id AND c.deletion_request_id = d.id
+                               AND c.deletion_requested_at IS NOT NULL))
+           ORDER BY d.received_at, d.public_id
+           LIMIT 1"#,
+        org_id,
+        candidate_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}

@@ -13,6 +13,7 @@ pub mod deferred;
 pub mod documents;
 pub mod idempotency;
 pub mod interviews;
+pub mod invitations;
 pub mod metrics;
 pub mod mfa;
 pub mod orgs;

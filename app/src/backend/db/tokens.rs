@@ -111,3 +111,25 @@ pub async fn purge_spent(
     .await?
     .rows_affected())
 }
+
+/// Kills every unused link of `purpose` to `subject` (an invitation sent again or withdrawn):
+/// each is marked used, so it is refused like any used link and purged with them.
+pub async fn revoke(
+    tx: &mut Tx,
+    org_id: Uuid,
+    purpose: &str,
+    subject_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE one_time_tokens SET consumed_at = $4
+           WHERE org_id = $1 AND purpose = $2 AND subject_id = $3 AND consumed_at IS NULL"#,
+        org_id,
+        purpose,
+        subject_id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

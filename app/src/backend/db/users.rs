@@ -393,40 +393,31 @@ pub async fn lock_active_admins(tx: &mut Tx, org_id: Uuid) -> Result<Vec<Uuid>, 
     .await
 }
 
-pub async fn set_display_name(
+/// The account an accepted invitation makes, verified by the link itself. An invitation made
+/// before invitations had a table of their own already has its account (same id): it is
+/// completed instead. Returns the account's public id.
+pub async fn create_invited(
     tx: &mut Tx,
-    org_id: Uuid,
-    user_id: Uuid,
-    display_name: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE users SET display_name = $3 WHERE org_id = $1 AND id = $2",
-        org_id,
-        user_id,
-        display_name
+    user: &NewUser<'_>,
+    now: OffsetDateTime,
+) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO users (id, public_id, org_id, email, display_name, password_hash, role,
+                              email_verified_at, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)
+           ON CONFLICT (id) DO UPDATE
+             SET display_name = EXCLUDED.display_name, password_hash = EXCLUDED.password_hash,
+                 email_verified_at = EXCLUDED.email_verified_at, updated_at = EXCLUDED.updated_at
+           RETURNING public_id"#,
+        user.id,
+        user.public_id,
+        user.org_id,
+        user.email,
+        user.display_name,
+        user.password_hash,
+        user.role,
+        now
     )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-pub struct InviteeRow {
-    pub email: String,
-    pub org_name: String,
-}
-
-pub async fn invitee(
-    tx: &mut Tx,
-    org_id: Uuid,
-    user_id: Uuid,
-) -> Result<Option<InviteeRow>, sqlx::Error> {
-    sqlx::query_as!(
-        InviteeRow,
-        r#"SELECT u.email, o.name AS org_name FROM users u JOIN orgs o ON o.id = u.org_id
-           WHERE u.org_id = $1 AND u.id = $2"#,
-        org_id,
-        user_id
-    )
-    .fetch_optional(&mut **tx)
+    .fetch_one(&mut **tx)
     .await
 }

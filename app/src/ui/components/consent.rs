@@ -1,7 +1,9 @@
 //! A candidate's consent per purpose (F7), shown wherever staff see the candidate.
 
+use crate::api::candidates::PendingDeletion;
 use crate::api::consent::ResendConsent;
 use crate::domain::consent::{ConsentStatus, Purpose};
+use crate::ui::components::form::DeletionRequestConfirm;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
@@ -61,14 +63,17 @@ pub fn consent_initials_html(out: &mut String, consent: &[(Purpose, ConsentStatu
     out.push_str("</span>");
 }
 
-/// The application's consent, and a way to ask again while anything is unanswered or refused.
+/// The application's consent, and a way to ask again while anything is unanswered or refused
+/// (past the candidate's open deletion request only once it is confirmed).
 #[component]
 pub fn ConsentPanel(
     application: String,
     candidate: String,
     consent: Vec<(Purpose, ConsentStatus)>,
     can_ask: bool,
+    pending_deletion: Option<PendingDeletion>,
 ) -> impl IntoView {
+    let confirm_id = format!("resend-deletion-{application}");
     let resend = ServerAction::<ResendConsent>::new();
     let all_given = consent.iter().all(|(_, s)| s.is_granted());
     let sent = move || resend.value().with(|v| matches!(v, Some(Ok(()))));
@@ -86,6 +91,9 @@ pub fn ConsentPanel(
                 <ActionForm action=resend attr:class="inline-form">
                     <input type="hidden" name="application" value=application/>
                     <input type="hidden" name="candidate" value=candidate/>
+                    {pending_deletion.map(|request| view! {
+                        <DeletionRequestConfirm id=confirm_id request step="Ask for consent again"/>
+                    })}
                     <button type="submit" class="button button-secondary">"Ask for consent again"</button>
                 </ActionForm>
                 {move || sent().then(|| view! { <p class="small" role="status">"The request is on its way."</p> })}

@@ -138,7 +138,8 @@ pub fn FileList(files: Vec<DocumentSummary>, empty: &'static str) -> impl IntoVi
         <ul class="files">
             {files.into_iter().map(|f| view! {
                 <li>
-                    <a href=f.href download=f.file_name.clone()>{f.file_name.clone()}</a>
+                    // A file, not a page: the router must leave the click to the browser.
+                    <a href=f.href download=f.file_name.clone() rel="external">{f.file_name.clone()}</a>
                     <span class="small">
                         {format!(" · {} · {} · {} · {}", f.kind.label(), f.size, f.uploaded_by, f.at)}
                     </span>
@@ -213,6 +214,12 @@ pub fn FileUpload(
 ) -> impl IntoView {
     let state = UploadForm::new(form);
     let problem = state.problem;
+    // One kind names the file it asks for; several are chosen from the list above.
+    let file_label = if kinds.len() == 1 {
+        kinds[0].label()
+    } else {
+        "File"
+    };
     let kind_choice = if kinds.len() == 1 {
         view! { <input type="hidden" name="kind" value=kinds[0].as_str()/> }.into_any()
     } else {
@@ -237,7 +244,7 @@ pub fn FileUpload(
         >
             <ProblemBanner problem/>
             {kind_choice}
-            <FileField name="file" label="File" kinds problem/>
+            <FileField name="file" label=file_label kinds problem/>
             <SubmitButton label=submit pending=state.pending/>
         </form>
     }

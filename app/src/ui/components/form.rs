@@ -1,6 +1,7 @@
 //! Form feedback that works with and without JavaScript: an action's error when the form was
 //! submitted by the hydrated app, or the `?error=` code after a plain HTML post.
 
+use crate::api::candidates::PendingDeletion;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -9,6 +10,8 @@ use leptos_router::hooks::use_query_map;
 pub struct Problem {
     pub message: String,
     pub fields: Vec<(String, String)>,
+    /// The candidate's open deletion request the refused step must be confirmed against.
+    pub deletion_request: Option<PendingDeletion>,
 }
 
 impl Problem {
@@ -33,6 +36,7 @@ fn field_hint(field: &str) -> &'static str {
             "This file was not accepted: check its type and size against the formats listed."
         }
         "kind" => "Choose what kind of file this is.",
+        "confirm" => "Tick the confirmation box: this step cannot be undone.",
         _ => "This field is required (at most 200 characters).",
     }
 }
@@ -45,9 +49,20 @@ pub(crate) fn from_error(err: &AppError) -> Problem {
             .collect(),
         _ => vec![],
     };
+    let deletion_request = match err {
+        AppError::DeletionRequestPending {
+            request_id,
+            received_on,
+        } => Some(PendingDeletion {
+            request_id: request_id.clone(),
+            received_on: received_on.clone(),
+        }),
+        _ => None,
+    };
     Problem {
         message: err.to_string(),
         fields,
+        deletion_request,
     }
 }
 
@@ -59,7 +74,14 @@ fn problem_in_url(query: &leptos_router::params::ParamsMap, form: Option<&str>) 
     }
     let code = query.get("error")?;
     let retry = query.get("retry_after").and_then(|r| r.parse().ok());
-    let err = AppError::from_code(&code, retry)?;
+    let err = if code == "deletion_request_pending" {
+        AppError::deletion_request_pending_from(
+            &query.get("request").unwrap_or_default(),
+            &query.get("received").unwrap_or_default(),
+        )?
+    } else {
+        AppError::from_code(&code, retry)?
+    };
     let mut problem = from_error(&err);
     if let Some(fields) = query.get("fields") {
         problem.fields = fields
@@ -198,4 +220,58 @@ pub fn ColleaguePicker(
         </select>
     }
     .into_any()
+}
+
+/// The box an irreversible step's form must have ticked; the server checks it as well, so a post
+/// without it is refused with what it would have confirmed. `label` says what cannot be undone.
+#[component]
+pub fn ConfirmBox(id: String, label: String) -> impl IntoView {
+    view! {
+        <div class="checkbox confirm">
+            <input type="checkbox" id=id.clone() name="confirm" value="yes" required=true/>
+            <label for=id>{label}</label>
+        </div>
+    }
+}
+
+/// The confirmation a step about a candidate with an open deletion request needs: it names the
+/// request, and posts its id, which the server compares with the request still open.
+#[component]
+pub fn DeletionRequestConfirm(
+    id: String,
+    request: PendingDeletion,
+    /// What goes ahead, as the sentence's start: "Record this decision".
+    step: &'static str,
+) -> impl IntoView {
+    let label = format!(
+        "The candidate asked for the deletion of their data (request {}, received {}). {step} regardless.",
+        request.request_id, request.received_on
+    );
+    view! {
+        <div class="checkbox confirm confirm-deletion">
+            <input type="checkbox" id=id.clone() name="confirm_deletion_request"
+                value=request.request_id required=true/>
+            <label for=id>{label}</label>
+        </div>
+    }
+}
+
+/// The form of `action`, emptied once the action succeeded, so what was typed cannot be sent a
+/// second time by mistake (a second key, a duplicate note). Pass it as the `ActionForm`'s
+/// `node_ref`. Only the hydrated page needs this: without JavaScript the redirect after the post
+/// already shows a fresh page.
+pub fn cleared_after_success<T>(action: ServerAction<T>) -> NodeRef<leptos::html::Form>
+where
+    T: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    T::Output: Clone + Send + Sync + 'static,
+{
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
+    form
 }

@@ -1,5 +1,7 @@
 pub mod candidate;
 pub mod consent;
+pub mod copy;
+pub mod deletion;
 pub mod files;
 pub mod form;
 pub mod layout;

@@ -1,5 +1,5 @@
 use crate::api::account::{account_activity, current_user, ChangePassword, SignOutOtherSessions};
-use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use crate::ui::components::form::{cleared_after_success, form_problem, Field, ProblemBanner};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,6 +12,7 @@ pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let revoke = ServerAction::<SignOutOtherSessions>::new();
     let problem = form_problem(change);
+    let change_form = cleared_after_success(change);
     let query = use_query_map();
     let notice = move || {
         query.with(|q| {
@@ -49,7 +50,7 @@ pub fn AccountPage() -> impl IntoView {
         <section class="panel" aria-labelledby="password-title">
             <h2 id="password-title">"Change password"</h2>
             <ProblemBanner problem/>
-            <ActionForm action=change attr:class="stack" attr:novalidate=true>
+            <ActionForm action=change node_ref=change_form attr:class="stack" attr:novalidate=true>
                 <Field name="current_password" label="Current password" kind="password" autocomplete="current-password" problem/>
                 <Field
                     name="new_password"

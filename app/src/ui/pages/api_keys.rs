@@ -3,7 +3,10 @@
 
 use crate::api::api_keys::{api_keys, ApiKeyItem, CreateApiKey, RevokeApiKey};
 use crate::domain::api_key::{KeyStatus, Scope};
-use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use crate::ui::components::copy::CopyButton;
+use crate::ui::components::form::{
+    cleared_after_success, form_problem, ConfirmBox, Field, ProblemBanner,
+};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,6 +17,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeApiKey>::new();
     let create_problem = form_problem(create);
     let revoke_problem = form_problem(revoke);
+    let create_form = cleared_after_success(create);
     let data = Resource::new(
         move || (create.version().get(), revoke.version().get()),
         |_| api_keys(),
@@ -21,7 +25,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     view! {
         <Title text="API keys"/>
         <h1>"API keys"</h1>
-        <p>"Integrations call the REST API under " <code>"/api/v1/"</code> " with " <code>"Authorization: Bearer <key>"</code> ". The description is at " <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a> "."</p>
+        <p>"Integrations call the REST API under " <code>"/api/v1/"</code> " with " <code>"Authorization: Bearer <key>"</code> ". The description is at " <a href="/api/v1/openapi.json" rel="external">"/api/v1/openapi.json"</a> "."</p>
         <ProblemBanner problem=revoke_problem/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -31,7 +35,10 @@ pub fn ApiKeysPage() -> impl IntoView {
                             <section class="panel banner-ok" aria-labelledby="new-key-title" data-key-id=id>
                                 <h2 id="new-key-title">"Your new key"</h2>
                                 <p>"Copy it now: Candor keeps only a hash and cannot show it again."</p>
-                                <p><code data-testid="new-api-key">{raw}</code></p>
+                                <p class="new-key">
+                                    <code data-testid="new-api-key">{raw.clone()}</code>
+                                    <CopyButton text=raw label="Copy the key"/>
+                                </p>
                             </section>
                         })}
                         <table class="api-keys">
@@ -50,7 +57,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         <section class="panel" aria-labelledby="create-title">
             <h2 id="create-title">"Create a key"</h2>
             <ProblemBanner problem=create_problem/>
-            <ActionForm action=create attr:class="stack" attr:novalidate=true>
+            <ActionForm action=create node_ref=create_form attr:class="stack" attr:novalidate=true>
                 <Field name="name" label="Name" autocomplete="off" problem=create_problem/>
                 <fieldset>
                     <legend>"Scopes"</legend>
@@ -89,6 +96,7 @@ pub fn ApiKeysPage() -> impl IntoView {
 fn row(k: ApiKeyItem, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
     let active = k.status == KeyStatus::Active;
     let label = format!("Revoke {}", k.name);
+    let confirm_id = format!("confirm-revoke-{}", k.id);
     let id = k.id.clone();
     view! {
         <tr class:inactive=!active data-key-id=k.id.clone()>
@@ -100,11 +108,17 @@ fn row(k: ApiKeyItem, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
             <td>{if k.last_used_at.is_empty() { "not yet".to_owned() } else { k.last_used_at }}</td>
             <td>
                 <span>{k.status.label()}" "</span>
+                // A second step, which works without JavaScript: open, confirm, revoke.
                 {active.then(|| view! {
-                    <ActionForm action=revoke attr:class="inline">
-                        <input type="hidden" name="id" value=id/>
-                        <button type="submit" class="button-small" aria-label=label>"Revoke"</button>
-                    </ActionForm>
+                    <details class="confirm-step">
+                        <summary class="button-small">"Revoke…"</summary>
+                        <ActionForm action=revoke attr:class="stack">
+                            <input type="hidden" name="id" value=id/>
+                            <ConfirmBox id=confirm_id
+                                label="Integrations using this key stop working at once; it cannot be restored.".into()/>
+                            <button type="submit" class="button-small button-danger" aria-label=label>"Revoke"</button>
+                        </ActionForm>
+                    </details>
                 })}
             </td>
         </tr>

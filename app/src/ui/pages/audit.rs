@@ -84,7 +84,8 @@ pub fn AuditPage() -> impl IntoView {
                         let next = v.has_more.then_some(v.page + 1);
                         view! {
                             {chain}
-                            <p><a href=format!("/app/audit.csv?{}", filter_query(None))>"Export these events as CSV"</a></p>
+                            // A file, not a page: the router must leave the click to the browser.
+                            <p><a href=format!("/app/audit.csv?{}", filter_query(None)) download="" rel="external">"Export these events as CSV"</a></p>
                             <table class="audit">
                                 <thead><tr>
                                     <th scope="col">"When (UTC)"</th><th scope="col">"Actor"</th>

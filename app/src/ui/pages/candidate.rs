@@ -2,7 +2,7 @@
 
 use crate::api::candidates::{
     candidate, list_candidates, AddApplicationNote, ApplicationView, MoveApplication,
-    RecordDecision, UpdateCandidate,
+    PendingDeletion, RecordDecision, UpdateCandidate,
 };
 use crate::api::interviews::{InterviewSummary, ScheduleInterview};
 use crate::api::retention::{ExtendRetention, RetentionView, SetLegalHold, SetRetentionPeriod};
@@ -10,8 +10,11 @@ use crate::domain::pipeline::Stage;
 use crate::domain::upload::FileKind;
 use crate::routes::UPLOAD_CANDIDATE_DOCUMENT;
 use crate::ui::components::consent::ConsentPanel;
+use crate::ui::components::deletion::DeletionBadge;
 use crate::ui::components::files::{FileList, FileUpload};
-use crate::ui::components::form::{form_problem, ProblemBanner};
+use crate::ui::components::form::{
+    cleared_after_success, form_problem, ConfirmBox, DeletionRequestConfirm, ProblemBanner,
+};
 use crate::ui::components::urlencode;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -52,7 +55,10 @@ pub fn CandidatesPage() -> impl IntoView {
                         let current = p.page;
                         let rows = p.items.into_iter().map(|c| view! {
                             <tr>
-                                <td><a href=format!("/app/candidates/{}", c.id)>{c.name}</a></td>
+                                <td>
+                                    <a href=format!("/app/candidates/{}", c.id)>{c.name}</a>
+                                    {c.deletion_pending.then_some(view! { " " <DeletionBadge/> })}
+                                </td>
                                 <td>{c.applications.to_string()}</td>
                                 <td>{c.latest_stage.map_or("—", |s| s.label())}</td>
                                 <td>{c.added_on}</td>
@@ -131,6 +137,7 @@ pub fn CandidatePage() -> impl IntoView {
                         c.can_manage,
                         c.can_evaluate,
                         &c.notes,
+                        c.pending_deletion.clone(),
                         move_action,
                         decide,
                         note,
@@ -176,7 +183,19 @@ pub fn CandidatePage() -> impl IntoView {
                     }
                 }).collect_view();
                 view! {
-                    <h1>{c.full_name.clone()}</h1>
+                    <h1>
+                        {c.full_name.clone()}
+                        {c.pending_deletion.is_some().then_some(view! { " " <DeletionBadge/> })}
+                    </h1>
+                    {c.pending_deletion.clone().map(|p| view! {
+                        <p class="banner banner-error" role="status" data-testid="deletion-pending">
+                            {format!(
+                                "The candidate asked for the deletion of their data: request {}, received {}, is still open. \
+                                 Adding them to a recruitment, asking them for consent again and recording a decision each ask you to confirm it first.",
+                                p.request_id, p.received_on
+                            )}
+                        </p>
+                    })}
                     <dl class="facts panel">
                         <dt>"E-mail"</dt><dd>{c.email.clone()}</dd>
                         <dt>"Phone"</dt><dd>{if c.phone.is_empty() { "—".to_owned() } else { c.phone.clone() }}</dd>
@@ -222,6 +241,7 @@ fn application_panel(
     can_manage: bool,
     can_evaluate: bool,
     notes: &[crate::api::candidates::NoteView],
+    pending_deletion: Option<PendingDeletion>,
     move_action: ServerAction<MoveApplication>,
     decide: ServerAction<RecordDecision>,
     note: ServerAction<AddApplicationNote>,
@@ -252,6 +272,11 @@ fn application_panel(
         format!("reason-{}", a.id),
         format!("note-{}", a.id),
     );
+    let (final_field, deletion_field) = (
+        format!("decision-final-{}", a.id),
+        format!("decision-deletion-{}", a.id),
+    );
+    let decision_deletion = pending_deletion.clone();
     view! {
         <section class="panel" aria-labelledby=heading_id.clone()>
             <h2 id=heading_id.clone()>
@@ -265,6 +290,7 @@ fn application_panel(
                 candidate=candidate_id.clone()
                 consent=a.consent.clone()
                 can_ask=can_manage
+                pending_deletion
             />
             {a.decided_by.clone().map(|by| view! {
                 <p class="decision">
@@ -300,14 +326,21 @@ fn application_panel(
                             <label for=reason_field.clone()>"Reason (kept with the decision)"</label>
                             <textarea id=reason_field name="reason" rows="3"></textarea>
                         </div>
-                        <button type="submit" class="button">"Record decision"</button>
+                        <ConfirmBox
+                            id=final_field
+                            label="I understand that the decision is final: it cannot be changed afterwards.".into()
+                        />
+                        {decision_deletion.map(|request| view! {
+                            <DeletionRequestConfirm id=deletion_field request step="Record this decision"/>
+                        })}
+                        <button type="submit" class="button button-danger">"Record decision"</button>
                     </ActionForm>
                 </details>
             })}
             <h3>"Notes"</h3>
             <ul class="notes">{notes}</ul>
             {can_evaluate.then_some(view! {
-                <ActionForm action=note attr:class="stack">
+                <ActionForm action=note node_ref=cleared_after_success(note) attr:class="stack">
                     <input type="hidden" name="application" value=aid_note/>
                     <input type="hidden" name="candidate" value=cid_note/>
                     <div class="field">
@@ -404,7 +437,7 @@ fn RetentionPanel(candidate: String, view: RetentionView, can_manage: bool) -> i
                 false => view! {
                     <details>
                         <summary>"Place a legal hold"</summary>
-                        <ActionForm action=hold attr:class="stack">
+                        <ActionForm action=hold node_ref=cleared_after_success(hold) attr:class="stack">
                             <input type="hidden" name="candidate" value=c3/>
                             <div class="field">
                                 <label for="hold-reason">"Reason"</label>

@@ -2,6 +2,7 @@
 
 use crate::api::interviews::{interview, my_interviews, AssignInterviewer, SaveScore};
 use crate::api::recruitments::recruitment_staff;
+use crate::domain::consent::{ConsentStatus, Purpose};
 use crate::domain::role::{allows, Permission};
 use crate::domain::upload::FileKind;
 use crate::routes::UPLOAD_INTERVIEW_FILE;
@@ -80,6 +81,10 @@ pub fn InterviewPage() -> impl IntoView {
                 let iid = d.summary.id.clone();
                 let rows = d.criteria.iter().map(|c| {
                     let scores: Vec<_> = d.scores.iter().filter(|s| s.criterion_id == c.id).cloned().collect();
+                    // The form starts from what the caller saved, so saving again keeps it.
+                    let saved = scores.iter().find(|s| s.mine).map(|s| (s.score, s.evidence.clone()));
+                    let saved_score = saved.as_ref().map(|(score, _)| *score);
+                    let saved_evidence = saved.map(|(_, evidence)| evidence).unwrap_or_default();
                     let mine = d.caller_assigned;
                     let (iid, cid) = (iid.clone(), c.id.clone());
                     view! {
@@ -97,11 +102,15 @@ pub fn InterviewPage() -> impl IntoView {
                                         <input type="hidden" name="interview" value=iid/>
                                         <input type="hidden" name="criterion" value=cid.clone()/>
                                         <label for=format!("score-{cid}")>"Score"</label>
-                                        <select id=format!("score-{cid}") name="score">
-                                            {(1..=5).map(|n| view! { <option value=n.to_string()>{n.to_string()}</option> }).collect_view()}
+                                        <select id=format!("score-{cid}") name="score" required=true>
+                                            <option value="" selected=saved_score.is_none()>"Choose"</option>
+                                            {(1..=5).map(|n| view! {
+                                                <option value=n.to_string() selected=saved_score == Some(n)>{n.to_string()}</option>
+                                            }).collect_view()}
                                         </select>
                                         <label for=format!("evidence-{cid}")>"Evidence"</label>
-                                        <input id=format!("evidence-{cid}") name="evidence" type="text" maxlength="2000"/>
+                                        <input id=format!("evidence-{cid}") name="evidence" type="text" maxlength="2000"
+                                            value=saved_evidence/>
                                         <button type="submit" class="button button-secondary">"Save"</button>
                                     </ActionForm>
                                 })}
@@ -110,6 +119,7 @@ pub fn InterviewPage() -> impl IntoView {
                     }
                 }).collect_view();
                 let manage = d.can_manage;
+                let (offered, withheld) = interview_uploads(&d.consent, d.restricted);
                 view! {
                     <h1>{format!("Interview: {}", d.summary.candidate_name)}</h1>
                     <p>
@@ -127,12 +137,19 @@ pub fn InterviewPage() -> impl IntoView {
                     <section class="panel" id="files" aria-labelledby="files-title">
                         <h2 id="files-title">"Recording and transcript"</h2>
                         <FileList files=d.files.clone() empty="No recording or transcript yet."/>
-                        <FileUpload
-                            form="files"
-                            action=UPLOAD_INTERVIEW_FILE.at(&iid)
-                            kinds=vec![FileKind::Recording, FileKind::Transcript]
-                            submit="Attach"
-                        />
+                        {(!withheld.is_empty()).then(|| view! {
+                            <ul class="small" data-testid="uploads-withheld">
+                                {withheld.into_iter().map(|why| view! { <li>{why}</li> }).collect_view()}
+                            </ul>
+                        })}
+                        {(!offered.is_empty()).then(|| view! {
+                            <FileUpload
+                                form="files"
+                                action=UPLOAD_INTERVIEW_FILE.at(&iid)
+                                kinds=offered
+                                submit="Attach"
+                            />
+                        })}
                     </section>
                     <section class="panel" aria-labelledby="scorecard-title">
                         <h2 id="scorecard-title">"Scorecard"</h2>
@@ -171,5 +188,79 @@ fn AssignForm(interview: String, action: ServerAction<AssignInterviewer>) -> imp
                 })
             }}
         </Suspense>
+    }
+}
+
+/// The interview files the candidate's consent allows now (a recording needs recording consent,
+/// a transcript transcription consent), and for each one it does not, why: the server refuses
+/// them anyway, so no form is offered that could only fail.
+fn interview_uploads(
+    consent: &[(Purpose, ConsentStatus)],
+    restricted: bool,
+) -> (Vec<FileKind>, Vec<String>) {
+    let mut offered = Vec::new();
+    let mut withheld = Vec::new();
+    for (kind, purpose) in [
+        (FileKind::Recording, Purpose::Recording),
+        (FileKind::Transcript, Purpose::Transcription),
+    ] {
+        let status = consent
+            .iter()
+            .find(|(p, _)| *p == purpose)
+            .map_or(ConsentStatus::Pending, |(_, s)| *s);
+        let what = purpose.label().to_lowercase();
+        let why = match status {
+            _ if restricted => {
+                "the candidate restricted the processing of their data, which pauses it".to_owned()
+            }
+            ConsentStatus::Granted => {
+                offered.push(kind);
+                continue;
+            }
+            ConsentStatus::Pending => {
+                format!("the candidate has not answered the request for consent to {what} yet")
+            }
+            ConsentStatus::Refused => format!("the candidate refused consent to {what}"),
+            ConsentStatus::Withdrawn => format!("the candidate withdrew their consent to {what}"),
+            ConsentStatus::Expired => format!("the candidate's consent to {what} expired"),
+        };
+        withheld.push(format!(
+            "{}: cannot be attached, because {why}.",
+            kind.label()
+        ));
+    }
+    (offered, withheld)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_interview_file_is_offered_only_under_its_own_consent_and_otherwise_says_why() {
+        let consent = [
+            (Purpose::Evaluation, ConsentStatus::Granted),
+            (Purpose::Recording, ConsentStatus::Refused),
+            (Purpose::Transcription, ConsentStatus::Granted),
+        ];
+        let (offered, withheld) = interview_uploads(&consent, false);
+        assert_eq!(offered, [FileKind::Transcript]);
+        assert_eq!(
+            withheld,
+            ["Recording: cannot be attached, because the candidate refused consent to recording."]
+        );
+        let (offered, withheld) = interview_uploads(&[], false);
+        assert!(offered.is_empty());
+        assert!(withheld[1].contains("has not answered the request for consent to transcription"));
+        let withdrawn = [(Purpose::Recording, ConsentStatus::Withdrawn)];
+        assert!(interview_uploads(&withdrawn, false).1[0].contains("withdrew"));
+        let granted = [
+            (Purpose::Recording, ConsentStatus::Granted),
+            (Purpose::Transcription, ConsentStatus::Granted),
+        ];
+        assert_eq!(interview_uploads(&granted, false).0.len(), 2);
+        let (offered, withheld) = interview_uploads(&granted, true);
+        assert!(offered.is_empty());
+        assert!(withheld[0].contains("restricted the processing"));
     }
 }

@@ -227,7 +227,7 @@ pub fn MyDataPage() -> impl IntoView {
                         {reads}
                         <h2>{m.download_heading}</h2>
                         <p>{m.download_text}</p>
-                        <p><a class="button" href=EXPORT_MY_DATA.path download="">{m.download_button}</a></p>
+                        <p><a class="button" href=EXPORT_MY_DATA.path download="" rel="external">{m.download_button}</a></p>
                         <h2>{m.requests_heading}</h2>
                         <ProblemBanner problem/>
                         <ActionForm action attr:class="stack">

@@ -15,7 +15,10 @@ use crate::domain::role::Role;
 use crate::domain::upload::FileKind;
 use crate::routes::{ADD_CANDIDATE_WITH_CV, EXPORT_CANDIDATES};
 use crate::ui::components::files::{FileField, SubmitButton, UploadForm};
-use crate::ui::components::form::{form_problem, ColleaguePicker, Field, ProblemBanner};
+use crate::ui::components::form::{
+    cleared_after_success, form_problem, ColleaguePicker, DeletionRequestConfirm, Field,
+    ProblemBanner,
+};
 use crate::ui::components::urlencode;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -263,7 +266,7 @@ pub fn RecruitmentPage() -> impl IntoView {
                         </table>
                         {manage.then_some(view! {
                             <ProblemBanner problem=criterion_problem/>
-                            <ActionForm action=add_criterion attr:class="stack" attr:novalidate=true>
+                            <ActionForm action=add_criterion node_ref=cleared_after_success(add_criterion) attr:class="stack" attr:novalidate=true>
                                 <input type="hidden" name="id" value=rid_criteria/>
                                 <Field name="name" label="Criterion" problem=criterion_problem/>
                                 <Field name="criterion_description" label="What to look for" required=false problem=criterion_problem/>
@@ -286,7 +289,7 @@ pub fn RecruitmentPage() -> impl IntoView {
                         <ul class="people">{members}</ul>
                         {manage.then_some(view! {
                             <ProblemBanner problem=member_problem/>
-                            <ActionForm action=add_member attr:class="inline-form">
+                            <ActionForm action=add_member node_ref=cleared_after_success(add_member) attr:class="inline-form">
                                 <input type="hidden" name="id" value=rid_members/>
                                 <label for="member">"Add a colleague"</label>
                                 <ColleaguePicker name="member" colleagues=staff.unwrap_or_default()
@@ -361,7 +364,8 @@ fn CandidatesPanel(
     view! {
         <section class="panel" aria-labelledby="candidates-title">
             <h2 id="candidates-title">"Candidates"</h2>
-            <p><a href=EXPORT_CANDIDATES.at(&recruitment) download="">"Export candidates (CSV)"</a></p>
+            // A file, not a page: the router must leave the click to the browser.
+            <p><a href=EXPORT_CANDIDATES.at(&recruitment) download="" rel="external">"Export candidates (CSV)"</a></p>
             <ProblemBanner problem=move_problem/>
             // One listener for the board rather than an `ActionForm` per column.
             // A column's cards are ticked and moved together: one form a column,
@@ -420,6 +424,12 @@ fn CandidatesPanel(
                     <Field name="email" label="E-mail address" kind="email" autocomplete="off" problem/>
                     <Field name="phone" label="Phone (optional)" kind="tel" autocomplete="off" required=false problem/>
                     <FileField name="cv" label="CV (optional)" kinds=vec![FileKind::Cv] required=false problem/>
+                    // A known candidate with an open deletion request is added only once this
+                    // names the request, which the refusal brought (second step).
+                    {move || problem.get().and_then(|p| p.deletion_request).map(|request| view! {
+                        <DeletionRequestConfirm id="confirm-deletion-request".into() request
+                            step="Add them to this recruitment"/>
+                    })}
                     <SubmitButton label="Add candidate" pending=adding.pending class="button"/>
                 </form>
             })}
@@ -432,9 +442,10 @@ fn CandidatesPanel(
 /// and hydration walked every node again; as the list's inner HTML they are one string, and
 /// hydration keeps what the server sent (tachys leaves the inner HTML of a server-rendered
 /// element as it is). Each card: a tick box to move it when the column moves, the candidate's
-/// page and their consent.
+/// page, the mark of an open deletion request and their consent.
 fn cards_html(cards: &[&PipelineCard], movable: bool) -> String {
     use crate::ui::components::consent::consent_initials_html;
+    use crate::ui::components::deletion::deletion_badge_html;
     use html_escape::{encode_double_quoted_attribute_to_string, encode_text_to_string};
     let mut out = String::with_capacity(cards.len() * 700);
     for card in cards {
@@ -451,6 +462,10 @@ fn cards_html(cards: &[&PipelineCard], movable: bool) -> String {
         out.push_str(r#"">"#);
         encode_text_to_string(&card.name, &mut out);
         out.push_str("</a>");
+        if card.deletion_pending {
+            out.push(' ');
+            deletion_badge_html(&mut out);
+        }
         consent_initials_html(&mut out, &card.consent);
         out.push_str("</li>");
     }
@@ -544,6 +559,7 @@ mod tests {
                 (Purpose::Evaluation, ConsentStatus::Granted),
                 (Purpose::Recording, ConsentStatus::Refused),
             ],
+            deletion_pending: false,
         }
     }
 
@@ -564,6 +580,21 @@ mod tests {
             )
         );
         assert!(!cards_html(&[&c], false).contains("checkbox"));
+        assert!(!html.contains("Deletion requested"));
+    }
+
+    #[test]
+    fn a_card_marks_a_candidate_whose_deletion_request_is_open() {
+        let c = PipelineCard {
+            deletion_pending: true,
+            ..card("Maja Lindqvist")
+        };
+        let html = cards_html(&[&c], false);
+        assert!(
+            html.contains(r#"Maja Lindqvist</a> <span class="badge badge-deletion""#),
+            "{html}"
+        );
+        assert!(html.contains(">Deletion requested</span>"), "{html}");
     }
 
     #[test]

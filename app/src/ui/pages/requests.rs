@@ -2,8 +2,8 @@
 //! lifecycle steps for those who handle them. Nothing here needs SQL.
 
 use crate::api::privacy::{data_requests, QueuedRequest, UpdateDataRequest};
-use crate::domain::dsar::RequestStatus;
-use crate::ui::components::form::{form_problem, ProblemBanner};
+use crate::domain::dsar::{RequestKind, RequestStatus};
+use crate::ui::components::form::{form_problem, ConfirmBox, ProblemBanner};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -59,6 +59,9 @@ fn row(r: QueuedRequest, can_act: bool, update: ServerAction<UpdateDataRequest>)
         let id = r.id.clone();
         let may_extend = !r.extended && r.days_left >= 0 && r.status.may_become(RequestStatus::Extended);
         let (id2, id3, id4) = (id.clone(), id.clone(), id.clone());
+        // Completing a deletion erases the candidate for good: confirmed, and not the primary look.
+        let erases = r.kind == RequestKind::Deletion;
+        let confirm_id = format!("confirm-{id}");
         view! {
             <tr class="request-actions">
                 <td colspan="6">
@@ -83,7 +86,13 @@ fn row(r: QueuedRequest, can_act: bool, update: ServerAction<UpdateDataRequest>)
                         <input type="hidden" name="id" value=id3/>
                         <input type="hidden" name="step" value="complete"/>
                         <label>"What was done (sent to the candidate) " <input type="text" name="text" maxlength="2000" required=true/></label>
-                        <button type="submit" class="button">"Complete"</button>
+                        {erases.then(|| view! {
+                            <ConfirmBox id=confirm_id
+                                label="I understand that all of the candidate's data is erased and cannot be restored.".into()/>
+                        })}
+                        <button type="submit" class=if erases { "button button-danger" } else { "button" }>
+                            {if erases { "Complete: erase the data" } else { "Complete" }}
+                        </button>
                     </ActionForm>
                     <ActionForm action=update attr:class="inline-form">
                         <input type="hidden" name="id" value=id4/>

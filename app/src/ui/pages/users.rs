@@ -1,11 +1,13 @@
 //! Users (F4): the admin's page (invite, roles, deactivation) and the invitee's page.
 
 use crate::api::users::{
-    invitation, list_users, AcceptInvitation, ChangeUserRole, InviteUser, Member, ResetTwoFactor,
-    SetUserActive,
+    invitation, list_users, pending_invitations, AcceptInvitation, ChangeUserRole, InviteUser,
+    Member, PendingInvitation, ResetTwoFactor, SetUserActive, WithdrawInvitation,
 };
 use crate::domain::role::Role;
-use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use crate::ui::components::form::{
+    cleared_after_success, form_problem, ConfirmBox, Field, ProblemBanner,
+};
 use crate::ui::pages::PublicCard;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -26,6 +28,12 @@ pub fn UsersPage() -> impl IntoView {
     let invited = move || {
         query.with(|q| q.get("invited").is_some()) || matches!(invite.value().get(), Some(Ok(())))
     };
+    let withdraw = ServerAction::<WithdrawInvitation>::new();
+    let withdraw_problem = form_problem(withdraw);
+    let invitations = Resource::new(
+        move || (invite.version().get(), withdraw.version().get()),
+        |_| pending_invitations(),
+    );
     let members = Resource::new(
         move || {
             (
@@ -60,11 +68,34 @@ pub fn UsersPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <ProblemBanner problem=withdraw_problem/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match invitations.await {
+                    Ok(list) if list.is_empty() => ().into_any(),
+                    Ok(list) => view! {
+                        <section class="panel" aria-labelledby="pending-title">
+                            <h2 id="pending-title">"Invitations waiting for an answer"</h2>
+                            <p>"No account exists until the colleague accepts; an invitation not accepted in time is removed."</p>
+                            <table class="users">
+                                <thead><tr>
+                                    <th scope="col">"Name"</th><th scope="col">"E-mail"</th>
+                                    <th scope="col">"Role"</th><th scope="col">"Status"</th>
+                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                </tr></thead>
+                                <tbody>{list.into_iter().map(|i| pending_row(i, withdraw)).collect_view()}</tbody>
+                            </table>
+                        </section>
+                    }.into_any(),
+                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
         <section class="panel" aria-labelledby="invite-title">
             <h2 id="invite-title">"Invite a colleague"</h2>
             {move || invited().then(|| view! { <p class="banner banner-ok" role="status">"The invitation is on its way; it works for 7 days."</p> })}
             <ProblemBanner problem=invite_problem/>
-            <ActionForm action=invite attr:class="stack" attr:novalidate=true>
+            <ActionForm action=invite node_ref=cleared_after_success(invite) attr:class="stack" attr:novalidate=true>
                 <Field name="display_name" label="Name" autocomplete="off" problem=invite_problem/>
                 <Field name="email" label="E-mail address" kind="email" autocomplete="off" problem=invite_problem/>
                 <div class="field">
@@ -81,6 +112,25 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
+fn pending_row(i: PendingInvitation, withdraw: ServerAction<WithdrawInvitation>) -> impl IntoView {
+    view! {
+        <tr class="pending">
+            <td>{i.name.clone()}</td>
+            <td>{i.email.clone()}</td>
+            <td>{i.role.label()}</td>
+            <td><span class="badge">"Pending"</span>{format!(" until {}", i.expires_on)}</td>
+            <td>
+                <ActionForm action=withdraw attr:class="inline">
+                    <input type="hidden" name="invitation" value=i.id/>
+                    <button type="submit" class="button-small">
+                        "Withdraw"<span class="visually-hidden">{format!(" the invitation of {}", i.name)}</span>
+                    </button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}
+
 fn row(
     m: Member,
     change: ServerAction<ChangeUserRole>,
@@ -90,6 +140,10 @@ fn row(
     let select_id = format!("role-{}", m.id);
     let (id1, id2, id3) = (m.id.clone(), m.id.clone(), m.id.clone());
     let current = m.role;
+    let consequence = format!(
+        "{} is signed out at once and cannot sign in until reactivated.",
+        m.name
+    );
     view! {
         <tr class:inactive=!m.active>
             <td>{m.name.clone()}</td>
@@ -107,12 +161,32 @@ fn row(
                 </ActionForm>
             </td>
             <td>
-                <ActionForm action=activate attr:class="inline">
-                    <input type="hidden" name="user" value=id2/>
-                    <input type="hidden" name="active" value=(!m.active).to_string()/>
-                    <span>{if m.active { "Active " } else { "Deactivated " }}</span>
-                    <button type="submit" class="button-small">{if m.active { "Deactivate" } else { "Reactivate" }}</button>
-                </ActionForm>
+                {if m.active {
+                    // A second step, which works without JavaScript: open, confirm, deactivate.
+                    let confirm_id = format!("confirm-deactivate-{id2}");
+                    view! {
+                        <span>"Active "</span>
+                        <details class="confirm-step">
+                            <summary class="button-small">"Deactivate…"</summary>
+                            <ActionForm action=activate attr:class="stack">
+                                <input type="hidden" name="user" value=id2/>
+                                <input type="hidden" name="active" value="false"/>
+                                <ConfirmBox id=confirm_id
+                                    label=consequence/>
+                                <button type="submit" class="button-small button-danger">"Deactivate"</button>
+                            </ActionForm>
+                        </details>
+                    }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=activate attr:class="inline">
+                            <input type="hidden" name="user" value=id2/>
+                            <input type="hidden" name="active" value="true"/>
+                            <span>"Deactivated "</span>
+                            <button type="submit" class="button-small">"Reactivate"</button>
+                        </ActionForm>
+                    }.into_any()
+                }}
             </td>
             <td>
                 {if m.mfa_enabled {
