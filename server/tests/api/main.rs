@@ -14,6 +14,7 @@ mod files;
 mod helpers;
 mod instances;
 mod interviews;
+mod logs;
 mod metrics;
 mod mfa;
 mod privacy;
