@@ -470,7 +470,14 @@ mod tests {
         }
         assert_eq!(
             ConsentEvent::ALL.map(ConsentEvent::as_str),
-            ["requested", "given", "refused", "withdrawn", "expired", "renewed"]
+            [
+                "requested",
+                "given",
+                "refused",
+                "withdrawn",
+                "expired",
+                "renewed"
+            ]
         );
         for e in ConsentEvent::ALL {
             assert_eq!(ConsentEvent::parse(e.as_str()), Some(e));
