@@ -62,6 +62,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_address_shows_as_its_one_spelling() {
+        let address = EmailAddress::parse(" Ada@Example.COM ").unwrap();
+        assert_eq!(address.to_string(), "ada@example.com");
+    }
+
+    #[test]
     fn an_address_may_be_254_characters_long_and_no_longer() {
         let address = |last_label: usize| {
             format!(

@@ -106,6 +106,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn statuses_read_back_as_stored() {
+        for status in [RecruitmentStatus::Open, RecruitmentStatus::Closed] {
+            assert_eq!(RecruitmentStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(RecruitmentStatus::Open.as_str(), "open");
+        assert_eq!(RecruitmentStatus::Closed.as_str(), "closed");
+        assert_eq!(RecruitmentStatus::parse("draft"), None);
+    }
+
+    #[test]
     fn titles_are_single_bounded_lines() {
         assert_eq!(
             single_line("  Senior engineer ", TITLE_MAX).unwrap(),
