@@ -298,6 +298,81 @@ mod tests {
         assert_eq!(optional.require(Permission::ViewDashboard), Ok(()));
     }
 
+    fn row(role: &str, dpa: Option<&str>, mfa_policy: &str) -> db::users::CallerRow {
+        db::users::CallerRow {
+            user_id: Uuid::nil(),
+            user_public_id: "usr_x".into(),
+            email: "a@example.com".into(),
+            display_name: "A".into(),
+            role: role.into(),
+            active: true,
+            session_epoch: 3,
+            org_id: Uuid::nil(),
+            org_public_id: "org_x".into(),
+            org_name: "Org".into(),
+            dpa_version_accepted: dpa.map(str::to_owned),
+            mfa_enabled: false,
+            mfa_policy: mfa_policy.into(),
+        }
+    }
+
+    #[test]
+    fn a_caller_is_read_from_its_row_with_the_dpa_and_second_factor_it_owes() {
+        let current = Caller::from_row(row("recruiter", Some(CURRENT_DPA_VERSION), "admins"))
+            .expect("a known role");
+        assert_eq!(
+            (current.role, current.dpa_current, current.mfa_required),
+            (Role::Recruiter, true, false)
+        );
+        assert_eq!(current.session_epoch, 3);
+        let outdated = Caller::from_row(row("admin", Some("2025-01"), "admins")).unwrap();
+        assert_eq!((outdated.dpa_current, outdated.mfa_required), (false, true));
+        assert!(
+            !Caller::from_row(row("admin", None, "admins"))
+                .unwrap()
+                .dpa_current
+        );
+        // Everyone owes a second factor under that policy, and under a policy not understood.
+        for policy in ["everyone", "unknown"] {
+            let c = Caller::from_row(row("interviewer", None, policy)).unwrap();
+            assert!(c.mfa_required, "{policy}");
+        }
+        assert!(Caller::from_row(row("owner", None, "admins")).is_none());
+    }
+
+    #[test]
+    fn a_form_error_goes_back_to_its_page_as_codes_only() {
+        assert_eq!(
+            error_location("/login", &AppError::InvalidCredentials),
+            "/login?error=invalid_credentials"
+        );
+        assert_eq!(
+            error_location("/c/consent/t?lang=de", &AppError::InvalidToken),
+            "/c/consent/t?lang=de&error=invalid_token"
+        );
+        let invalid = AppError::Invalid {
+            fields: ["email", "password"]
+                .map(|f| crate::error::FieldError {
+                    field: f.into(),
+                    message: "free text never travels".into(),
+                })
+                .to_vec(),
+        };
+        assert_eq!(
+            error_location("/signup", &invalid),
+            "/signup?error=invalid&fields=email,password"
+        );
+        assert_eq!(
+            error_location(
+                "/reset",
+                &AppError::RateLimited {
+                    retry_after_secs: 30
+                }
+            ),
+            "/reset?error=rate_limited&retry_after=30"
+        );
+    }
+
     #[test]
     fn a_refusal_for_a_pending_deletion_redirects_with_the_request_id_and_day_alone() {
         let err = AppError::DeletionRequestPending {

@@ -107,6 +107,12 @@ mod tests {
             split_presented(&key),
             Some(("abcdefghij23", secret.as_str()))
         );
+        // A base64url secret holds `-` and `_` as often as not; its first `_` is not the split.
+        let url_safe = format!("{}-_-", "a".repeat(SECRET_LEN - 3));
+        assert_eq!(
+            split_presented(&format!("cnd_abcdefghij23_{url_safe}")),
+            Some(("abcdefghij23", url_safe.as_str()))
+        );
         for bad in [
             format!("cnx_abcdefghij23_{secret}"),
             format!("cnd_ABCDEFGHIJ23_{secret}"),

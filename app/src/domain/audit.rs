@@ -216,6 +216,17 @@ mod tests {
     }
 
     #[test]
+    fn actions_are_stored_under_their_family_names() {
+        assert_eq!(AuditAction::OrgCreated.as_str(), "org.created");
+        assert_eq!(AuditAction::DpaAccepted.as_str(), "dpa.accepted");
+        assert_eq!(
+            AuditAction::SignInSucceeded.as_str(),
+            "auth.sign_in.succeeded"
+        );
+        assert!(AuditAction::SignInFailed.as_str().starts_with("auth."));
+    }
+
+    #[test]
     fn any_change_to_a_field_or_the_link_changes_the_hash() {
         let base = chain_hash(&GENESIS, 1, &sample());
         assert_eq!(base, chain_hash(&GENESIS, 1, &sample()));

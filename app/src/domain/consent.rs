@@ -460,6 +460,67 @@ mod tests {
     }
 
     #[test]
+    fn purposes_and_events_read_back_as_the_history_stores_them() {
+        assert_eq!(
+            Purpose::ALL.map(Purpose::as_str),
+            ["evaluation", "recording", "transcription", "ai_support"]
+        );
+        for p in Purpose::ALL {
+            assert_eq!(Purpose::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(
+            ConsentEvent::ALL.map(ConsentEvent::as_str),
+            [
+                "requested",
+                "given",
+                "refused",
+                "withdrawn",
+                "expired",
+                "renewed"
+            ]
+        );
+        for e in ConsentEvent::ALL {
+            assert_eq!(ConsentEvent::parse(e.as_str()), Some(e));
+        }
+        assert_eq!(Purpose::parse("Evaluation"), None);
+        assert_eq!(ConsentEvent::parse(""), None);
+    }
+
+    #[test]
+    fn each_purpose_is_asked_in_words_of_its_own_in_every_language() {
+        for lang in Lang::ALL {
+            let questions: Vec<(&str, &str)> =
+                Purpose::ALL.iter().map(|p| p.question(lang)).collect();
+            for (question, detail) in &questions {
+                assert!(!question.is_empty() && !detail.is_empty(), "{lang:?}");
+            }
+            let distinct: std::collections::BTreeSet<_> = questions.iter().collect();
+            assert_eq!(distinct.len(), Purpose::ALL.len(), "{lang:?}");
+        }
+        assert_eq!(
+            Purpose::Recording.question(Lang::En).0,
+            Lang::En.messages().purpose_recording
+        );
+    }
+
+    #[test]
+    fn the_candidate_reads_each_answer_in_words_of_its_own() {
+        use ConsentStatus::*;
+        for lang in Lang::ALL {
+            let labels = [Pending, Granted, Refused, Withdrawn].map(|s| s.candidate_label(lang));
+            let distinct: std::collections::BTreeSet<_> = labels.iter().collect();
+            assert_eq!(distinct.len(), labels.len(), "{lang:?}: {labels:?}");
+            assert!(labels.iter().all(|l| !l.is_empty()), "{lang:?}");
+            // An expired request reads as one never answered.
+            assert_eq!(Expired.candidate_label(lang), Pending.candidate_label(lang));
+        }
+        assert_eq!(
+            Granted.candidate_label(Lang::En),
+            Lang::En.messages().status_given
+        );
+    }
+
+    #[test]
     fn every_purpose_must_be_answered_yes_or_no() {
         let all = |v: &str| -> Vec<(String, String)> {
             Purpose::ALL

@@ -175,6 +175,46 @@ mod tests {
     use time::macros::datetime;
 
     #[test]
+    fn request_kinds_read_back_as_stored() {
+        assert_eq!(
+            RequestKind::ALL.map(RequestKind::as_str),
+            ["rectification", "restriction", "deletion", "objection"]
+        );
+        for kind in RequestKind::ALL {
+            assert_eq!(RequestKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(RequestKind::parse("erasure"), None);
+        assert_eq!(
+            RequestStatus::ALL.map(RequestStatus::as_str),
+            [
+                "received",
+                "verified",
+                "in_progress",
+                "extended",
+                "completed",
+                "rejected"
+            ]
+        );
+        for status in RequestStatus::ALL {
+            assert_eq!(RequestStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(RequestStatus::parse("done"), None);
+    }
+
+    #[test]
+    fn staff_read_each_kind_and_status_in_words_of_its_own() {
+        let kinds = RequestKind::ALL.map(RequestKind::label);
+        let statuses = RequestStatus::ALL.map(RequestStatus::label);
+        for labels in [&kinds[..], &statuses[..]] {
+            let distinct: std::collections::BTreeSet<_> = labels.iter().collect();
+            assert_eq!(distinct.len(), labels.len(), "{labels:?}");
+            assert!(labels.iter().all(|l| l.len() > 1), "{labels:?}");
+        }
+        assert_eq!(RequestKind::Objection.label(), "Objection to processing");
+        assert_eq!(RequestStatus::InProgress.label(), "In progress");
+    }
+
+    #[test]
     fn a_request_is_due_one_calendar_month_after_receipt() {
         assert_eq!(
             due_date(datetime!(2026-03-15 10:00 UTC)),

@@ -62,6 +62,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_address_shows_as_its_one_spelling() {
+        let address = EmailAddress::parse(" Ada@Example.COM ").unwrap();
+        assert_eq!(address.to_string(), "ada@example.com");
+    }
+
+    #[test]
+    fn an_address_may_be_254_characters_long_and_no_longer() {
+        let address = |last_label: usize| {
+            format!(
+                "{}@{}.{}.{}",
+                "a".repeat(64),
+                "b".repeat(63),
+                "c".repeat(63),
+                "d".repeat(last_label)
+            )
+        };
+        assert_eq!(address(61).len(), EmailAddress::MAX_LEN);
+        assert!(EmailAddress::parse(&address(61)).is_ok());
+        assert_eq!(EmailAddress::parse(&address(62)), Err(InvalidEmailAddress));
+    }
+
+    #[test]
     fn addresses_are_normalised_to_one_spelling() {
         let parsed = EmailAddress::parse("  Ada.Lovelace@Example.COM ").unwrap();
         assert_eq!(parsed.as_str(), "ada.lovelace@example.com");

@@ -106,6 +106,14 @@ mod tests {
         let a = PublicId::from_random(IdKind::User, [0; 16]);
         let b = PublicId::from_random(IdKind::User, [1; 16]);
         assert_ne!(a, b);
+        // Every one of the 128 bits counts, the first as much as the last.
+        let mut first = [0; 16];
+        first[0] = 0x80;
+        assert_ne!(a, PublicId::from_random(IdKind::User, first));
+        assert_eq!(
+            PublicId::from_random(IdKind::User, [0xff; 16]).as_str(),
+            format!("usr_7{}", "z".repeat(25))
+        );
     }
 
     #[test]

@@ -110,6 +110,17 @@ mod tests {
     }
 
     #[test]
+    fn the_password_step_waits_five_minutes_for_the_second_factor() {
+        assert_eq!(PENDING_SIGN_IN_SECS, 300);
+    }
+
+    #[test]
+    fn each_policy_is_offered_in_words_of_its_own() {
+        assert_eq!(MfaPolicy::Admins.label(), "Admins only (others may choose)");
+        assert_eq!(MfaPolicy::Everyone.label(), "Everyone");
+    }
+
+    #[test]
     fn admins_always_need_a_second_factor_others_by_policy() {
         for role in Role::ALL {
             assert_eq!(

@@ -118,6 +118,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn decisions_and_stage_labels_read_as_people_and_forms_give_them() {
+        assert_eq!(Decision::parse("hired"), Some(Decision::Hired));
+        assert_eq!(Decision::parse("rejected"), Some(Decision::Rejected));
+        assert_eq!(Decision::parse("maybe"), None);
+        assert_eq!(
+            Stage::ALL.map(Stage::label),
+            [
+                "Applied",
+                "Screening",
+                "Interview",
+                "Offer",
+                "Hired",
+                "Rejected"
+            ]
+        );
+    }
+
+    #[test]
     fn applications_move_freely_between_open_stages() {
         for from in Stage::IN_PROGRESS {
             for to in Stage::IN_PROGRESS {

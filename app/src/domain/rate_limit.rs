@@ -236,6 +236,19 @@ mod tests {
     }
 
     #[test]
+    fn an_api_key_is_limited_by_its_organisations_plan() {
+        let per_minute = |tier| {
+            let policy = api_key_policy(tier);
+            assert_eq!(policy.window, Duration::minutes(1), "{tier}");
+            policy.limit
+        };
+        assert_eq!(per_minute("trial"), 60);
+        assert_eq!(per_minute("standard"), 600);
+        assert_eq!(per_minute("enterprise"), 3000);
+        assert_eq!(per_minute("unknown"), 60);
+    }
+
+    #[test]
     fn retry_after_is_never_zero() {
         let now = datetime!(2026-11-21 10:14:59.999 UTC);
         let start = SIGN_IN_PER_ACCOUNT.window_start(now);

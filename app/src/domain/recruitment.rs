@@ -106,6 +106,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn statuses_read_back_as_stored() {
+        for status in [RecruitmentStatus::Open, RecruitmentStatus::Closed] {
+            assert_eq!(RecruitmentStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(RecruitmentStatus::Open.as_str(), "open");
+        assert_eq!(RecruitmentStatus::Closed.as_str(), "closed");
+        assert_eq!(RecruitmentStatus::parse("draft"), None);
+        assert_eq!(RecruitmentStatus::Open.label(), "Open");
+        assert_eq!(RecruitmentStatus::Closed.label(), "Closed");
+    }
+
+    #[test]
+    fn free_text_keeps_its_lines_and_tabs_within_its_bound() {
+        assert_eq!(
+            multi_line("  first line\r\n\tsecond line \n", 100).unwrap(),
+            "first line\r\n\tsecond line"
+        );
+        assert_eq!(multi_line("", 100).unwrap(), "");
+        assert_eq!(multi_line(&"é".repeat(100), 100).unwrap(), "é".repeat(100));
+        assert!(multi_line(&"é".repeat(101), 100).is_err());
+        for control in ["\u{0}", "\u{7}", "\u{1b}[31m", "\u{7f}"] {
+            assert!(
+                multi_line(&format!("a{control}b"), 100).is_err(),
+                "{control:?}"
+            );
+        }
+    }
+
+    #[test]
     fn titles_are_single_bounded_lines() {
         assert_eq!(
             single_line("  Senior engineer ", TITLE_MAX).unwrap(),
@@ -113,6 +142,7 @@ mod tests {
         );
         assert!(single_line("   ", TITLE_MAX).is_err());
         assert!(single_line(&"x".repeat(201), TITLE_MAX).is_err());
+        assert!(single_line(&"x".repeat(200), TITLE_MAX).is_ok());
         assert!(single_line("a\u{0}b", TITLE_MAX).is_err());
         assert!(single_line("two\nlines", TITLE_MAX).is_err());
     }

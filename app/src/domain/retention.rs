@@ -117,5 +117,21 @@ mod tests {
         assert_eq!(legal_hold(" ", "2027-03-31", now).unwrap_err().0, "reason");
         assert_eq!(legal_hold("x", "2026-11-20", now).unwrap_err().0, "until");
         assert_eq!(legal_hold("x", "31/03/2027", now).unwrap_err().0, "until");
+        let longest = "é".repeat(2000);
+        assert!(legal_hold(&longest, "2027-03-31", now).is_ok());
+        let longer = format!("{longest}x");
+        assert_eq!(
+            legal_hold(&longer, "2027-03-31", now).unwrap_err().0,
+            "reason"
+        );
+    }
+
+    #[test]
+    fn a_certificate_names_its_subject_by_the_sha256_of_its_public_id() {
+        // FIPS 180-2, appendix B.1.
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

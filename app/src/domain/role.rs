@@ -208,6 +208,44 @@ mod tests {
     }
 
     #[test]
+    fn roles_read_as_the_database_stores_them_and_as_people_name_them() {
+        assert_eq!(
+            Role::ALL.map(|r| r.to_string()),
+            [
+                "admin",
+                "recruiter",
+                "hiring_manager",
+                "interviewer",
+                "auditor"
+            ]
+        );
+        assert_eq!(
+            Role::ALL.map(Role::label),
+            [
+                "Admin",
+                "Recruiter",
+                "Hiring manager",
+                "Interviewer",
+                "Auditor"
+            ]
+        );
+    }
+
+    #[test]
+    fn each_access_is_described_by_its_permissions_name() {
+        assert_eq!(Access::Public.describe(), "public");
+        assert_eq!(Access::SignedIn.describe(), "signed-in");
+        assert_eq!(
+            Access::Requires(Permission::ManageApiKeys).describe(),
+            "permission:manage_api_keys"
+        );
+        assert_eq!(
+            Access::Requires(Permission::EvaluateCandidates).describe(),
+            "permission:evaluate_candidates"
+        );
+    }
+
+    #[test]
     fn only_admins_manage_users_keys_and_settings() {
         for role in Role::ALL {
             for p in [

@@ -144,6 +144,18 @@ pub fn parse_domains(raw: &str) -> Option<Vec<String>> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn providers_read_back_as_stored_and_in_their_routes() {
+        assert_eq!(
+            SsoProvider::ALL.map(SsoProvider::as_str),
+            ["google", "microsoft"]
+        );
+        for provider in SsoProvider::ALL {
+            assert_eq!(SsoProvider::parse(provider.as_str()), Some(provider));
+        }
+        assert_eq!(SsoProvider::parse("github"), None);
+    }
+
     fn claims() -> IdClaims {
         IdClaims {
             iss: "https://accounts.example".into(),

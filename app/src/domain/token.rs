@@ -55,3 +55,55 @@ pub fn looks_like_token(raw: &str) -> bool {
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_purpose_has_its_own_stored_name() {
+        let all = [
+            TokenPurpose::EmailVerification,
+            TokenPurpose::PasswordReset,
+            TokenPurpose::Invite,
+            TokenPurpose::Consent,
+            TokenPurpose::ConsentManage,
+            TokenPurpose::Privacy,
+        ];
+        // As stored in one_time_tokens.purpose: a token is found only under its own purpose.
+        assert_eq!(
+            all.map(TokenPurpose::as_str),
+            [
+                "email_verification",
+                "password_reset",
+                "invite",
+                "consent",
+                "consent_manage",
+                "privacy"
+            ]
+        );
+    }
+
+    #[test]
+    fn only_43_url_safe_characters_look_like_a_token() {
+        assert!(looks_like_token(&"aZ09-_".repeat(8)[..43]));
+        for wrong in [
+            String::new(),
+            "a".repeat(42),
+            "a".repeat(44),
+            format!("{}=", "a".repeat(42)),
+            format!("{}/", "a".repeat(42)),
+            format!("{}é", "a".repeat(41)),
+        ] {
+            assert!(!looks_like_token(&wrong), "{wrong}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_equal_only_when_every_byte_is() {
+        assert!(constant_time_eq(b"same", b"same"));
+        assert!(!constant_time_eq(b"same", b"sane"));
+        assert!(!constant_time_eq(b"same", b"same!"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
+}

@@ -733,6 +733,49 @@ async fn a_new_dpa_version_must_be_accepted_by_an_admin_before_admin_work(
     let page = app.html(&admin, "/app").await;
     assert!(page.contains("needs your acceptance"));
 
+    // Until then, admin work is refused and writes nothing.
+    let admin_work = || async {
+        let invited = app
+            .call(
+                &admin,
+                "invite_user",
+                &[
+                    ("email", "ivan@acme.example"),
+                    ("display_name", "Ivan"),
+                    ("role", "interviewer"),
+                ],
+            )
+            .await;
+        let key = app
+            .call(
+                &admin,
+                "create_api_key",
+                &[("name", "Integration"), ("scope_read", "on")],
+            )
+            .await;
+        let settings = app
+            .call(&admin, "set_org_retention", &[("retention_days", "180")])
+            .await;
+        [
+            ("invite", invited),
+            ("API key", key),
+            ("settings", settings),
+        ]
+    };
+    for (what, res) in admin_work().await {
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{what} before the DPA");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"], "dpa_acceptance_required", "{what}");
+    }
+    let written = || {
+        app.count(
+            "SELECT (SELECT count(*) FROM invitations WHERE email = 'ivan@acme.example')
+                  + (SELECT count(*) FROM api_keys)
+                  + (SELECT count(*) FROM orgs WHERE retention_days = 180)",
+        )
+    };
+    assert_eq!(written().await, 0);
+
     let recruiter = app.signed_in("rita@acme.example", PASSWORD).await;
     assert_eq!(
         app.call(&recruiter, "accept_dpa", &[]).await.status(),
@@ -750,6 +793,11 @@ async fn a_new_dpa_version_must_be_accepted_by_an_admin_before_admin_work(
         .await
         .unwrap();
     assert_eq!(me["dpa_current"], true);
+    // Accepted, the same admin work goes through.
+    for (what, res) in admin_work().await {
+        assert_eq!(res.status(), StatusCode::OK, "{what} after the DPA");
+    }
+    assert_eq!(written().await, 3);
     let (version, by): (String, String) = sqlx::query_as(
         "SELECT d.dpa_version, u.email FROM dpa_acceptances d JOIN users u ON u.id = d.user_id
          ORDER BY d.id DESC LIMIT 1",

@@ -16,6 +16,7 @@ mod forms;
 mod helpers;
 mod instances;
 mod interviews;
+mod logs;
 mod metrics;
 mod mfa;
 mod pending_deletion;

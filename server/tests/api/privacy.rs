@@ -485,8 +485,34 @@ async fn a_granted_restriction_pauses_evaluation_recording_and_transcription(
     opts: PgConnectOptions,
 ) {
     let app = TestApp::spawn(opts).await;
-    let (rita, grace) = acme(&app).await;
+    granted_request_pauses_processing(&app, "restriction").await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_granted_objection_pauses_evaluation_recording_and_transcription(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    granted_request_pauses_processing(&app, "objection").await;
+}
+
+/// Grace consented to everything and her interview was scored, recorded and transcribed. Once
+/// her request of `kind` is granted, each of the three is refused with `processing_restricted`
+/// (GDPR Art. 18, 21) and leaves every row and stored file as it was.
+async fn granted_request_pauses_processing(app: &TestApp, kind: &str) {
+    let (rita, grace) = acme(app).await;
     app.grant_consent(GRACE).await;
+    let rec: String = sqlx::query_scalar("SELECT public_id FROM recruitments")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    app.call(
+        &rita,
+        "add_criterion",
+        &[("id", &rec), ("name", "Rust"), ("weight", "3")],
+    )
+    .await;
     let c: Value = app
         .call(&rita, "candidate", &[("id", &grace)])
         .await
@@ -511,45 +537,125 @@ async fn a_granted_restriction_pauses_evaluation_recording_and_transcription(
         .unwrap()
         .trim_start_matches("/app/interviews/")
         .to_owned();
-    let transcript = |client: Client| {
-        let (app, interview) = (&app, interview.clone());
+    let (ivan_id, criterion): (String, String) = sqlx::query_as(
+        "SELECT (SELECT public_id FROM users WHERE email = 'ivan@acme.example'),
+                (SELECT public_id FROM evaluation_criteria)",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    app.call(
+        &rita,
+        "assign_interviewer",
+        &[("interview", &interview), ("interviewer", &ivan_id)],
+    )
+    .await;
+    let ivan = app.signed_in("ivan@acme.example", PASSWORD).await;
+
+    let score = |value: &'static str| {
+        let (ivan, interview, criterion) = (ivan.clone(), interview.clone(), criterion.clone());
         async move {
-            app.upload(
-                &client,
-                &candor_app::routes::UPLOAD_INTERVIEW_FILE.at(&interview),
-                &[("kind", "transcript")],
-                Some((
-                    "file",
-                    "t.vtt",
-                    b"WEBVTT\n\n00:00.000 --> 00:01.000\nHi\n".to_vec(),
-                )),
+            app.call(
+                &ivan,
+                "save_score",
+                &[
+                    ("interview", interview.as_str()),
+                    ("criterion", criterion.as_str()),
+                    ("score", value),
+                    ("evidence", "Explained ownership clearly"),
+                ],
             )
             .await
         }
     };
-    assert_eq!(transcript(rita.clone()).await.status(), StatusCode::OK);
+    let attach = |file_kind: &'static str, name: &'static str, bytes: Vec<u8>| {
+        let (ivan, interview) = (ivan.clone(), interview.clone());
+        async move {
+            app.upload(
+                &ivan,
+                &candor_app::routes::UPLOAD_INTERVIEW_FILE.at(&interview),
+                &[("kind", file_kind)],
+                Some(("file", name, bytes)),
+            )
+            .await
+        }
+    };
+    let wav = |fill: u8| [b"RIFF".as_slice(), &[36, 0, 0, 0], b"WAVEfmt ", &[fill; 64]].concat();
+    let vtt = |line: &str| format!("WEBVTT\n\n00:00.000 --> 00:01.000\n{line}\n").into_bytes();
 
-    let browser = grace_session(&app).await;
-    app.call(
-        &browser,
-        "file_data_request",
-        &[
-            ("kind", "restriction"),
-            ("details", "Pause while I complain"),
-            ("lang", "en"),
-        ],
-    )
-    .await;
-    let q: Value = queue(&app, &rita).await.json().await.unwrap();
-    let id = q["requests"][0]["id"].as_str().unwrap().to_owned();
+    // Under granted consent, each kind of processing works.
+    assert_eq!(score("4").await.status(), StatusCode::OK);
     assert_eq!(
-        step(&app, &rita, &id, "complete", "", "Processing is paused").await,
+        attach("recording", "a.wav", wav(0)).await.status(),
         StatusCode::OK
     );
-    let res = transcript(rita.clone()).await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["error"], "processing_restricted");
+    assert_eq!(
+        attach("transcript", "t.vtt", vtt("Hi")).await.status(),
+        StatusCode::OK
+    );
+    let before = processed(app).await;
+
+    let browser = grace_session(app).await;
+    let res = app
+        .call(
+            &browser,
+            "file_data_request",
+            &[
+                ("kind", kind),
+                ("details", "Pause while I complain"),
+                ("lang", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{kind} filed");
+    let q: Value = queue(app, &rita).await.json().await.unwrap();
+    let request = &q["requests"][0];
+    assert_eq!(request["kind"], kind);
+    let id = request["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        step(app, &rita, &id, "complete", "", "Processing is paused").await,
+        StatusCode::OK
+    );
+
+    for (what, res) in [
+        ("scoring", score("2").await),
+        ("a recording", attach("recording", "b.wav", wav(1)).await),
+        (
+            "a transcript",
+            attach("transcript", "u.vtt", vtt("Bye")).await,
+        ),
+    ] {
+        assert_eq!(res.status(), StatusCode::CONFLICT, "{what} after {kind}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(
+            body["error"], "processing_restricted",
+            "{what} after {kind}"
+        );
+    }
+    assert_eq!(processed(app).await, before, "nothing written after {kind}");
+}
+
+/// Everything processing an interview writes: scores, documents, pipeline events, the quota
+/// charged and the sealed files in the store.
+async fn processed(app: &TestApp) -> Vec<String> {
+    let mut rows: Vec<String> = sqlx::query_scalar(
+        "SELECT 'score ' || score || ' ' || evidence FROM scorecard_entries
+         UNION ALL SELECT 'document ' || kind || ' ' || file_name FROM documents
+         UNION ALL SELECT 'event ' || count(*) FROM application_events
+         UNION ALL SELECT 'quota ' || used_bytes FROM org_storage",
+    )
+    .fetch_all(&app.owner)
+    .await
+    .unwrap();
+    rows.sort();
+    let mut files: Vec<String> = app
+        .stored_files()
+        .into_iter()
+        .map(|(path, bytes)| format!("file {} {}", path.display(), bytes.len()))
+        .collect();
+    files.sort();
+    rows.extend(files);
+    rows
 }
 
 /// A PDF of about 100 KB whose content says which it is.

@@ -5,7 +5,7 @@
 //! waits until `/healthz` answers; `env` adds or overrides variables (`CANDOR_BASE_URL`,
 //! `DATABASE_URL` through a proxy, keys…). Dropping a `Portal` kills the process.
 
-use crate::helpers::Env;
+use crate::helpers::{decode_qp, Env, TestApp};
 use sqlx::postgres::PgConnectOptions;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Output};
@@ -140,23 +140,10 @@ impl Portal {
         }
     }
 
-    /// A browser signed in on this process the way the page does it.
+    /// A browser signed in on this process the way the page does it (an account without a
+    /// second factor).
     pub async fn signed_in(&self, email: &str, password: &str) -> reqwest::Client {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let res = client
-            .post(self.url("/fn/sign_in"))
-            .header(reqwest::header::ACCEPT, "application/json")
-            .header(reqwest::header::ORIGIN, self.base())
-            .form(&[("email", email), ("password", password)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), reqwest::StatusCode::OK, "sign-in of {email}");
-        client
+        self.sign_in(email, password, None).await
     }
 
     /// Where the process listens (`CANDOR_BASE_URL` may name another, public, origin).
@@ -218,6 +205,124 @@ impl Portal {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A browser of a portal process: its own cookie jar, redirects not followed.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+impl Portal {
+    /// Calls a server function the way the hydrated app does, from the portal's own origin.
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/fn/{name}")))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::ORIGIN, self.base())
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs `email` in on this process, passing the second factor `seed` enrolled it with.
+    pub async fn signed_in_with(
+        &self,
+        seed: &TestApp,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Client {
+        self.sign_in(email, password, Some(seed)).await
+    }
+
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        seed: Option<&TestApp>,
+    ) -> reqwest::Client {
+        let client = browser();
+        let res = self
+            .call(
+                &client,
+                "sign_in",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "sign-in of {email}");
+        let step: String = res.json().await.unwrap();
+        if step == "second_factor" {
+            let seed = seed.expect("the test app that enrolled the second factor");
+            let code = seed.fresh_totp_code(email);
+            let res = self
+                .call(&client, "complete_sign_in", &[("code", &code)])
+                .await;
+            assert_eq!(
+                res.status(),
+                reqwest::StatusCode::OK,
+                "second factor of {email}"
+            );
+        }
+        client
+    }
+
+    /// The e-mails this process delivered so far (without SMTP: its `.eml` files), decoded, with
+    /// their file names.
+    pub fn delivered(&self) -> Vec<(PathBuf, String)> {
+        let Ok(entries) = std::fs::read_dir(self.outbox_dir()) else {
+            return vec![];
+        };
+        entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .map(|p| {
+                let text = decode_qp(&std::fs::read_to_string(&p).unwrap());
+                (p, text)
+            })
+            .collect()
+    }
+
+    /// Waits (its outbox worker delivers on its own) for an e-mail to `to` not in `seen` that
+    /// holds a link starting with `prefix`, marks it seen and returns what follows the prefix.
+    pub async fn next_link(
+        &self,
+        seen: &mut std::collections::HashSet<PathBuf>,
+        to: &str,
+        prefix: &str,
+    ) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let found = self.delivered().into_iter().find(|(path, text)| {
+                !seen.contains(path) && text.contains(&format!("To: {to}")) && text.contains(prefix)
+            });
+            if let Some((path, text)) = found {
+                seen.insert(path);
+                let at = text.find(prefix).unwrap() + prefix.len();
+                return text[at..]
+                    .split(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '?')
+                    .next()
+                    .unwrap()
+                    .to_owned();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no e-mail to {to} with a {prefix} link within 30 s:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }
 
