@@ -324,19 +324,39 @@ pub async fn verify_email(ctx: &Ctx, raw_token: &str) -> Result<(), AppError> {
 /// Asks for a fresh verification link: checks the limits and queues the request, so the answer
 /// never says whether the address is known ([`send_fresh_verification`] runs in the worker).
 pub async fn resend_verification(ctx: &Ctx, raw_email: &str) -> Result<(), AppError> {
+    let limits = (limits::RESEND_PER_ADDRESS, limits::RESEND_PER_ACCOUNT);
+    defer_for_address(ctx, limits, raw_email, |email| Job::VerificationResend {
+        email,
+    })
+    .await
+}
+
+/// Counts the request against its address's and its account's limits, then queues it.
+async fn defer_for_address(
+    ctx: &Ctx,
+    (per_address, per_account): (limits::Policy, limits::Policy),
+    raw_email: &str,
+    job: impl FnOnce(String) -> Job,
+) -> Result<(), AppError> {
     let state = &ctx.state;
-    rate_limit::check(
-        state,
-        limits::RESEND_PER_ADDRESS,
-        &limits::address_subject(ctx.meta.client_addr),
-    )
-    .await?;
+    let address = limits::address_subject(ctx.meta.client_addr);
+    rate_limit::check(state, per_address, &address).await?;
     let email = EmailAddress::parse(raw_email).map_err(|e| AppError::invalid("email", e))?;
-    rate_limit::check(state, limits::RESEND_PER_ACCOUNT, email.as_str()).await?;
-    let job = Job::VerificationResend {
-        email: email.as_str().to_owned(),
+    rate_limit::check(state, per_account, email.as_str()).await?;
+    deferred::defer(state, &ctx.meta, &job(email.as_str().to_owned())).await
+}
+
+/// The account with this address, the transaction scoped to its organisation.
+async fn scoped_account(
+    tx: &mut db::Tx,
+    raw_email: &str,
+) -> Result<Option<(EmailAddress, Uuid, Uuid)>, AppError> {
+    let email = EmailAddress::parse(raw_email).map_err(super::errors::internal)?;
+    let Some((user_id, org_id)) = db::users::locate_by_email(tx, email.as_str()).await? else {
+        return Ok(None);
     };
-    deferred::defer(state, &ctx.meta, &job).await
+    db::scope(tx, org_id).await?;
+    Ok(Some((email, user_id, org_id)))
 }
 
 /// The worker's half: a fresh link, only to an active account not verified yet.
@@ -346,11 +366,9 @@ pub(super) async fn send_fresh_verification(
     meta: &RequestMeta,
     raw_email: &str,
 ) -> Result<(), AppError> {
-    let email = EmailAddress::parse(raw_email).map_err(super::errors::internal)?;
-    let Some((user_id, org_id)) = db::users::locate_by_email(tx, email.as_str()).await? else {
+    let Some((email, user_id, org_id)) = scoped_account(tx, raw_email).await? else {
         return Ok(());
     };
-    db::scope(tx, org_id).await?;
     let creds = db::users::credentials(tx, org_id, user_id).await?;
     let user = db::users::caller(&mut **tx, org_id, user_id).await?;
     if let (Some(creds), Some(user)) = (creds, user) {
@@ -546,19 +564,8 @@ pub async fn sign_out(
 /// Asks for a reset link: checks the limits and queues the request, so the answer never says
 /// whether the address is known ([`send_reset`] runs in the worker).
 pub async fn request_password_reset(ctx: &Ctx, raw_email: &str) -> Result<(), AppError> {
-    let state = &ctx.state;
-    rate_limit::check(
-        state,
-        limits::RESET_PER_ADDRESS,
-        &limits::address_subject(ctx.meta.client_addr),
-    )
-    .await?;
-    let email = EmailAddress::parse(raw_email).map_err(|e| AppError::invalid("email", e))?;
-    rate_limit::check(state, limits::RESET_PER_ACCOUNT, email.as_str()).await?;
-    let job = Job::PasswordReset {
-        email: email.as_str().to_owned(),
-    };
-    deferred::defer(state, &ctx.meta, &job).await
+    let limits = (limits::RESET_PER_ADDRESS, limits::RESET_PER_ACCOUNT);
+    defer_for_address(ctx, limits, raw_email, |email| Job::PasswordReset { email }).await
 }
 
 /// The worker's half: a reset link (30 minutes), only to an active account.
@@ -568,11 +575,9 @@ pub(super) async fn send_reset(
     meta: &RequestMeta,
     raw_email: &str,
 ) -> Result<(), AppError> {
-    let email = EmailAddress::parse(raw_email).map_err(super::errors::internal)?;
-    let Some((user_id, org_id)) = db::users::locate_by_email(tx, email.as_str()).await? else {
+    let Some((email, user_id, org_id)) = scoped_account(tx, raw_email).await? else {
         return Ok(());
     };
-    db::scope(tx, org_id).await?;
     let Some(user) = db::users::caller(&mut **tx, org_id, user_id).await? else {
         return Ok(());
     };

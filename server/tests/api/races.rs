@@ -14,16 +14,16 @@ use sqlx::{Postgres, Transaction};
 use std::future::Future;
 
 /// Grace applied to Rita's recruitment and consented to everything; Ivan interviews her.
-struct Interview {
-    rita: Client,
-    ivan: Client,
-    grace: String,
-    application: String,
-    interview: String,
+pub(crate) struct Interview {
+    pub(crate) rita: Client,
+    pub(crate) ivan: Client,
+    pub(crate) grace: String,
+    pub(crate) application: String,
+    pub(crate) interview: String,
     criterion: String,
 }
 
-async fn interview(app: &TestApp) -> Interview {
+pub(crate) async fn interview(app: &TestApp) -> Interview {
     let (rita, grace) = privacy_acme(app).await;
     app.grant_consent(GRACE).await;
     let c: Value = app
@@ -43,23 +43,7 @@ async fn interview(app: &TestApp) -> Interview {
         &[("id", &rec), ("name", "Rust"), ("weight", "1")],
     )
     .await;
-    let res = app
-        .call(
-            &rita,
-            "schedule_interview",
-            &[
-                ("application", &application),
-                ("candidate", &grace),
-                ("starts_at", "2026-12-01T09:30"),
-                ("duration", "45"),
-            ],
-        )
-        .await;
-    let interview = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/app/interviews/")
-        .to_owned();
+    let interview = app.schedule_interview(&rita, &application, &grace).await;
     let ivan_id = app.user_id("ivan@acme.example").await;
     app.call(
         &rita,
@@ -124,7 +108,7 @@ async fn upload_recording(app: &TestApp, i: &Interview) -> Response {
     .await
 }
 
-async fn save_score(app: &TestApp, i: &Interview, score: &str) -> Response {
+pub(crate) async fn save_score(app: &TestApp, i: &Interview, score: &str) -> Response {
     app.call(
         &i.ivan,
         "save_score",

@@ -4,7 +4,7 @@
 
 use crate::helpers::{TestApp, PASSWORD};
 use crate::privacy::{acme, grace_session, GRACE};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -21,82 +21,20 @@ async fn events(app: &TestApp, action: &str, actor: &str, target: &str) -> i64 {
     .unwrap()
 }
 
-/// Grace's application; an interview of hers that Ivan conducts and scored.
-async fn interviewed(app: &TestApp, rita: &Client, grace: &str) -> (String, String) {
-    app.grant_consent(GRACE).await;
-    let c: Value = app
-        .call(rita, "candidate", &[("id", grace)])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let application = c["applications"][0]["id"].as_str().unwrap().to_owned();
-    let rec: String = sqlx::query_scalar("SELECT public_id FROM recruitments")
-        .fetch_one(&app.owner)
-        .await
-        .unwrap();
-    app.call(
-        rita,
-        "add_criterion",
-        &[("id", &rec), ("name", "Rust"), ("weight", "1")],
-    )
-    .await;
-    let res = app
-        .call(
-            rita,
-            "schedule_interview",
-            &[
-                ("application", &application),
-                ("candidate", grace),
-                ("starts_at", "2026-12-01T09:30"),
-                ("duration", "45"),
-            ],
-        )
-        .await;
-    let interview = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/app/interviews/")
-        .to_owned();
-    let ivan_id = app.user_id("ivan@acme.example").await;
-    app.call(
-        rita,
-        "assign_interviewer",
-        &[("interview", &interview), ("interviewer", &ivan_id)],
-    )
-    .await;
-    let ivan = app.signed_in("ivan@acme.example", PASSWORD).await;
-    let criterion: String = sqlx::query_scalar("SELECT public_id FROM evaluation_criteria")
-        .fetch_one(&app.owner)
-        .await
-        .unwrap();
-    let res = app
-        .call(
-            &ivan,
-            "save_score",
-            &[
-                ("interview", &interview),
-                ("criterion", &criterion),
-                ("score", "4"),
-                ("evidence", "Clear"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    (application, interview)
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn lists_comparisons_interview_pages_and_api_reads_are_audited_as_reads_of_the_candidate(
     _: PgPoolOptions,
     opts: PgConnectOptions,
 ) {
     let app = TestApp::spawn(opts).await;
-    let (rita, grace) = acme(&app).await;
-    let (_, interview) = interviewed(&app, &rita, &grace).await;
+    let i = crate::races::interview(&app).await;
+    assert_eq!(
+        crate::races::save_score(&app, &i, "4").await.status(),
+        StatusCode::OK
+    );
+    let (rita, grace, interview, ivan) = (i.rita, i.grace, i.interview, i.ivan);
     let rita_id = app.user_id("rita@acme.example").await;
     let ivan_id = app.user_id("ivan@acme.example").await;
-    let ivan = app.signed_in("ivan@acme.example", PASSWORD).await;
 
     // Staff pages.
     let res = app.call(&rita, "list_candidates", &[]).await;
