@@ -212,6 +212,70 @@ mod tests {
     }
 
     #[test]
+    fn several_audiences_must_include_us_even_when_azp_names_us() {
+        let mut c = claims();
+        c.aud = Audience::Many(vec!["other".into(), "third".into()]);
+        c.azp = Some("candor".into());
+        assert_eq!(check(&c, 1_500), Err(ClaimsRejected::Audience));
+    }
+
+    #[test]
+    fn a_token_issued_up_to_the_clock_skew_ahead_of_us_is_accepted() {
+        // Issued at 1 000: our clock may be up to 60 seconds behind the provider's.
+        assert!(check(&claims(), 940).is_ok());
+        assert!(check(&claims(), 1_000).is_ok());
+        assert_eq!(
+            check(&claims(), 939),
+            Err(ClaimsRejected::IssuedInTheFuture)
+        );
+    }
+
+    #[test]
+    fn domain_labels_are_letters_digits_and_inner_hyphens() {
+        assert_eq!(
+            parse_domains("my-firm.example x1.example").unwrap(),
+            ["my-firm.example", "x1.example"]
+        );
+        for bad in [
+            "my_firm.example",
+            "firm-.example",
+            "firm.example-",
+            "acme.example/x",
+            "acmé.example",
+            "acme.example:443",
+        ] {
+            assert_eq!(parse_domains(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_domain_name_is_at_most_253_characters() {
+        let labels = |last: usize| {
+            ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(last)].join(".")
+        };
+        let longest = labels(61);
+        assert_eq!(longest.len(), 253);
+        assert_eq!(parse_domains(&longest), Some(vec![longest.clone()]));
+        assert_eq!(parse_domains(&labels(62)), None);
+        // Each label is at most 63 characters.
+        assert_eq!(parse_domains(&format!("{}.example", "a".repeat(64))), None);
+    }
+
+    #[test]
+    fn an_organisation_lists_at_most_20_domains_each_once() {
+        let domains = |n: usize| {
+            (1..=n)
+                .map(|i| format!("d{i}.example"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        assert_eq!(parse_domains(&domains(20)).map(|d| d.len()), Some(20));
+        assert_eq!(parse_domains(&domains(21)), None);
+        let repeated = format!("{}, D1.example, @d2.example", domains(20));
+        assert_eq!(parse_domains(&repeated).map(|d| d.len()), Some(20));
+    }
+
+    #[test]
     fn domains_match_exactly() {
         let allowed = parse_domains("acme.example, @Sub.Acme.example").unwrap();
         assert_eq!(allowed, ["acme.example", "sub.acme.example"]);

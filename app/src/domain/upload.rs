@@ -718,6 +718,227 @@ mod tests {
     }
 
     #[test]
+    fn kinds_read_back_as_stored_and_go_with_the_candidate_or_the_interview() {
+        let all = [
+            FileKind::Cv,
+            FileKind::Document,
+            FileKind::Recording,
+            FileKind::Transcript,
+        ];
+        assert_eq!(
+            all.map(FileKind::as_str),
+            ["cv", "document", "recording", "transcript"]
+        );
+        for kind in all {
+            assert_eq!(FileKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(FileKind::parse("CV"), None);
+        assert_eq!(FileKind::parse("video"), None);
+        assert_eq!(
+            all.map(FileKind::belongs_to_interview),
+            [false, false, true, true]
+        );
+    }
+
+    #[test]
+    fn each_purpose_tells_the_uploader_the_limit_it_enforces() {
+        for (kind, limit) in [
+            (FileKind::Cv, "10 MB"),
+            (FileKind::Document, "10 MB"),
+            (FileKind::Recording, "100 MB"),
+            (FileKind::Transcript, "2 MB"),
+        ] {
+            assert_eq!(human_size(kind.max_bytes()), limit, "{kind:?}");
+            assert!(
+                kind.hint().contains(&format!("at most {limit}.")),
+                "{kind:?}: {}",
+                kind.hint()
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_of_exactly_the_limit_is_kept_and_one_byte_more_is_not() {
+        let at_limit = vec![b'a'; FileKind::Transcript.max_bytes() as usize];
+        assert_eq!(
+            inspect(FileKind::Transcript, "t.txt", &at_limit).map(|a| a.format),
+            Ok(Format::PlainText)
+        );
+        let over = [at_limit.as_slice(), b"a"].concat();
+        assert_eq!(
+            inspect(FileKind::Transcript, "t.txt", &over),
+            Err(Rejection::TooLarge { max_bytes: 2 * MIB })
+        );
+    }
+
+    #[test]
+    fn files_are_served_with_the_fixed_type_of_their_format() {
+        use Format::*;
+        let served = [
+            (Pdf, "application/pdf"),
+            (
+                Docx,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
+            (PlainText, "text/plain; charset=utf-8"),
+            (WebVtt, "text/vtt; charset=utf-8"),
+            (Mp3, "audio/mpeg"),
+            (M4a, "audio/mp4"),
+            (Wav, "audio/wav"),
+            (Ogg, "audio/ogg"),
+            (Opus, "audio/opus"),
+            (Flac, "audio/flac"),
+            (Webm, "audio/webm"),
+        ];
+        for (format, content_type) in served {
+            assert_eq!(format.content_type(), content_type);
+            // The stored type is read back to the same format, and so served the same way.
+            assert_eq!(Format::from_content_type(content_type), Some(format));
+        }
+        assert_eq!(Format::from_content_type("text/html"), None);
+        assert_eq!(Format::from_content_type("text/plain"), None);
+    }
+
+    #[test]
+    fn every_active_pdf_name_is_refused_however_it_is_escaped() {
+        let with_name = |name: &str| format!("%PDF-1.7\n<< /Type /Action /{name} >>\n%%EOF");
+        for name in [
+            "JavaScript",
+            "JS",
+            "Launch",
+            "EmbeddedFile",
+            "EmbeddedFiles",
+            "RichMedia",
+            "XFA",
+            "SubmitForm",
+            "ImportData",
+            // Escapes early, late and last in the name.
+            "J#61vaScript",
+            "JavaScr#69pt",
+            "SubmitFor#6d",
+        ] {
+            assert_eq!(
+                inspect(FileKind::Cv, "cv.pdf", with_name(name).as_bytes()),
+                Err(Rejection::ActiveContent {
+                    what: "scripts, embedded files or actions"
+                }),
+                "{name}"
+            );
+        }
+        // Harmless names, one with an escape cut short at its end, are kept.
+        for name in ["Metadata", "Author#2", "Title#"] {
+            assert_eq!(
+                inspect(FileKind::Cv, "cv.pdf", with_name(name).as_bytes()).map(|a| a.format),
+                Ok(Format::Pdf),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_word_document_passes_as_docx() {
+        let word = ["[Content_Types].xml", "word/document.xml"];
+        let workbook = docx_with(&["[Content_Types].xml", "xl/workbook.xml"]);
+        assert_eq!(
+            inspect(FileKind::Cv, "cv.docx", &workbook),
+            Err(Rejection::NotAllowed {
+                found: "an archive (ZIP)".into()
+            })
+        );
+        let activex = docx_with(&[word[0], word[1], "word/activeX/activeX1.xml"]);
+        assert!(matches!(
+            inspect(FileKind::Cv, "cv.docx", &activex),
+            Err(Rejection::ActiveContent { .. })
+        ));
+        // A document may have many parts, but not more than 2000.
+        let padded = |entries: usize| {
+            let names: Vec<String> = (word.len()..entries)
+                .map(|i| format!("word/media/image{i}.png"))
+                .collect();
+            let all: Vec<&str> = word
+                .iter()
+                .copied()
+                .chain(names.iter().map(String::as_str))
+                .collect();
+            docx_with(&all)
+        };
+        assert_eq!(
+            inspect(FileKind::Cv, "cv.docx", &padded(2_000)).map(|a| a.format),
+            Ok(Format::Docx)
+        );
+        assert_eq!(
+            inspect(FileKind::Cv, "cv.docx", &padded(2_001)),
+            Err(Rejection::NotAllowed {
+                found: "an archive with too many entries".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_conditional_comment_opening_is_markup_too() {
+        for hostile in ["<!--[if IE]><script>x</script>", "<!---->", "<!--\n<b>"] {
+            assert_eq!(
+                inspect(FileKind::Cv, "cv.txt", hostile.as_bytes()),
+                Err(Rejection::NotAllowed {
+                    found: "an HTML or XML document".into()
+                }),
+                "{hostile}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_name_with_dots_in_its_words_keeps_them_and_gets_the_extension() {
+        assert_eq!(
+            safe_file_name("CV J. R. Tolkien", Format::Pdf).unwrap(),
+            "CV J. R. Tolkien.pdf"
+        );
+        assert_eq!(
+            safe_file_name("v2.1 final.docx", Format::Docx).unwrap(),
+            "v2.1 final.docx"
+        );
+    }
+
+    #[test]
+    fn a_refusal_says_what_the_file_is_and_what_to_do() {
+        let refusal = |kind, name: &str, bytes: &[u8]| inspect(kind, name, bytes).unwrap_err().to_string();
+        let elf = [b"\x7fELF".as_slice(), &[2, 1, 1, 0], &[0; 60]].concat();
+        assert_eq!(
+            refusal(FileKind::Cv, "cv.pdf", &elf),
+            "This file is a program (application/x-executable), which cannot be kept here."
+        );
+        assert_eq!(
+            refusal(FileKind::Cv, "cv.txt", b"<?xml version=\"1.0\"?><cv/>"),
+            "This file is an HTML or XML document, which cannot be kept here."
+        );
+        assert_eq!(
+            refusal(FileKind::Recording, "talk.mp3", PDF),
+            "This file is a PDF document, which cannot be kept here."
+        );
+        let docx = docx_with(&["[Content_Types].xml", "word/document.xml"]);
+        assert_eq!(
+            refusal(FileKind::Cv, "cv.pdf", &docx),
+            "The name ends in .pdf but the file is a Word document. Rename it or choose the \
+             right file."
+        );
+        assert_eq!(
+            refusal(FileKind::Transcript, "t.txt", &vec![b'a'; 2 * MIB as usize + 1]),
+            "The file is larger than 2 MB."
+        );
+        assert_eq!(refusal(FileKind::Cv, "cv.txt", b""), "The file is empty.");
+        assert_eq!(
+            refusal(FileKind::Cv, "cv.pdf", b"%PDF-1.7\n"),
+            "The file is damaged: the PDF has no end marker, it may be cut short."
+        );
+        let macro_doc = docx_with(&["[Content_Types].xml", "word/document.xml", "word/vbaProject.bin"]);
+        assert_eq!(
+            refusal(FileKind::Cv, "cv.docx", &macro_doc),
+            "The file contains macros or ActiveX controls, which is not accepted. Save it again \
+             without it."
+        );
+    }
+
+    #[test]
     fn sizes_read_like_people_write_them() {
         assert_eq!(human_size(10 * MIB), "10 MB");
         assert_eq!(human_size(3 * MIB / 2), "1.5 MB");

@@ -266,6 +266,14 @@ mod tests {
     }
 
     #[test]
+    fn a_language_the_browser_marks_not_acceptable_is_never_chosen() {
+        // `q=0` means "not acceptable" (RFC 9110, 12.4.2), not "least preferred".
+        assert_eq!(Lang::negotiate("de;q=0, fr"), None);
+        assert_eq!(Lang::negotiate("pl;q=0.0"), None);
+        assert_eq!(Lang::negotiate("pl;q=0, sv;q=0.001"), Some(Lang::Sv));
+    }
+
+    #[test]
     fn placeholders_are_filled_and_every_language_keeps_them() {
         assert_eq!(
             fill(
