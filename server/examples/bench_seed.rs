@@ -85,9 +85,10 @@ fn meta() -> RequestMeta {
 }
 
 async fn state(config: &Config) -> anyhow::Result<AppState> {
-    let (system, app) = startup::connect(config).await?;
+    // The bench always names its database (DATABASE_URL): no private cluster to stop.
+    let database = startup::connect(config).await?;
     Ok(AppState {
-        db: Db::new(app, system),
+        db: Db::new(database.app, database.system),
         settings: Arc::new(startup::settings(config)),
         clock: Clock::default(),
         mailer: startup::mailer(config)?,

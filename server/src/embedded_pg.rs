@@ -9,6 +9,9 @@ use std::process::Command;
 pub struct EmbeddedPg {
     pub owner_url: String,
     pub app_url: String,
+    /// Whether this call started the cluster (false when it was running already): whoever
+    /// started it stops it.
+    pub started: bool,
 }
 
 fn bin_dir() -> anyhow::Result<PathBuf> {
@@ -52,7 +55,7 @@ fn run(bin: &Path, args: &[&str]) -> anyhow::Result<std::process::Output> {
     Ok(output)
 }
 
-/// Stops the cluster under `data_dir` (the portal leaves it running for the next start).
+/// Stops the cluster under `data_dir` (the portal does at its end when it started it).
 pub fn stop(data_dir: &Path) -> anyhow::Result<()> {
     let cluster = data_dir.join("postgres");
     let out = run(
@@ -111,7 +114,8 @@ pub fn start(data_dir: &Path, port: u16) -> anyhow::Result<EmbeddedPg> {
         }
     }
     let status = run(&bin.join("pg_ctl"), &["-D", &cluster_str, "status"])?;
-    if !status.status.success() {
+    let started = !status.status.success();
+    if started {
         let options = format!("-p {port} -k {cluster_str} -c listen_addresses=127.0.0.1");
         let log = format!("{cluster_str}/server.log");
         let out = run(
@@ -175,5 +179,6 @@ pub fn start(data_dir: &Path, port: u16) -> anyhow::Result<EmbeddedPg> {
     Ok(EmbeddedPg {
         owner_url: format!("postgres://postgres@127.0.0.1:{port}/candor"),
         app_url: format!("postgres://candor_app@127.0.0.1:{port}/candor"),
+        started,
     })
 }

@@ -1,5 +1,7 @@
-//! `/metrics` in Prometheus text format on its own listen address (never the public one):
-//! request counts and latency per route, and operational gauges read at scrape time.
+//! `/metrics` in OpenMetrics 1.0 on its own listen address (never the public one): request
+//! counts and latency per route, and operational gauges read at scrape time. Parsers of the
+//! older Prometheus text format read the document too (`# UNIT` and `# EOF` are comments to
+//! them).
 
 use axum::{
     extract::{MatchedPath, Request, State},
@@ -9,56 +11,74 @@ use axum::{
     Router,
 };
 use candor_app::backend::{db, state::AppState};
-use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::{
+    counter::Counter, family::Family, gauge::Gauge, histogram::Histogram,
 };
+use prometheus_client::registry::{Registry, Unit};
 use std::sync::Arc;
 use std::time::Instant;
 
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+// Labels are written in field order: alphabetical, as series were named before.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QueueLabels {
+    queue: &'static str,
+}
+
 /// One registry per portal process (tests run several in one binary).
-#[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
-    requests: IntCounterVec,
-    latency: HistogramVec,
-    gauges: IntGaugeVec,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram>,
+    gauges: Family<QueueLabels, Gauge>,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new([
+        0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    ])
 }
 
 impl Metrics {
     pub fn new() -> Self {
-        let registry =
-            Registry::new_custom(Some("candor".into()), None).expect("a static prefix is valid");
-        let requests = IntCounterVec::new(
-            Opts::new(
-                "http_requests_total",
-                "HTTP requests by route, method and status",
-            ),
-            &["route", "method", "status"],
-        )
-        .expect("static metric definition");
-        let latency = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "Time to answer, by route")
-                .buckets(vec![
-                    0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-                ]),
-            &["route", "method"],
-        )
-        .expect("static metric definition");
-        let gauges = IntGaugeVec::new(
-            Opts::new(
-                "backlog",
-                "Work waiting: outbox depth, retention backlog, DSARs near their deadline",
-            ),
-            &["queue"],
-        )
-        .expect("static metric definition");
-        for m in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(latency.clone()),
-            Box::new(gauges.clone()),
-        ] {
-            registry.register(m).expect("each metric registered once");
-        }
+        let mut registry = Registry::with_prefix("candor");
+        let requests = Family::<RequestLabels, Counter>::default();
+        // Counters get their `_total` suffix from the encoder.
+        registry.register(
+            "http_requests",
+            "HTTP requests by route, method and status",
+            requests.clone(),
+        );
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        registry.register_with_unit(
+            "http_request_duration",
+            "Time to answer, by route",
+            Unit::Seconds,
+            latency.clone(),
+        );
+        let gauges = Family::<QueueLabels, Gauge>::default();
+        registry.register(
+            "backlog",
+            "Work waiting: outbox depth, retention backlog, DSARs near their deadline",
+            gauges.clone(),
+        );
         Self {
             registry,
             requests,
@@ -86,11 +106,18 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
     let response = next.run(request).await;
     metrics
         .latency
-        .with_label_values(&[&route, &method])
+        .get_or_create(&RouteLabels {
+            method: method.clone(),
+            route: route.clone(),
+        })
         .observe(started.elapsed().as_secs_f64());
     metrics
         .requests
-        .with_label_values(&[&route, &method, response.status().as_str()])
+        .get_or_create(&RequestLabels {
+            method,
+            route,
+            status: response.status().as_str().to_owned(),
+        })
         .inc();
     response
 }
@@ -110,21 +137,17 @@ async fn scrape(State((state, metrics)): State<(AppState, Arc<Metrics>)>) -> Res
                 ("retention", g.retention_backlog),
                 ("dsar_near_deadline", g.dsar_near_deadline),
             ] {
-                metrics.gauges.with_label_values(&[queue]).set(value);
+                metrics
+                    .gauges
+                    .get_or_create(&QueueLabels { queue })
+                    .set(value);
             }
         }
         Err(e) => tracing::warn!(error = %e, "metrics gauges"),
     }
-    let mut body = Vec::new();
-    if prometheus::TextEncoder::new()
-        .encode(&metrics.registry.gather(), &mut body)
-        .is_err()
-    {
+    let mut body = String::new();
+    if prometheus_client::encoding::text::encode(&mut body, &metrics.registry).is_err() {
         return http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
-    (
-        [(http::header::CONTENT_TYPE, prometheus::TEXT_FORMAT)],
-        body,
-    )
-        .into_response()
+    ([(http::header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
 }

@@ -61,8 +61,30 @@ pub struct ServerState {
     pub leptos: LeptosOptions,
 }
 
-/// The owner pool (migrations, background work) and the application pool (`candor_app`).
-pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, PgPool)> {
+/// The owner pool (migrations, background work), the application pool (`candor_app`), and the
+/// private cluster's folder when this process started it.
+pub struct Database {
+    pub system: PgPool,
+    pub app: PgPool,
+    started_cluster: Option<std::path::PathBuf>,
+}
+
+impl Database {
+    /// Closes both pools, then stops the private cluster if this process started it (one that
+    /// was running already belongs to whoever started it).
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.app.close().await;
+        self.system.close().await;
+        if let Some(dir) = self.started_cluster {
+            tokio::task::spawn_blocking(move || embedded_pg::stop(&dir)).await??;
+            tracing::info!("the private PostgreSQL cluster is stopped");
+        }
+        Ok(())
+    }
+}
+
+pub async fn connect(config: &Config) -> anyhow::Result<Database> {
+    let mut started_cluster = None;
     let (owner_url, app_url) = match &config.database_url {
         Some(owner) => {
             let app = match &config.app_database_url {
@@ -79,7 +101,13 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, PgPool)> {
         None => {
             let dir = config.data_dir.clone();
             let port = config.embedded_pg_port;
-            let pg = tokio::task::spawn_blocking(move || embedded_pg::start(&dir, port)).await??;
+            let pg = {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || embedded_pg::start(&dir, port)).await??
+            };
+            if pg.started {
+                started_cluster = Some(dir);
+            }
             (pg.owner_url, pg.app_url)
         }
     };
@@ -95,7 +123,11 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, PgPool)> {
         .await
         .context("connecting to PostgreSQL as candor_app")?;
     refuse_privileged_app_role(&app).await?;
-    Ok((system, app))
+    Ok(Database {
+        system,
+        app,
+        started_cluster,
+    })
 }
 
 /// The application role's pool. While PostgreSQL is down every request waits 3 s for a
@@ -338,7 +370,8 @@ async fn server_fn_handler(
 
 pub async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<()> {
     config.check_demo(demo_requested)?;
-    let (system, app_pool) = connect(&config).await?;
+    let database = connect(&config).await?;
+    let (system, app_pool) = (database.system.clone(), database.app.clone());
     let state = AppState {
         db: Db::new(app_pool.clone(), system.clone()),
         settings: Arc::new(settings(&config)),
@@ -352,7 +385,7 @@ pub async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<()> {
         let credentials = demo::seed(&state).await?;
         demo::print(&credentials, config.base_url.as_str());
     }
-    let _workers = workers::spawn_all(state.clone(), config.mail_from.clone());
+    let workers = workers::spawn_all(state.clone(), config.mail_from.clone());
     let metrics = Arc::new(Metrics::new());
     if let Some(addr) = config.metrics_listen {
         let scrape = crate::metrics::router(state.clone(), metrics.clone());
@@ -378,7 +411,12 @@ pub async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
-    Ok(())
+    // Requests have drained; a worker stopped mid-transaction rolls it back.
+    for worker in workers {
+        worker.abort();
+        let _ = worker.await;
+    }
+    database.close().await
 }
 
 async fn shutdown_signal() {
@@ -395,8 +433,10 @@ async fn shutdown_signal() {
 }
 
 pub async fn verify_audit(config: Config) -> anyhow::Result<()> {
-    let (system, _) = connect(&config).await?;
-    let report = audit::verify(&system, Clock::default().now()).await?;
+    let database = connect(&config).await?;
+    let report = audit::verify(&database.system, Clock::default().now()).await;
+    database.close().await?;
+    let report = report?;
     println!(
         "chains: {}, events verified: {}, unsealed (older than a minute): {}",
         report.chains, report.events_verified, report.unsealed

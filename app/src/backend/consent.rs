@@ -7,7 +7,7 @@ use super::auth::tokens::{random_16, RawToken};
 use super::db::{self, consent as store, Tx};
 use super::guard::{Caller, Ctx};
 use super::links::{consume_token, peek_token};
-use super::mail::messages::{self, Action, CandidateEmail};
+use super::mail::messages::{self, Action, Attachment, CandidateEmail};
 use super::rate_limit;
 use super::request::RequestMeta;
 use super::state::AppState;
@@ -25,6 +25,9 @@ use crate::error::{AppError, FieldError};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+/// The file name of the signed consent receipt sent with the confirmation.
+pub const RECEIPT_FILE: &str = "consent-receipt.jwt";
 
 /// Who appended an event: the candidate, or a staff member by public id.
 const CANDIDATE: &str = "candidate";
@@ -221,6 +224,7 @@ pub(super) async fn request_in(
             ),
         ],
         sender_line: sender_line(lang, &context.org_name),
+        attachment: None,
     };
     messages::queue_about(
         tx,
@@ -504,7 +508,6 @@ async fn confirm(
         }),
         closing: vec![
             format!("{}: {}", m.receipt_heading, m.receipt_text),
-            signed,
             format!(
                 "{} {}",
                 m.email_privacy_line,
@@ -512,6 +515,13 @@ async fn confirm(
             ),
         ],
         sender_line: sender_line(lang, &context.org_name),
+        // One long line would make the message as wide as the receipt on a phone; a file is
+        // also what `candor verify-receipt` reads.
+        attachment: Some(Attachment {
+            name: RECEIPT_FILE.into(),
+            media_type: "application/jwt",
+            content: signed,
+        }),
     };
     messages::queue_about(
         tx,

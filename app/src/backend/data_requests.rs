@@ -228,6 +228,7 @@ async fn tell_candidate(
         action: None,
         closing: vec![format!("{} {}", m.email_privacy_line, privacy)],
         sender_line: fill(m.email_sender_line, &[("org", org)]),
+        attachment: None,
     };
     messages::queue_about(tx, caller.org_id, candidate_id, &subject.email, &email).await?;
     Ok(())

@@ -152,6 +152,7 @@ pub(super) async fn send_links_to(
                 m.privacy_not_you.into(),
             ],
             sender_line: fill(m.email_sender_line, &org),
+            attachment: None,
         };
         messages::queue_about(tx, org_id, candidate_id, &subject.email, &email).await?;
         record_for_candidate(

@@ -236,6 +236,7 @@ async fn warn(state: &AppState) -> Result<usize, AppError> {
             }),
             closing: vec![],
             sender_line: "Candor, your recruiting portal.".into(),
+            attachment: None,
         };
         for address in store::recruiter_addresses(&mut tx, c.org_id).await? {
             messages::queue_about(&mut tx, c.org_id, c.candidate_id, &address, &email).await?;
@@ -366,6 +367,7 @@ async fn send_certificate(
         action: None,
         closing: vec![signed.to_owned()],
         sender_line: fill(m.email_sender_line, &[("org", &org)]),
+        attachment: None,
     };
     messages::queue(tx, Some(due.org_id), &due.email, &email).await?;
     Ok(())

@@ -139,6 +139,7 @@ pub async fn invite(
             purpose.lifetime().whole_days()
         )],
         sender_line: "Candor, the recruiting portal.".into(),
+        attachment: None,
     };
     messages::queue(&mut tx, Some(caller.org_id), email.as_str(), &mail).await?;
     record_caller_action(

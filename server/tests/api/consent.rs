@@ -717,15 +717,32 @@ async fn consent_links_refuse_reuse_expiry_other_purposes_guesses_and_bursts(
     assert!(limited, "no limit on guessing");
 }
 
-/// The signed receipt in the newest confirmation e-mail to `to`.
+/// The signed receipt attached to the newest confirmation e-mail to `to`: the only copy in
+/// the message (inline, its one long line made the message as wide as itself on a phone).
 async fn receipt_in_mail(app: &TestApp, to: &str) -> String {
     let mail = app.last_mail_to(to).await.unwrap();
-    regex::Regex::new(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-        .unwrap()
-        .find(&mail)
-        .expect("a receipt in the confirmation")
-        .as_str()
-        .to_owned()
+    // The MIME part that holds the attachment: between its boundary lines.
+    let at = mail
+        .find("Content-Disposition: attachment; filename=\"consent-receipt.jwt\"")
+        .expect("the receipt attached as a file");
+    let start = mail[..at].rfind("\n--").unwrap();
+    let end = at + mail[at..].find("\n--").unwrap();
+    let attached = &mail[start..end];
+    assert!(
+        attached.contains("Content-Type: application/jwt"),
+        "{attached}"
+    );
+    let receipts: Vec<&str> =
+        regex::Regex::new(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+            .unwrap()
+            .find_iter(&mail)
+            .map(|m| m.as_str())
+            .collect();
+    assert_eq!(receipts.len(), 1, "one copy, the attached one: {mail}");
+    assert!(attached.contains(receipts[0]));
+    // The action's label is followed by one colon (its text once ended in one too).
+    assert!(!mail.contains("::"), "{mail}");
+    receipts[0].to_owned()
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -749,6 +766,17 @@ async fn the_confirmation_carries_a_signed_receipt_anyone_can_verify_and_no_one_
     )
     .await;
     let jws = receipt_in_mail(&app, GRACE).await;
+    // Like the bodies, the attached file is kept only until delivery.
+    assert_eq!(
+        app.count("SELECT count(*) FROM email_outbox WHERE attachment_name IS NOT NULL")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM email_outbox WHERE attachment_body IS NOT NULL")
+            .await,
+        0
+    );
 
     // Anyone: the published key set and a standard JOSE library.
     let jwks: jsonwebtoken::jwk::JwkSet = app

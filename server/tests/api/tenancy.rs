@@ -203,6 +203,9 @@ async fn without_database_url_a_private_cluster_is_started_then_reused() {
         .unwrap()
         .expect("the running cluster is reused");
     assert_eq!(first.app_url, again.app_url);
+    // Only the call that started it stops it.
+    assert!(first.started);
+    assert!(!again.started);
 
     let check = async {
         let owner = sqlx::PgPool::connect(&first.owner_url).await.unwrap();

@@ -11,13 +11,16 @@ pub struct NewMessage<'a> {
     pub subject: &'a str,
     pub text_body: &'a str,
     pub html_body: &'a str,
+    /// File name, media type and content of a file sent with it.
+    pub attachment: Option<(&'a str, &'a str, &'a str)>,
 }
 
 pub async fn enqueue(tx: &mut Tx, m: &NewMessage<'_>) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"INSERT INTO email_outbox
-             (org_id, candidate_id, template, recipient, subject, text_body, html_body)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
+             (org_id, candidate_id, template, recipient, subject, text_body, html_body,
+              attachment_name, attachment_type, attachment_body)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
         m.org_id,
         m.candidate_id,
         m.template,
@@ -25,6 +28,9 @@ pub async fn enqueue(tx: &mut Tx, m: &NewMessage<'_>) -> Result<(), sqlx::Error>
         m.subject,
         m.text_body,
         m.html_body,
+        m.attachment.map(|a| a.0),
+        m.attachment.map(|a| a.1),
+        m.attachment.map(|a| a.2),
     )
     .execute(&mut **tx)
     .await?;
@@ -37,6 +43,9 @@ pub struct PendingMessage {
     pub subject: String,
     pub text_body: Option<String>,
     pub html_body: Option<String>,
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment_body: Option<String>,
     pub attempts: i32,
 }
 
@@ -48,7 +57,9 @@ pub async fn claim_due(
 ) -> Result<Vec<PendingMessage>, sqlx::Error> {
     sqlx::query_as!(
         PendingMessage,
-        r#"SELECT id, recipient, subject, text_body, html_body, attempts FROM email_outbox
+        r#"SELECT id, recipient, subject, text_body, html_body,
+                  attachment_name, attachment_type, attachment_body, attempts
+           FROM email_outbox
            WHERE sent_at IS NULL AND suppressed_at IS NULL AND next_attempt_at <= $1
            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED"#,
         now,
@@ -62,7 +73,7 @@ pub async fn mark_sent(tx: &mut Tx, id: i64, now: OffsetDateTime) -> Result<(), 
     sqlx::query!(
         r#"UPDATE email_outbox
            SET sent_at = $2, attempts = attempts + 1, text_body = NULL, html_body = NULL,
-               last_error = NULL,
+               attachment_body = NULL, last_error = NULL,
                -- The certificate of a deletion goes to someone whose data is gone: once it is
                -- sent, the address goes too.
                recipient = CASE WHEN template = 'deletion_certificate' THEN 'erased'

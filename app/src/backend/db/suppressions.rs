@@ -33,7 +33,8 @@ pub async fn hold_pending_to(
     now: OffsetDateTime,
 ) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query!(
-        r#"UPDATE email_outbox SET suppressed_at = $2, text_body = NULL, html_body = NULL
+        r#"UPDATE email_outbox SET suppressed_at = $2, text_body = NULL, html_body = NULL,
+               attachment_body = NULL
            WHERE sent_at IS NULL AND suppressed_at IS NULL AND lower(recipient) = lower($1)"#,
         recipient,
         now
@@ -46,7 +47,8 @@ pub async fn hold_pending_to(
 /// Holds back due messages whose recipient is suppressed (queued after the event arrived).
 pub async fn hold_suppressed_due(tx: &mut Tx, now: OffsetDateTime) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query!(
-        r#"UPDATE email_outbox o SET suppressed_at = $1, text_body = NULL, html_body = NULL
+        r#"UPDATE email_outbox o SET suppressed_at = $1, text_body = NULL, html_body = NULL,
+               attachment_body = NULL
            WHERE o.sent_at IS NULL AND o.suppressed_at IS NULL
              AND EXISTS (SELECT 1 FROM email_suppressions s
                          WHERE s.email_sha256 = sha256(convert_to(lower(trim(o.recipient)), 'UTF8')))"#,

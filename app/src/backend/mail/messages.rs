@@ -11,6 +11,15 @@ pub struct Rendered {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub attachment: Option<Attachment>,
+}
+
+/// A file sent with an e-mail.
+#[derive(Clone)]
+pub struct Attachment {
+    pub name: String,
+    pub media_type: &'static str,
+    pub content: String,
 }
 
 pub trait Email {
@@ -26,6 +35,7 @@ macro_rules! email_parts {
                     subject: $subject { m: self }.render()?.trim().to_owned(),
                     text: $text { m: self }.render()?,
                     html: $html { m: self }.render()?,
+                    attachment: None,
                 })
             }
         }
@@ -172,6 +182,7 @@ pub struct CandidateEmail {
     pub action: Option<Action>,
     pub closing: Vec<String>,
     pub sender_line: String,
+    pub attachment: Option<Attachment>,
 }
 
 pub struct Action {
@@ -202,6 +213,7 @@ impl Email for CandidateEmail {
             subject: CandidateSubject { m: self }.render()?.trim().to_owned(),
             text: CandidateText { m: self }.render()?,
             html: CandidateHtml { m: self }.render()?,
+            attachment: self.attachment.clone(),
         })
     }
 }

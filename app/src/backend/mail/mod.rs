@@ -4,7 +4,7 @@ pub mod messages;
 pub mod outbox;
 
 use lettre::{
-    message::{header::ContentType, Mailbox, MultiPart, SinglePart},
+    message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart},
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 use std::path::PathBuf;
@@ -39,34 +39,45 @@ impl Mailer {
     }
 }
 
-/// Builds the MIME message from stored parts: text and HTML alternatives.
+/// Builds the MIME message from stored parts: text and HTML alternatives, and the attached file
+/// (name, media type, content) when there is one.
 pub fn build_message(
     from: &str,
     to: &str,
     subject: &str,
     text: &str,
     html: &str,
+    attachment: Option<(&str, &str, &str)>,
     message_id: &str,
 ) -> Result<Message, String> {
     let from: Mailbox = from.parse().map_err(|e| format!("sender address: {e}"))?;
     let to: Mailbox = to.parse().map_err(|e| format!("recipient address: {e}"))?;
+    let alternatives = MultiPart::alternative()
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(text.to_owned()),
+        )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(html.to_owned()),
+        );
+    let body = match attachment {
+        None => alternatives,
+        Some((name, media_type, content)) => {
+            let media_type = ContentType::parse(media_type)
+                .map_err(|e| format!("attachment type {media_type}: {e}"))?;
+            MultiPart::mixed()
+                .multipart(alternatives)
+                .singlepart(Attachment::new(name.to_owned()).body(content.to_owned(), media_type))
+        }
+    };
     Message::builder()
         .from(from)
         .to(to)
         .subject(subject)
         .message_id(Some(message_id.to_owned()))
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(text.to_owned()),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(html.to_owned()),
-                ),
-        )
+        .multipart(body)
         .map_err(|e| e.to_string())
 }

@@ -25,6 +25,10 @@ pub async fn enqueue_rendered(
             subject: &r.subject,
             text_body: &r.text,
             html_body: &r.html,
+            attachment: r
+                .attachment
+                .as_ref()
+                .map(|a| (a.name.as_str(), a.media_type, a.content.as_str())),
         },
     )
     .await?;
@@ -73,6 +77,10 @@ pub async fn deliver_due(
             &m.subject,
             m.text_body.as_deref().unwrap_or_default(),
             m.html_body.as_deref().unwrap_or_default(),
+            m.attachment_name
+                .as_deref()
+                .zip(m.attachment_type.as_deref())
+                .map(|(name, kind)| (name, kind, m.attachment_body.as_deref().unwrap_or_default())),
             &message_id,
         );
         let result = match built {

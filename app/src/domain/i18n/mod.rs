@@ -274,6 +274,20 @@ mod tests {
     }
 
     #[test]
+    fn e_mail_action_labels_end_without_punctuation_the_text_part_adds_its_colon() {
+        for lang in Lang::ALL {
+            let m = lang.messages();
+            for label in [
+                m.consent_request_action,
+                m.consent_confirmation_manage,
+                m.privacy_email_action,
+            ] {
+                assert!(!label.ends_with([':', '.']), "{lang:?}: {label}");
+            }
+        }
+    }
+
+    #[test]
     fn placeholders_are_filled_and_every_language_keeps_them() {
         assert_eq!(
             fill(
