@@ -3,6 +3,7 @@
 //! cannot drift apart.
 
 mod auth;
+mod document;
 pub mod problem;
 mod resources;
 mod writes;
@@ -30,6 +31,7 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
                        and decisions)."
     ),
     modifiers(&BearerKey),
+    components(schemas(resources::ProblemDetails)),
     tags(
         (name = "recruitments"), (name = "candidates"), (name = "applications"),
         (name = "interviews")
@@ -73,12 +75,12 @@ fn api() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, as served (and as the tests walk it).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    document::complete(api().split_for_parts().1)
 }
 
 pub fn router(state: AppState) -> Router {
     let (routes, doc) = api().split_for_parts();
-    let doc = Arc::new(doc);
+    let doc = Arc::new(document::complete(doc));
     routes
         .route(
             OPENAPI_PATH,

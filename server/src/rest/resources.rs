@@ -231,7 +231,7 @@ fn query<'a>(i: &Integration, p: &'a PageParams) -> Result<Query<'a>, Problem> {
 
 #[utoipa::path(get, path = "/api/v1/recruitments", tag = "recruitments",
     params(PageParams), security(("api_key" = ["read"])),
-    responses((status = 200, body = List<Recruitment>), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 200, description = "One page of the organisation's recruitments", body = List<Recruitment>)))]
 pub async fn list_recruitments(
     State(state): State<AppState>,
     i: Integration,
@@ -245,7 +245,7 @@ pub async fn list_recruitments(
 
 #[utoipa::path(get, path = "/api/v1/recruitments/{id}", tag = "recruitments",
     params(("id" = String, Path, description = "rec_…")), security(("api_key" = ["read"])),
-    responses((status = 200, body = Recruitment), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The recruitment", body = Recruitment)))]
 pub async fn get_recruitment(
     State(state): State<AppState>,
     i: Integration,
@@ -259,7 +259,7 @@ pub async fn get_recruitment(
 
 #[utoipa::path(get, path = "/api/v1/candidates", tag = "candidates",
     params(PageParams), security(("api_key" = ["read"])),
-    responses((status = 200, body = List<Candidate>), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 200, description = "One page of the candidates the key's organisation holds", body = List<Candidate>)))]
 pub async fn list_candidates(
     State(state): State<AppState>,
     i: Integration,
@@ -273,7 +273,7 @@ pub async fn list_candidates(
 
 #[utoipa::path(get, path = "/api/v1/candidates/{id}", tag = "candidates",
     params(("id" = String, Path, description = "cand_…")), security(("api_key" = ["read"])),
-    responses((status = 200, body = Candidate), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The candidate", body = Candidate)))]
 pub async fn get_candidate(
     State(state): State<AppState>,
     i: Integration,
@@ -287,7 +287,7 @@ pub async fn get_candidate(
 
 #[utoipa::path(get, path = "/api/v1/candidates/{id}/consents", tag = "candidates",
     params(("id" = String, Path, description = "cand_…"), PageParams), security(("api_key" = ["read"])),
-    responses((status = 200, body = List<ConsentEvent>), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 200, description = "One page of the candidate's consent events, oldest first", body = List<ConsentEvent>)))]
 pub async fn list_consents(
     State(state): State<AppState>,
     i: Integration,
@@ -303,7 +303,7 @@ pub async fn list_consents(
 
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications",
     params(ApplicationParams), security(("api_key" = ["read"])),
-    responses((status = 200, body = List<Application>), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 200, description = "One page of applications", body = List<Application>)))]
 pub async fn list_applications(
     State(state): State<AppState>,
     i: Integration,
@@ -322,7 +322,7 @@ pub async fn list_applications(
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications",
     params(("id" = String, Path, description = "app_…")), security(("api_key" = ["read"])),
-    responses((status = 200, body = Application), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The application", body = Application)))]
 pub async fn get_application(
     State(state): State<AppState>,
     i: Integration,
@@ -336,7 +336,7 @@ pub async fn get_application(
 
 #[utoipa::path(get, path = "/api/v1/interviews", tag = "interviews",
     params(PageParams), security(("api_key" = ["read"])),
-    responses((status = 200, body = List<Interview>), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 200, description = "One page of interviews", body = List<Interview>)))]
 pub async fn list_interviews(
     State(state): State<AppState>,
     i: Integration,
@@ -350,7 +350,7 @@ pub async fn list_interviews(
 
 #[utoipa::path(get, path = "/api/v1/interviews/{id}", tag = "interviews",
     params(("id" = String, Path, description = "int_…")), security(("api_key" = ["read"])),
-    responses((status = 200, body = Interview), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The interview", body = Interview)))]
 pub async fn get_interview(
     State(state): State<AppState>,
     i: Integration,

@@ -233,7 +233,7 @@ pub struct NewRecruitment {
 #[utoipa::path(post, path = "/api/v1/recruitments", tag = "recruitments",
     request_body = NewRecruitment, security(("api_key" = ["write"])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
-    responses((status = 201, body = Recruitment), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 201, description = "The recruitment, created", body = Recruitment)))]
 pub async fn create_recruitment(
     State(state): State<AppState>,
     i: Integration,
@@ -296,9 +296,8 @@ pub struct NewCandidate {
 #[utoipa::path(post, path = "/api/v1/candidates", tag = "candidates",
     request_body = NewCandidate, security(("api_key" = ["write"])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
-    responses((status = 201, body = Candidate),
-        (status = 409, description = "The candidate has an open deletion request (`code` `deletion_request_pending`, named in `pending_request` with `received_on`) and `confirm_deletion_request` does not name it; or another conflict", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 201, description = "The candidate, added to the recruitment (a consent request goes out to them)", body = Candidate),
+        (status = 409, description = "The candidate already applied to this recruitment (`code` `conflict`); or they have an open deletion request (`code` `deletion_request_pending`, named in `pending_request` with `received_on`) and `confirm_deletion_request` does not name it; or the same `Idempotency-Key` is still being answered", body = ProblemDetails, content_type = "application/problem+json")))]
 pub async fn create_candidate(
     State(state): State<AppState>,
     i: Integration,
@@ -354,7 +353,8 @@ pub struct StageMove {
     request_body = StageMove, security(("api_key" = ["ats"])),
     params(("id" = String, Path, description = "app_…"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
-    responses((status = 200, body = Application), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The application, as it now stands", body = Application),
+        (status = 409, description = "A decision was recorded for this application, so its stage no longer moves, or it changed meanwhile (`code` `conflict`); or the same `Idempotency-Key` is still being answered", body = ProblemDetails, content_type = "application/problem+json")))]
 pub async fn move_application(
     State(state): State<AppState>,
     i: Integration,
@@ -414,9 +414,8 @@ pub struct HiringDecision {
     request_body = HiringDecision, security(("api_key" = ["ats"])),
     params(("id" = String, Path, description = "app_…"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
-    responses((status = 200, body = Application),
-        (status = 409, description = "The candidate has an open deletion request (`code` `deletion_request_pending`, named in `pending_request` with `received_on`) and `confirm_deletion_request` does not name it; or another conflict", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The application, as it now stands", body = Application),
+        (status = 409, description = "A decision was already recorded for this application, or it changed meanwhile (`code` `conflict`); or the candidate has an open deletion request (`code` `deletion_request_pending`, named in `pending_request` with `received_on`) and `confirm_deletion_request` does not name it; or the same `Idempotency-Key` is still being answered", body = ProblemDetails, content_type = "application/problem+json")))]
 pub async fn record_decision(
     State(state): State<AppState>,
     i: Integration,
