@@ -652,6 +652,15 @@ async fn integrations_write_as_a_named_person_within_that_persons_rights(
     .await
     .unwrap();
     assert_eq!(decided_by, ada_id);
+    // A decision was recorded: deciding again or moving on clashes with that state (409).
+    let again =
+        serde_json::json!({"decision": "rejected", "reason": "Changed mind", "decided_by": ada_id});
+    let moved_on = serde_json::json!({"stage": "offer", "on_behalf_of": ada_id});
+    for (path, body) in [(&decision_path, &again), (&stage_path, &moved_on)] {
+        let (status, _, refused) = problem(post(&app, Some(&ats), path, body, None).await).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{path}");
+        assert_eq!(refused["code"], "conflict", "{path}");
+    }
     assert_eq!(
         app.count(
             "SELECT count(*) FROM audit_events WHERE action = 'api.write' AND actor LIKE 'key_%'"
@@ -746,7 +755,7 @@ async fn a_retried_post_with_the_same_idempotency_key_never_writes_twice(
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body_json["errors"][0]["field"], "Idempotency-Key");
-    let (status, _, _) = problem(
+    let (status, _, refused) = problem(
         post(
             &app,
             Some(&write),
@@ -757,7 +766,12 @@ async fn a_retried_post_with_the_same_idempotency_key_never_writes_twice(
         .await,
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "already applied");
+    assert_eq!(status, StatusCode::CONFLICT, "already applied");
+    assert_eq!(refused["code"], "conflict");
+    assert_eq!(
+        refused["detail"],
+        "This candidate already applied to this recruitment."
+    );
     // A refused request is replayed as refused, with the same problem.
     let again = post(
         &app,
@@ -767,7 +781,7 @@ async fn a_retried_post_with_the_same_idempotency_key_never_writes_twice(
         Some("retry-8b1c"),
     )
     .await;
-    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.status(), StatusCode::CONFLICT);
     assert_eq!(again.headers()["content-type"], "application/problem+json");
     assert_eq!(candidates().await, before + 1);
     // Keys belong to one API key: another key with the same Idempotency-Key is a new request.
