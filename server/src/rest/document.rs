@@ -28,6 +28,11 @@ const EVERY_OPERATION: &[(u16, &str)] = &[
          key is not allowed from (`code` `forbidden`).",
     ),
     (
+        406,
+        "The `Accept` header admits neither `application/json` nor `application/problem+json` \
+         (`code` `not_acceptable`).",
+    ),
+    (
         429,
         "The key's rate limit is reached (`code` `rate_limited`); try again after `Retry-After` \
          seconds.",
@@ -40,6 +45,15 @@ const WRITES: &[(u16, &str)] = &[
         409,
         "The request clashes with the current state (`code` `conflict`), e.g. the same \
          `Idempotency-Key` is still being answered.",
+    ),
+    (
+        413,
+        "The body is larger than the 64 KiB the API reads (`code` `content_too_large`).",
+    ),
+    (
+        415,
+        "The body is not sent as `Content-Type: application/json` (`code` \
+         `unsupported_media_type`).",
     ),
     (
         422,

@@ -4,6 +4,7 @@
 
 mod auth;
 mod document;
+mod negotiation;
 pub mod problem;
 mod resources;
 mod writes;
@@ -13,6 +14,7 @@ use candor_app::backend::{request::RequestMeta, state::AppState};
 use candor_app::error::AppError;
 use problem::Problem;
 use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -88,6 +90,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
         .with_state(state)
+        // The API's own small body limit, inside the layer that answers its refusal as a problem.
+        .layer(RequestBodyLimitLayer::new(crate::startup::BODY_LIMIT))
+        .layer(axum::middleware::from_fn(negotiation::answer_with_problems))
 }
 
 async fn unknown_endpoint(request: Request) -> impl IntoResponse {

@@ -129,6 +129,9 @@ impl<'r> Write<'r> {
         uri: &Uri,
         body: &Bytes,
     ) -> Result<Write<'r>, Response> {
+        if !super::negotiation::is_json(headers) {
+            return Err(i.problem(AppError::UnsupportedMediaType).into_response());
+        }
         let key = match headers.get(IDEMPOTENCY_HEADER).map(HeaderValue::to_str) {
             None => None,
             Some(Ok(key)) if idempotency::valid_key(key) => Some(key),

@@ -11,6 +11,12 @@ use sqlx::{
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc};
 
 pub const PASSWORD: &str = "correct horse battery staple 42";
+/// The form fields of an API key with every scope (read, write, ats).
+pub const EVERY_SCOPE: &[(&str, &str)] = &[
+    ("scope_read", "on"),
+    ("scope_write", "on"),
+    ("scope_ats", "on"),
+];
 
 pub struct TestApp {
     pub base: String,
