@@ -219,3 +219,113 @@ async fn a_problem_type_has_one_title_and_the_specifics_go_to_detail(
         assert!(!text.contains("deserialize"), "{text}");
     }
 }
+
+/// The schema of parameter `name` of `method path` in the served document.
+fn parameter<'d>(doc: &'d Value, path: &str, method: &str, name: &str) -> &'d Value {
+    doc["paths"][path][method]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{method} {path} has no {name}"))
+}
+
+#[test]
+fn the_document_says_the_form_of_every_id_cursor_and_idempotency_key() {
+    let doc = serde_json::to_value(candor_server::rest::openapi()).unwrap();
+    let id = |prefix: &str| format!("^{prefix}_[0-9a-hjkmnp-tv-z]{{26}}$");
+    for (path, name, prefix) in [
+        ("/api/v1/recruitments/{id}", "id", "rec"),
+        ("/api/v1/candidates/{id}", "id", "cand"),
+        ("/api/v1/candidates/{id}/consents", "id", "cand"),
+        ("/api/v1/applications/{id}", "id", "app"),
+        ("/api/v1/interviews/{id}", "id", "int"),
+        ("/api/v1/recruitments", "cursor", "rec"),
+        ("/api/v1/candidates", "cursor", "cand"),
+        ("/api/v1/applications", "cursor", "app"),
+        ("/api/v1/applications", "recruitment", "rec"),
+        ("/api/v1/interviews", "cursor", "int"),
+    ] {
+        let schema = &parameter(&doc, path, "get", name)["schema"];
+        assert_eq!(schema["pattern"], id(prefix), "{path} {name}");
+    }
+    let consents = &parameter(&doc, "/api/v1/candidates/{id}/consents", "get", "cursor");
+    assert_eq!(consents["schema"]["pattern"], "^[1-9][0-9]{0,17}$");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(post) = item.get("post") else {
+            continue;
+        };
+        let key = &parameter(&doc, path, "post", "Idempotency-Key")["schema"];
+        assert_eq!(
+            (&key["minLength"], &key["maxLength"], &key["pattern"]),
+            (
+                &Value::from(1),
+                &Value::from(255),
+                &Value::from("^[\\x21-\\x7e]{1,255}$")
+            ),
+            "{path}"
+        );
+        assert!(post["requestBody"].is_object(), "{path}");
+    }
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field, prefix) in [
+        ("NewRecruitment", "on_behalf_of", "usr"),
+        ("NewRecruitment", "owner", "usr"),
+        ("NewCandidate", "on_behalf_of", "usr"),
+        ("NewCandidate", "recruitment_id", "rec"),
+        ("NewCandidate", "confirm_deletion_request", "dsr"),
+        ("StageMove", "on_behalf_of", "usr"),
+        ("HiringDecision", "decided_by", "usr"),
+        ("HiringDecision", "confirm_deletion_request", "dsr"),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][field]["pattern"],
+            id(prefix),
+            "{schema}.{field}"
+        );
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_cursors_the_api_gives_out_have_the_documented_form(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let (key, ada_id) = integration(&app).await;
+    for n in 0..2 {
+        let body = serde_json::json!({"title": format!("Role {n}"), "on_behalf_of": ada_id});
+        let res = Client::new()
+            .post(app.url("/api/v1/recruitments"))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+    let doc = serde_json::to_value(candor_server::rest::openapi()).unwrap();
+    let pattern = parameter(&doc, "/api/v1/recruitments", "get", "cursor")["schema"]["pattern"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page: Value = app
+        .api(Some(&key), "/api/v1/recruitments?limit=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cursor = page["next_cursor"].as_str().unwrap();
+    assert!(
+        regex::Regex::new(&pattern).unwrap().is_match(cursor),
+        "{cursor} against {pattern}"
+    );
+    // Any value of that form is a cursor the API takes (schemathesis sends made-up ones).
+    let made_up = app
+        .api(
+            Some(&key),
+            "/api/v1/recruitments?cursor=rec_00000000000000000000000000",
+        )
+        .await;
+    assert_eq!(made_up.status(), StatusCode::OK);
+}

@@ -396,7 +396,11 @@ async fn lists_page_with_cursors_and_refuse_bad_parameters_as_problems(
         assert!(data.len() <= 2);
         seen.extend(data.iter().map(|c| c["id"].as_str().unwrap().to_owned()));
         match page["next_cursor"].as_str() {
-            Some(cursor) => path = format!("/api/v1/candidates?limit=2&cursor={cursor}"),
+            Some(cursor) => {
+                // The cursor is the last id of the page, as the document describes it.
+                assert_eq!(cursor, seen.last().unwrap());
+                path = format!("/api/v1/candidates?limit=2&cursor={cursor}");
+            }
             None => break,
         }
     }
@@ -943,12 +947,20 @@ async fn ids_and_text_that_cannot_exist_are_answered_as_client_mistakes(
             "{path}"
         );
     }
-    assert_eq!(
+    // A filter that cannot name a recruitment is malformed (400), never a database error.
+    let (status, _, refused) = problem(
         app.api(Some(&key), "/api/v1/applications?recruitment=%00")
-            .await
-            .status(),
-        StatusCode::OK
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused["detail"],
+        "recruitment must be a recruitment id (rec_…)."
     );
+    let unknown = "/api/v1/applications?recruitment=rec_00000000000000000000000000";
+    let page: Value = app.api(Some(&key), unknown).await.json().await.unwrap();
+    assert_eq!(page["data"], serde_json::json!([]));
     let nul_cursor = base64_url("k:cand_\u{0}");
     let res = app
         .api(
