@@ -69,6 +69,16 @@ pub enum AppError {
     /// An irreversible step waits for its form's confirmation box, checked on the server.
     #[error("Tick the box to confirm {what}.")]
     ConfirmationRequired { what: String },
+    /// HTTP-level refusals of the public API: a method the resource does not answer, an
+    /// `Accept` it cannot serve, a body over its limit or not JSON.
+    #[error("This method is not allowed on this resource.")]
+    MethodNotAllowed,
+    #[error("The answer can only be application/json or application/problem+json.")]
+    NotAcceptable,
+    #[error("The request body is larger than the {limit_bytes} bytes allowed.")]
+    ContentTooLarge { limit_bytes: u64 },
+    #[error("The request body must be JSON, sent as Content-Type: application/json.")]
+    UnsupportedMediaType,
     #[error("The service is temporarily unavailable. Please try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side. Reference: {request_id}.")]
@@ -88,6 +98,10 @@ impl AppError {
             AppError::InvalidToken => 410,
             AppError::Invalid { .. } | AppError::ConfirmationRequired { .. } => 422,
             AppError::BadRequest { .. } => 400,
+            AppError::MethodNotAllowed => 405,
+            AppError::NotAcceptable => 406,
+            AppError::ContentTooLarge { .. } => 413,
+            AppError::UnsupportedMediaType => 415,
             AppError::RateLimited { .. } => 429,
             AppError::StorageQuotaExceeded
             | AppError::Conflict { .. }
@@ -130,6 +144,10 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::DeletionRequestPending { .. } => "deletion_request_pending",
             AppError::ConfirmationRequired { .. } => "confirmation_required",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::NotAcceptable => "not_acceptable",
+            AppError::ContentTooLarge { .. } => "content_too_large",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Unavailable => "unavailable",
             AppError::Internal { .. } => "internal",
         }

@@ -335,8 +335,8 @@ pub fn router_with_metrics(
         ))
         .layer(csrf)
         // The API authenticates each call by key: no session, no cookie, no browser-origin
-        // check; its own small body limit.
-        .merge(crate::rest::router(state.clone()).layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
+        // check; its own small body limit (set by the API, which answers it as a problem).
+        .merge(crate::rest::router(state.clone()))
         // The e-mail provider signs its events; no session or browser-origin check applies.
         .merge(
             Router::new()

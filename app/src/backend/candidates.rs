@@ -170,11 +170,11 @@ pub(super) async fn add_in(
     )
     .await;
     if let Err(err) = inserted {
+        // A request that is fine in itself but clashes with what is stored: a conflict (409).
         return Err(if is_unique_violation(&err) {
-            AppError::invalid(
-                "email",
-                "This candidate already applied to this recruitment.",
-            )
+            AppError::Conflict {
+                message: "This candidate already applied to this recruitment.".into(),
+            }
         } else {
             err.into()
         });

@@ -44,13 +44,11 @@ fn bad_cursor() -> AppError {
     }
 }
 
-/// Cursors are opaque to clients: `k:<last public id>` or `o:<offset>`, base64url-encoded.
-fn encode_cursor(kind: char, value: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{kind}:{value}"))
-}
-
-fn decode_cursor(raw: Option<&str>, kind: char) -> Result<Option<String>, AppError> {
-    let Some(raw) = raw else { return Ok(None) };
+/// Cursors say where the previous page ended: the last public id of a keyset page, or the
+/// number of consent events already read, so that the document can describe every cursor the
+/// API takes. The earlier form (base64url of `k:<id>` or `o:<n>`) is still read, for a client
+/// that was paging when the form changed.
+fn legacy_cursor(raw: &str, kind: char) -> Result<String, AppError> {
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad_cursor())?;
     let text = String::from_utf8(bytes).map_err(|_| bad_cursor())?;
     let value = text
@@ -58,8 +56,27 @@ fn decode_cursor(raw: Option<&str>, kind: char) -> Result<Option<String>, AppErr
         .and_then(|rest| rest.strip_prefix(':'))
         .filter(|v| !v.is_empty() && v.len() <= 64)
         .ok_or_else(bad_cursor)?;
-    Ok(Some(value.to_owned()))
+    Ok(value.to_owned())
 }
+
+/// The consents' cursor: how many events the previous pages held.
+fn offset_cursor(raw: Option<&str>) -> Result<i64, AppError> {
+    let Some(raw) = raw else { return Ok(0) };
+    let digits = if raw.bytes().all(|b| b.is_ascii_digit()) {
+        raw.to_owned()
+    } else {
+        legacy_cursor(raw, 'o')?
+    };
+    digits
+        .parse::<i64>()
+        .ok()
+        .filter(|o| *o > 0 && *o <= MAX_OFFSET)
+        .ok_or_else(bad_cursor)
+}
+
+/// The largest offset a consents cursor may name (18 digits, so that adding a page never
+/// overflows).
+const MAX_OFFSET: i64 = 999_999_999_999_999_999;
 
 /// An id from the request, if it has the shape of one this portal gives out; anything else
 /// (including bytes the database could not even store) is simply not found.
@@ -71,9 +88,12 @@ fn known_shape(kind: IdKind, raw: &str) -> Result<String, AppError> {
 
 /// The keyset cursor of a list of `kind`: the last id of the previous page.
 fn after_cursor(raw: Option<&str>, kind: IdKind) -> Result<Option<String>, AppError> {
-    decode_cursor(raw, 'k')?
-        .map(|id| known_shape(kind, &id).map_err(|_| bad_cursor()))
-        .transpose()
+    let Some(raw) = raw else { return Ok(None) };
+    let id = match PublicId::parse(kind, raw) {
+        Some(id) => id.as_str().to_owned(),
+        None => legacy_cursor(raw, 'k')?,
+    };
+    known_shape(kind, &id).map(Some).map_err(|_| bad_cursor())
 }
 
 /// Turns `limit + 1` fetched rows into a page.
@@ -82,7 +102,7 @@ fn keyset_page<T>(mut rows: Vec<T>, limit: i64, id_of: impl Fn(&T) -> &str) -> P
     let more = rows.len() > limit;
     rows.truncate(limit);
     let next_cursor = more
-        .then(|| rows.last().map(|r| encode_cursor('k', id_of(r))))
+        .then(|| rows.last().map(|r| id_of(r).to_owned()))
         .flatten();
     Page {
         items: rows,
@@ -220,11 +240,10 @@ pub async fn applications(
 ) -> Result<Page<q::ApplicationRow>, AppError> {
     let after = after_cursor(query.cursor, IdKind::Application)?;
     caller.require(Scope::Read)?;
-    // A filter that cannot name a recruitment matches nothing.
+    // A filter that cannot name a recruitment is a malformed request, as the document says.
     if recruitment.is_some_and(|r| PublicId::parse(IdKind::Recruitment, r).is_none()) {
-        return Ok(Page {
-            items: Vec::new(),
-            next_cursor: None,
+        return Err(AppError::BadRequest {
+            message: "recruitment must be a recruitment id (rec_…).".into(),
         });
     }
     let mut tx = begin_read(state, caller).await?;
@@ -327,14 +346,7 @@ pub async fn consents(
     limit: i64,
     cursor: Option<&str>,
 ) -> Result<Page<q::ConsentRow>, AppError> {
-    let offset = match decode_cursor(cursor, 'o')? {
-        None => 0,
-        Some(raw) => raw
-            .parse::<i64>()
-            .ok()
-            .filter(|o| *o > 0)
-            .ok_or_else(bad_cursor)?,
-    };
+    let offset = offset_cursor(cursor)?;
     caller.require(Scope::Read)?;
     let candidate = &known_shape(IdKind::Candidate, candidate)?;
     let mut tx = begin_read(state, caller).await?;
@@ -348,7 +360,7 @@ pub async fn consents(
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(Page {
         items: rows,
-        next_cursor: more.then(|| encode_cursor('o', &(offset + limit).to_string())),
+        next_cursor: more.then(|| (offset + limit).to_string()),
     })
 }
 
@@ -577,20 +589,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursors_round_trip_and_refuse_anything_else() {
-        let c = encode_cursor('k', "cand_abc");
+    fn cursors_name_where_the_last_page_ended_and_refuse_anything_else() {
+        let id = "cand_0123456789abcdefghjkmnpqrs";
         assert_eq!(
-            decode_cursor(Some(&c), 'k').unwrap().as_deref(),
-            Some("cand_abc")
+            after_cursor(Some(id), IdKind::Candidate)
+                .unwrap()
+                .as_deref(),
+            Some(id)
         );
-        assert!(
-            decode_cursor(Some(&c), 'o').is_err(),
-            "a cursor of another kind"
+        let legacy = URL_SAFE_NO_PAD.encode(format!("k:{id}"));
+        assert_eq!(
+            after_cursor(Some(&legacy), IdKind::Candidate)
+                .unwrap()
+                .as_deref(),
+            Some(id),
+            "the earlier form"
         );
-        for bad in ["", "!!!", "a2lk", &URL_SAFE_NO_PAD.encode("k:")] {
-            assert!(decode_cursor(Some(bad), 'k').is_err(), "{bad}");
+        assert_eq!(after_cursor(None, IdKind::Candidate).unwrap(), None);
+        for bad in [
+            "",
+            "!!!",
+            "a2lk",
+            "rec_0123456789abcdefghjkmnpqrs",
+            &URL_SAFE_NO_PAD.encode("k:"),
+            &URL_SAFE_NO_PAD.encode(format!("o:{id}")),
+        ] {
+            assert!(after_cursor(Some(bad), IdKind::Candidate).is_err(), "{bad}");
         }
-        assert_eq!(decode_cursor(None, 'k').unwrap(), None);
+        assert_eq!(offset_cursor(None).unwrap(), 0);
+        assert_eq!(offset_cursor(Some("25")).unwrap(), 25);
+        assert_eq!(
+            offset_cursor(Some(&URL_SAFE_NO_PAD.encode("o:50"))).unwrap(),
+            50
+        );
+        for bad in ["0", "-1", "", "1x", "9999999999999999999", "cand_x"] {
+            assert!(offset_cursor(Some(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -606,12 +640,7 @@ mod tests {
         let rows = vec!["a".to_owned(), "b".into(), "c".into()];
         let page = keyset_page(rows.clone(), 2, |s| s);
         assert_eq!(page.items, ["a", "b"]);
-        assert_eq!(
-            decode_cursor(page.next_cursor.as_deref(), 'k')
-                .unwrap()
-                .as_deref(),
-            Some("b")
-        );
+        assert_eq!(page.next_cursor.as_deref(), Some("b"));
         assert!(keyset_page(rows, 3, |s| s).next_cursor.is_none());
     }
 }

@@ -3,6 +3,8 @@
 //! cannot drift apart.
 
 mod auth;
+mod document;
+mod negotiation;
 pub mod problem;
 mod resources;
 mod writes;
@@ -12,6 +14,7 @@ use candor_app::backend::{request::RequestMeta, state::AppState};
 use candor_app::error::AppError;
 use problem::Problem;
 use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -30,6 +33,7 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
                        and decisions)."
     ),
     modifiers(&BearerKey),
+    components(schemas(resources::ProblemDetails)),
     tags(
         (name = "recruitments"), (name = "candidates"), (name = "applications"),
         (name = "interviews")
@@ -73,12 +77,12 @@ fn api() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, as served (and as the tests walk it).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    document::complete(api().split_for_parts().1)
 }
 
 pub fn router(state: AppState) -> Router {
     let (routes, doc) = api().split_for_parts();
-    let doc = Arc::new(doc);
+    let doc = Arc::new(document::complete(doc));
     routes
         .route(
             OPENAPI_PATH,
@@ -86,6 +90,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
         .with_state(state)
+        // The API's own small body limit, inside the layer that answers its refusal as a problem.
+        .layer(RequestBodyLimitLayer::new(crate::startup::BODY_LIMIT))
+        .layer(axum::middleware::from_fn(negotiation::answer_with_problems))
 }
 
 async fn unknown_endpoint(request: Request) -> impl IntoResponse {

@@ -26,34 +26,67 @@ pub fn problem_type(code: &str) -> String {
     format!("urn:candor:problem:{code}")
 }
 
+/// The title of a problem type: one fixed sentence per type, whatever the occurrence (RFC 9457
+/// section 3.1.3); the specifics go to `detail`.
+pub fn title(error: &AppError) -> String {
+    let fixed = match error {
+        // An API caller is never "signed in"; say what is missing.
+        AppError::Unauthenticated => "A valid API key is required.",
+        AppError::Forbidden => "This key may not do that (scope or network not allowed).",
+        AppError::Invalid { .. } => "Some fields of the request are not acceptable.",
+        AppError::BadRequest { .. } => "The request is malformed.",
+        AppError::RateLimited { .. } => "Too many requests for this key.",
+        AppError::ConsentRequired { .. } => "The candidate has not given the consent this needs.",
+        AppError::Conflict { .. } => "The request clashes with the current state.",
+        AppError::DeletionRequestPending { .. } => {
+            "The candidate asked for the deletion of their data."
+        }
+        AppError::ConfirmationRequired { .. } => "This step must be confirmed.",
+        AppError::ContentTooLarge { .. } => "The request body is too large.",
+        AppError::Internal { .. } => "Something went wrong on our side.",
+        // The other types' messages are fixed sentences already.
+        other => return other.to_string(),
+    };
+    fixed.to_owned()
+}
+
+/// The specifics of one occurrence, where the type has any.
+fn detail(error: &AppError) -> Option<String> {
+    match error {
+        AppError::BadRequest { message } | AppError::Conflict { message } => Some(message.clone()),
+        AppError::DeletionRequestPending { request_id, .. } => Some(format!(
+            "{error} Send \"confirm_deletion_request\": \"{request_id}\" to go ahead regardless."
+        )),
+        AppError::Invalid { .. } => Some("Each field named in `errors` says what it takes.".into()),
+        AppError::RateLimited { .. }
+        | AppError::ConsentRequired { .. }
+        | AppError::ConfirmationRequired { .. }
+        | AppError::ContentTooLarge { .. }
+        | AppError::Internal { .. } => Some(error.to_string()),
+        _ => None,
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let error = match self.error {
             AppError::Internal { .. } => AppError::Internal {
                 request_id: self.request_id.clone(),
             },
-            // An API caller is never "signed in"; say what is missing.
             other => other,
         };
         let status =
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let title = match &error {
-            AppError::Unauthenticated => "A valid API key is required.".to_owned(),
-            AppError::Forbidden => {
-                "This key may not do that (scope or network not allowed).".to_owned()
-            }
-            other => other.to_string(),
-        };
         let mut problem = HttpApiProblem::new(status)
             .type_url(problem_type(error.code()))
-            .title(title)
+            .title(title(&error))
             .value("code", &error.code())
             .value("request_id", &self.request_id);
         if let AppError::Invalid { fields } = &error {
             problem = problem.value("errors", fields);
         }
-        if let AppError::BadRequest { message } | AppError::Conflict { message } = &error {
-            problem = problem.detail(message.clone());
+        if let Some(detail) = detail(&error) {
+            problem = problem.detail(detail);
         }
         if let AppError::DeletionRequestPending {
             request_id,
@@ -61,9 +94,6 @@ impl IntoResponse for Problem {
         } = &error
         {
             problem = problem
-                .detail(format!(
-                    "Send \"confirm_deletion_request\": \"{request_id}\" to go ahead regardless."
-                ))
                 .value("pending_request", request_id)
                 .value("received_on", received_on);
         }

@@ -23,11 +23,10 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-/// `limit` (1–100, default 25) and the `cursor` a previous page returned.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
+/// `limit` (1–100, default 25) and the `cursor` a previous page returned (each list documents
+/// its cursor's form with its own parameters).
+#[derive(Debug, Deserialize)]
 pub struct PageParams {
-    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -35,10 +34,14 @@ pub struct PageParams {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ApplicationParams {
+    /// How many applications a page holds (default 25).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page: the last application's id.
+    #[param(pattern = "^app_[0-9a-hjkmnp-tv-z]{26}$")]
     pub cursor: Option<String>,
     /// Only applications to this recruitment (`rec_…`).
+    #[param(pattern = "^rec_[0-9a-hjkmnp-tv-z]{26}$")]
     pub recruitment: Option<String>,
 }
 
@@ -230,8 +233,9 @@ fn query<'a>(i: &Integration, p: &'a PageParams) -> Result<Query<'a>, Problem> {
 }
 
 #[utoipa::path(get, path = "/api/v1/recruitments", tag = "recruitments",
-    params(PageParams), security(("api_key" = ["read"])),
-    responses((status = 200, body = List<Recruitment>), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    params(("limit" = Option<i64>, Query, description = "How many records a page holds (default 25)", minimum = 1, maximum = 100),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page: the last recruitment's id", pattern = "^rec_[0-9a-hjkmnp-tv-z]{26}$")), security(("api_key" = ["read"])),
+    responses((status = 200, description = "One page of the organisation's recruitments", body = List<Recruitment>)))]
 pub async fn list_recruitments(
     State(state): State<AppState>,
     i: Integration,
@@ -244,8 +248,8 @@ pub async fn list_recruitments(
 }
 
 #[utoipa::path(get, path = "/api/v1/recruitments/{id}", tag = "recruitments",
-    params(("id" = String, Path, description = "rec_…")), security(("api_key" = ["read"])),
-    responses((status = 200, body = Recruitment), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    params(("id" = String, Path, description = "rec_…", pattern = "^rec_[0-9a-hjkmnp-tv-z]{26}$")), security(("api_key" = ["read"])),
+    responses((status = 200, description = "The recruitment", body = Recruitment)))]
 pub async fn get_recruitment(
     State(state): State<AppState>,
     i: Integration,
@@ -258,8 +262,9 @@ pub async fn get_recruitment(
 }
 
 #[utoipa::path(get, path = "/api/v1/candidates", tag = "candidates",
-    params(PageParams), security(("api_key" = ["read"])),
-    responses((status = 200, body = List<Candidate>), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    params(("limit" = Option<i64>, Query, description = "How many records a page holds (default 25)", minimum = 1, maximum = 100),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page: the last candidate's id", pattern = "^cand_[0-9a-hjkmnp-tv-z]{26}$")), security(("api_key" = ["read"])),
+    responses((status = 200, description = "One page of the candidates the key's organisation holds", body = List<Candidate>)))]
 pub async fn list_candidates(
     State(state): State<AppState>,
     i: Integration,
@@ -272,8 +277,8 @@ pub async fn list_candidates(
 }
 
 #[utoipa::path(get, path = "/api/v1/candidates/{id}", tag = "candidates",
-    params(("id" = String, Path, description = "cand_…")), security(("api_key" = ["read"])),
-    responses((status = 200, body = Candidate), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    params(("id" = String, Path, description = "cand_…", pattern = "^cand_[0-9a-hjkmnp-tv-z]{26}$")), security(("api_key" = ["read"])),
+    responses((status = 200, description = "The candidate", body = Candidate)))]
 pub async fn get_candidate(
     State(state): State<AppState>,
     i: Integration,
@@ -286,8 +291,10 @@ pub async fn get_candidate(
 }
 
 #[utoipa::path(get, path = "/api/v1/candidates/{id}/consents", tag = "candidates",
-    params(("id" = String, Path, description = "cand_…"), PageParams), security(("api_key" = ["read"])),
-    responses((status = 200, body = List<ConsentEvent>), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    params(("id" = String, Path, description = "cand_…", pattern = "^cand_[0-9a-hjkmnp-tv-z]{26}$"),
+        ("limit" = Option<i64>, Query, description = "How many records a page holds (default 25)", minimum = 1, maximum = 100),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page: how many events the previous pages held", pattern = "^[1-9][0-9]{0,17}$")), security(("api_key" = ["read"])),
+    responses((status = 200, description = "One page of the candidate's consent events, oldest first", body = List<ConsentEvent>)))]
 pub async fn list_consents(
     State(state): State<AppState>,
     i: Integration,
@@ -303,7 +310,7 @@ pub async fn list_consents(
 
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications",
     params(ApplicationParams), security(("api_key" = ["read"])),
-    responses((status = 200, body = List<Application>), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    responses((status = 200, description = "One page of applications", body = List<Application>)))]
 pub async fn list_applications(
     State(state): State<AppState>,
     i: Integration,
@@ -321,8 +328,8 @@ pub async fn list_applications(
 }
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications",
-    params(("id" = String, Path, description = "app_…")), security(("api_key" = ["read"])),
-    responses((status = 200, body = Application), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    params(("id" = String, Path, description = "app_…", pattern = "^app_[0-9a-hjkmnp-tv-z]{26}$")), security(("api_key" = ["read"])),
+    responses((status = 200, description = "The application", body = Application)))]
 pub async fn get_application(
     State(state): State<AppState>,
     i: Integration,
@@ -335,8 +342,9 @@ pub async fn get_application(
 }
 
 #[utoipa::path(get, path = "/api/v1/interviews", tag = "interviews",
-    params(PageParams), security(("api_key" = ["read"])),
-    responses((status = 200, body = List<Interview>), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    params(("limit" = Option<i64>, Query, description = "How many records a page holds (default 25)", minimum = 1, maximum = 100),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page: the last interview's id", pattern = "^int_[0-9a-hjkmnp-tv-z]{26}$")), security(("api_key" = ["read"])),
+    responses((status = 200, description = "One page of interviews", body = List<Interview>)))]
 pub async fn list_interviews(
     State(state): State<AppState>,
     i: Integration,
@@ -349,8 +357,8 @@ pub async fn list_interviews(
 }
 
 #[utoipa::path(get, path = "/api/v1/interviews/{id}", tag = "interviews",
-    params(("id" = String, Path, description = "int_…")), security(("api_key" = ["read"])),
-    responses((status = 200, body = Interview), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    params(("id" = String, Path, description = "int_…", pattern = "^int_[0-9a-hjkmnp-tv-z]{26}$")), security(("api_key" = ["read"])),
+    responses((status = 200, description = "The interview", body = Interview)))]
 pub async fn get_interview(
     State(state): State<AppState>,
     i: Integration,

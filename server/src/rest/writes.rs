@@ -129,6 +129,9 @@ impl<'r> Write<'r> {
         uri: &Uri,
         body: &Bytes,
     ) -> Result<Write<'r>, Response> {
+        if !super::negotiation::is_json(headers) {
+            return Err(i.problem(AppError::UnsupportedMediaType).into_response());
+        }
         let key = match headers.get(IDEMPOTENCY_HEADER).map(HeaderValue::to_str) {
             None => None,
             Some(Ok(key)) if idempotency::valid_key(key) => Some(key),
@@ -225,15 +228,17 @@ pub struct NewRecruitment {
     #[serde(default)]
     pub description_html: String,
     /// The owner (`usr_…`); the acting user when absent.
+    #[schema(pattern = "^usr_[0-9a-hjkmnp-tv-z]{26}$")]
     pub owner: Option<String>,
     /// The staff member the integration acts for (`usr_…`): their role decides.
+    #[schema(pattern = "^usr_[0-9a-hjkmnp-tv-z]{26}$")]
     pub on_behalf_of: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/recruitments", tag = "recruitments",
     request_body = NewRecruitment, security(("api_key" = ["write"])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
-    responses((status = 201, body = Recruitment), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer, never a second write: 1 to 255 visible ASCII characters", min_length = 1, max_length = 255, pattern = "^[\\x21-\\x7e]{1,255}$")),
+    responses((status = 201, description = "The recruitment, created", body = Recruitment)))]
 pub async fn create_recruitment(
     State(state): State<AppState>,
     i: Integration,
@@ -278,6 +283,7 @@ pub async fn create_recruitment(
 #[serde(deny_unknown_fields)]
 pub struct NewCandidate {
     /// The open recruitment the candidate applies to (`rec_…`).
+    #[schema(pattern = "^rec_[0-9a-hjkmnp-tv-z]{26}$")]
     pub recruitment_id: String,
     #[schema(min_length = 1, max_length = 200)]
     pub full_name: String,
@@ -285,20 +291,22 @@ pub struct NewCandidate {
     pub email: String,
     #[serde(default)]
     pub phone: String,
+    /// The staff member the integration acts for (`usr_…`): their role decides.
+    #[schema(pattern = "^usr_[0-9a-hjkmnp-tv-z]{26}$")]
     pub on_behalf_of: String,
     /// A candidate already known by this address who asked for the deletion of their data is
     /// added only when this names their open deletion request (`dsr_…`, from the 409 problem's
     /// `pending_request`).
     #[serde(default)]
+    #[schema(pattern = "^dsr_[0-9a-hjkmnp-tv-z]{26}$")]
     pub confirm_deletion_request: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/candidates", tag = "candidates",
     request_body = NewCandidate, security(("api_key" = ["write"])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
-    responses((status = 201, body = Candidate),
-        (status = 409, description = "The candidate has an open deletion request (`code` `deletion_request_pending`, named in `pending_request` with `received_on`) and `confirm_deletion_request` does not name it; or another conflict", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer, never a second write: 1 to 255 visible ASCII characters", min_length = 1, max_length = 255, pattern = "^[\\x21-\\x7e]{1,255}$")),
+    responses((status = 201, description = "The candidate, added to the recruitment (a consent request goes out to them)", body = Candidate),
+        (status = 409, description = "The candidate already applied to this recruitment (`code` `conflict`); or they have an open deletion request (`code` `deletion_request_pending`, named in `pending_request` with `received_on`) and `confirm_deletion_request` does not name it; or the same `Idempotency-Key` is still being answered", body = ProblemDetails, content_type = "application/problem+json")))]
 pub async fn create_candidate(
     State(state): State<AppState>,
     i: Integration,
@@ -347,14 +355,17 @@ pub async fn create_candidate(
 pub struct StageMove {
     #[schema(pattern = "^(applied|screening|interview|offer|hired|rejected)$")]
     pub stage: String,
+    /// The staff member the integration acts for (`usr_…`): their role decides.
+    #[schema(pattern = "^usr_[0-9a-hjkmnp-tv-z]{26}$")]
     pub on_behalf_of: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/stage", tag = "applications",
     request_body = StageMove, security(("api_key" = ["ats"])),
-    params(("id" = String, Path, description = "app_…"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
-    responses((status = 200, body = Application), (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    params(("id" = String, Path, description = "app_…", pattern = "^app_[0-9a-hjkmnp-tv-z]{26}$"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer, never a second write: 1 to 255 visible ASCII characters", min_length = 1, max_length = 255, pattern = "^[\\x21-\\x7e]{1,255}$")),
+    responses((status = 200, description = "The application, as it now stands", body = Application),
+        (status = 409, description = "A decision was recorded for this application, so its stage no longer moves, or it changed meanwhile (`code` `conflict`); or the same `Idempotency-Key` is still being answered", body = ProblemDetails, content_type = "application/problem+json")))]
 pub async fn move_application(
     State(state): State<AppState>,
     i: Integration,
@@ -402,21 +413,22 @@ pub struct HiringDecision {
     #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
     /// The person who made the decision (`usr_…`); nothing in Candor decides on its own.
+    #[schema(pattern = "^usr_[0-9a-hjkmnp-tv-z]{26}$")]
     pub decided_by: String,
     /// A decision about a candidate who asked for the deletion of their data is recorded only
     /// when this names their open deletion request (`dsr_…`, from the 409 problem's
     /// `pending_request`).
     #[serde(default)]
+    #[schema(pattern = "^dsr_[0-9a-hjkmnp-tv-z]{26}$")]
     pub confirm_deletion_request: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/decision", tag = "applications",
     request_body = HiringDecision, security(("api_key" = ["ats"])),
-    params(("id" = String, Path, description = "app_…"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
-    responses((status = 200, body = Application),
-        (status = 409, description = "The candidate has an open deletion request (`code` `deletion_request_pending`, named in `pending_request` with `received_on`) and `confirm_deletion_request` does not name it; or another conflict", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+    params(("id" = String, Path, description = "app_…", pattern = "^app_[0-9a-hjkmnp-tv-z]{26}$"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer, never a second write: 1 to 255 visible ASCII characters", min_length = 1, max_length = 255, pattern = "^[\\x21-\\x7e]{1,255}$")),
+    responses((status = 200, description = "The application, as it now stands", body = Application),
+        (status = 409, description = "A decision was already recorded for this application, or it changed meanwhile (`code` `conflict`); or the candidate has an open deletion request (`code` `deletion_request_pending`, named in `pending_request` with `received_on`) and `confirm_deletion_request` does not name it; or the same `Idempotency-Key` is still being answered", body = ProblemDetails, content_type = "application/problem+json")))]
 pub async fn record_decision(
     State(state): State<AppState>,
     i: Integration,

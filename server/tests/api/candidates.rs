@@ -101,7 +101,7 @@ async fn a_candidate_applies_to_several_recruitments_as_one_person(
     assert_eq!(c["applications"].as_array().unwrap().len(), 2);
     // Applying twice to the same recruitment is refused and writes nothing.
     let again = add(&app, &rita, &backend, "Grace Hopper", "grace@example.org").await;
-    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.status(), StatusCode::CONFLICT);
     assert_eq!(app.count("SELECT count(*) FROM applications").await, 2);
     let board: Value = app
         .call(&rita, "recruitment_board", &[("id", &backend)])

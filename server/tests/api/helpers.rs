@@ -11,6 +11,19 @@ use sqlx::{
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc};
 
 pub const PASSWORD: &str = "correct horse battery staple 42";
+/// The secret part of an API key `cnd_<lookup>_<secret>`: the secret itself may contain `_`.
+pub fn key_secret(key: &str) -> &str {
+    let secret = key.splitn(3, '_').nth(2).unwrap();
+    assert!(secret.len() > 20, "{key}");
+    secret
+}
+
+/// The form fields of an API key with every scope (read, write, ats).
+pub const EVERY_SCOPE: &[(&str, &str)] = &[
+    ("scope_read", "on"),
+    ("scope_write", "on"),
+    ("scope_ats", "on"),
+];
 
 pub struct TestApp {
     pub base: String,

@@ -118,7 +118,7 @@ async fn no_password_token_or_api_key_reaches_the_log_of_the_portal(
         .await
         .unwrap();
     let key = view["fresh"][1].as_str().expect("the new key").to_owned();
-    let secret = key.rsplit('_').next().unwrap().to_owned();
+    let secret = crate::helpers::key_secret(&key).to_owned();
     let lookup = key.split('_').nth(1).unwrap().to_owned();
     let wrong_secret = candor_app::backend::auth::tokens::RawToken::generate()
         .as_str()

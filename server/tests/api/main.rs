@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod candidates;
 mod consent;
+mod contract;
 mod coverage;
 mod defaults;
 mod email;

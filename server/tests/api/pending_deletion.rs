@@ -3,7 +3,7 @@
 //! recruitment, asking them for consent again or deciding about them waits for a confirmation
 //! that names the request — in the portal (with and without JavaScript) and through the API.
 
-use crate::helpers::{TestApp, PASSWORD};
+use crate::helpers::{TestApp, EVERY_SCOPE, PASSWORD};
 use crate::privacy::{acme, file_request, grace_session, GRACE};
 use candor_app::routes::ADD_CANDIDATE_WITH_CV;
 use reqwest::{header, Client, StatusCode};
@@ -343,16 +343,7 @@ async fn the_api_refuses_with_a_problem_naming_the_request_until_the_caller_conf
     let app = TestApp::spawn(opts).await;
     let w = world(&app).await;
     let ada = app.signed_in("ada@acme.example", PASSWORD).await;
-    let key = app
-        .create_api_key(
-            &ada,
-            &[
-                ("scope_read", "on"),
-                ("scope_write", "on"),
-                ("scope_ats", "on"),
-            ],
-        )
-        .await;
+    let key = app.create_api_key(&ada, EVERY_SCOPE).await;
     let rita_id: String =
         sqlx::query_scalar("SELECT public_id FROM users WHERE email = 'rita@acme.example'")
             .fetch_one(&app.owner)
@@ -378,7 +369,7 @@ async fn the_api_refuses_with_a_problem_naming_the_request_until_the_caller_conf
     assert_eq!(problem["code"], "deletion_request_pending");
     assert_eq!(problem["pending_request"], w.request.0.as_str());
     assert_eq!(problem["received_on"], w.request.1.as_str());
-    assert!(problem["title"]
+    assert!(problem["detail"]
         .as_str()
         .unwrap()
         .contains(&format!("request {}", w.request.0)));

@@ -2,7 +2,7 @@
 //! the API matrix over every endpoint the OpenAPI document lists, cursor pages, problem details,
 //! durable per-key rate limits and audited candidate reads.
 
-use crate::helpers::{TestApp, PASSWORD};
+use crate::helpers::{key_secret, TestApp, PASSWORD};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -98,7 +98,7 @@ fn endpoints(acme: &Acme) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn problem(res: reqwest::Response) -> (StatusCode, String, Value) {
+pub(crate) async fn problem(res: reqwest::Response) -> (StatusCode, String, Value) {
     let status = res.status();
     let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
     let body: Value = res.json().await.unwrap();
@@ -291,7 +291,7 @@ async fn only_the_orgs_own_valid_key_with_the_scope_from_an_allowed_address_gets
         .await
         .unwrap();
     for key in [&own, &rival, &revoked] {
-        let secret = key.rsplit('_').next().unwrap();
+        let secret = key_secret(key);
         assert!(!dump.contains(secret));
     }
     let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_events")
@@ -327,7 +327,7 @@ async fn the_key_is_shown_once_and_a_weaker_role_cannot_make_one(
     let listed = &again["keys"][0];
     assert_eq!(listed["status"], "active");
     assert!(key.starts_with(listed["prefix"].as_str().unwrap().trim_end_matches('…')));
-    assert!(!again.to_string().contains(key.rsplit('_').next().unwrap()));
+    assert!(!again.to_string().contains(key_secret(&key)));
     // Used once: the list shows when.
     app.api(Some(&key), "/api/v1/recruitments").await;
     let used: Value = app
@@ -394,7 +394,11 @@ async fn lists_page_with_cursors_and_refuse_bad_parameters_as_problems(
         assert!(data.len() <= 2);
         seen.extend(data.iter().map(|c| c["id"].as_str().unwrap().to_owned()));
         match page["next_cursor"].as_str() {
-            Some(cursor) => path = format!("/api/v1/candidates?limit=2&cursor={cursor}"),
+            Some(cursor) => {
+                // The cursor is the last id of the page, as the document describes it.
+                assert_eq!(cursor, seen.last().unwrap());
+                path = format!("/api/v1/candidates?limit=2&cursor={cursor}");
+            }
             None => break,
         }
     }
@@ -652,6 +656,15 @@ async fn integrations_write_as_a_named_person_within_that_persons_rights(
     .await
     .unwrap();
     assert_eq!(decided_by, ada_id);
+    // A decision was recorded: deciding again or moving on clashes with that state (409).
+    let again =
+        serde_json::json!({"decision": "rejected", "reason": "Changed mind", "decided_by": ada_id});
+    let moved_on = serde_json::json!({"stage": "offer", "on_behalf_of": ada_id});
+    for (path, body) in [(&decision_path, &again), (&stage_path, &moved_on)] {
+        let (status, _, refused) = problem(post(&app, Some(&ats), path, body, None).await).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{path}");
+        assert_eq!(refused["code"], "conflict", "{path}");
+    }
     assert_eq!(
         app.count(
             "SELECT count(*) FROM audit_events WHERE action = 'api.write' AND actor LIKE 'key_%'"
@@ -746,7 +759,7 @@ async fn a_retried_post_with_the_same_idempotency_key_never_writes_twice(
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body_json["errors"][0]["field"], "Idempotency-Key");
-    let (status, _, _) = problem(
+    let (status, _, refused) = problem(
         post(
             &app,
             Some(&write),
@@ -757,7 +770,12 @@ async fn a_retried_post_with_the_same_idempotency_key_never_writes_twice(
         .await,
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "already applied");
+    assert_eq!(status, StatusCode::CONFLICT, "already applied");
+    assert_eq!(refused["code"], "conflict");
+    assert_eq!(
+        refused["detail"],
+        "This candidate already applied to this recruitment."
+    );
     // A refused request is replayed as refused, with the same problem.
     let again = post(
         &app,
@@ -767,7 +785,7 @@ async fn a_retried_post_with_the_same_idempotency_key_never_writes_twice(
         Some("retry-8b1c"),
     )
     .await;
-    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.status(), StatusCode::CONFLICT);
     assert_eq!(again.headers()["content-type"], "application/problem+json");
     assert_eq!(candidates().await, before + 1);
     // Keys belong to one API key: another key with the same Idempotency-Key is a new request.
@@ -927,12 +945,20 @@ async fn ids_and_text_that_cannot_exist_are_answered_as_client_mistakes(
             "{path}"
         );
     }
-    assert_eq!(
+    // A filter that cannot name a recruitment is malformed (400), never a database error.
+    let (status, _, refused) = problem(
         app.api(Some(&key), "/api/v1/applications?recruitment=%00")
-            .await
-            .status(),
-        StatusCode::OK
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused["detail"],
+        "recruitment must be a recruitment id (rec_…)."
     );
+    let unknown = "/api/v1/applications?recruitment=rec_00000000000000000000000000";
+    let page: Value = app.api(Some(&key), unknown).await.json().await.unwrap();
+    assert_eq!(page["data"], serde_json::json!([]));
     let nul_cursor = base64_url("k:cand_\u{0}");
     let res = app
         .api(
