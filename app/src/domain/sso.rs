@@ -251,7 +251,13 @@ mod tests {
     #[test]
     fn a_domain_name_is_at_most_253_characters() {
         let labels = |last: usize| {
-            ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(last)].join(".")
+            [
+                "a".repeat(63),
+                "b".repeat(63),
+                "c".repeat(63),
+                "d".repeat(last),
+            ]
+            .join(".")
         };
         let longest = labels(61);
         assert_eq!(longest.len(), 253);

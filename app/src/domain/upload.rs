@@ -901,7 +901,8 @@ mod tests {
 
     #[test]
     fn a_refusal_says_what_the_file_is_and_what_to_do() {
-        let refusal = |kind, name: &str, bytes: &[u8]| inspect(kind, name, bytes).unwrap_err().to_string();
+        let refusal =
+            |kind, name: &str, bytes: &[u8]| inspect(kind, name, bytes).unwrap_err().to_string();
         let elf = [b"\x7fELF".as_slice(), &[2, 1, 1, 0], &[0; 60]].concat();
         assert_eq!(
             refusal(FileKind::Cv, "cv.pdf", &elf),
@@ -922,7 +923,11 @@ mod tests {
              right file."
         );
         assert_eq!(
-            refusal(FileKind::Transcript, "t.txt", &vec![b'a'; 2 * MIB as usize + 1]),
+            refusal(
+                FileKind::Transcript,
+                "t.txt",
+                &vec![b'a'; 2 * MIB as usize + 1]
+            ),
             "The file is larger than 2 MB."
         );
         assert_eq!(refusal(FileKind::Cv, "cv.txt", b""), "The file is empty.");
@@ -930,7 +935,11 @@ mod tests {
             refusal(FileKind::Cv, "cv.pdf", b"%PDF-1.7\n"),
             "The file is damaged: the PDF has no end marker, it may be cut short."
         );
-        let macro_doc = docx_with(&["[Content_Types].xml", "word/document.xml", "word/vbaProject.bin"]);
+        let macro_doc = docx_with(&[
+            "[Content_Types].xml",
+            "word/document.xml",
+            "word/vbaProject.bin",
+        ]);
         assert_eq!(
             refusal(FileKind::Cv, "cv.docx", &macro_doc),
             "The file contains macros or ActiveX controls, which is not accepted. Save it again \

@@ -13,7 +13,11 @@ use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc};
 pub const PASSWORD: &str = "correct horse battery staple 42";
 
 pub struct TestApp {
+    /// Where the portal listens.
     pub base: String,
+    /// The portal's own origin, from its base URL (`base` unless a test configured another):
+    /// what its pages' requests carry in `Origin`.
+    pub origin: String,
     pub owner: PgPool,
     pub app_pool: PgPool,
     pub state: AppState,
@@ -124,6 +128,7 @@ impl TestApp {
         TestApp {
             outbox_dir: config.outbox_dir(),
             files_dir: config.files_dir(),
+            origin: config.base_url.origin().ascii_serialization(),
             base,
             owner,
             app_pool,
@@ -168,7 +173,7 @@ impl TestApp {
         client
             .post(self.url(&format!("/fn/{name}")))
             .header(header::ACCEPT, "application/json")
-            .header(header::ORIGIN, &self.base)
+            .header(header::ORIGIN, &self.origin)
             .form(form)
             .send()
             .await
@@ -210,7 +215,7 @@ impl TestApp {
         client
             .post(self.url(path))
             .header(header::ACCEPT, accept)
-            .header(header::ORIGIN, &self.base)
+            .header(header::ORIGIN, &self.origin)
             .multipart(form)
             .send()
             .await
