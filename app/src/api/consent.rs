@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::{
+    api::accept_language,
     backend::{consent, guard::serve},
     domain::role::{Access, Permission},
 };
@@ -33,18 +34,6 @@ fn token_path(raw: &str) -> String {
         .take(64)
         .collect();
     format!("/c/consent/{token}")
-}
-
-#[cfg(feature = "ssr")]
-fn accept_language() -> String {
-    use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(http::header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        })
-        .unwrap_or_default()
 }
 
 /// The page behind a consent link; `None` when the link does not work (whatever the reason).

@@ -3,7 +3,7 @@
 //! complete without JavaScript, in the candidate's language.
 
 use crate::api::privacy::{
-    my_data, privacy_link, FileDataRequest, OpenPrivacy, RequestPrivacyLink,
+    my_data, privacy_link, privacy_page_language, FileDataRequest, OpenPrivacy, RequestPrivacyLink,
 };
 use crate::domain::dsar::{RequestKind, RequestStatus};
 use crate::domain::i18n::{fill, Lang, Messages};
@@ -25,42 +25,50 @@ fn current_lang(chosen: Memo<Option<String>>) -> Lang {
         .unwrap_or_default()
 }
 
-/// `/privacy`: ask for a link to one's data.
+/// `/privacy`: ask for a link to one's data, in the language chosen or else the browser's.
 #[component]
 pub fn PrivacyPage() -> impl IntoView {
     let chosen = chosen_lang();
+    let language = Resource::new(move || chosen.get(), privacy_page_language);
     let query = use_query_map();
     let sent = move || query.with(|q| q.get("sent").is_some());
     let action = ServerAction::<RequestPrivacyLink>::new();
     let problem = form_problem(action);
-    move || {
-        let lang = current_lang(chosen);
-        let m = lang.messages();
-        let body = if sent() {
-            let days = TokenPurpose::Privacy.lifetime().whole_days().to_string();
-            view! { <p class="banner banner-ok" role="status">{fill(m.privacy_sent, &[("days", &days)])}</p> }
-                .into_any()
-        } else {
-            view! {
-                <p>{m.privacy_intro}</p>
-                <ProblemBanner problem/>
-                <ActionForm action attr:class="stack">
-                    <input type="hidden" name="lang" value=lang.code()/>
-                    <div class="field">
-                        <label for="email">{m.privacy_email_label}</label>
-                        <input id="email" name="email" type="email" autocomplete="email" required=true/>
-                    </div>
-                    <button type="submit" class="button">{m.privacy_send}</button>
-                </ActionForm>
-            }
-            .into_any()
-        };
-        view! {
-            <CandidateFrame lang extra_query="">
-                <h1>{m.privacy_title}</h1>
-                {body}
-            </CandidateFrame>
-        }
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
+            {move || {
+                let sent = sent();
+                Suspend::new(async move {
+                    let lang = language.await.unwrap_or_else(|_| current_lang(chosen));
+                    let m = lang.messages();
+                    let body = if sent {
+                        let days = TokenPurpose::Privacy.lifetime().whole_days().to_string();
+                        view! { <p class="banner banner-ok" role="status">{fill(m.privacy_sent, &[("days", &days)])}</p> }
+                            .into_any()
+                    } else {
+                        view! {
+                            <p>{m.privacy_intro}</p>
+                            <ProblemBanner problem/>
+                            <ActionForm action attr:class="stack">
+                                <input type="hidden" name="lang" value=lang.code()/>
+                                <div class="field">
+                                    <label for="email">{m.privacy_email_label}</label>
+                                    <input id="email" name="email" type="email" autocomplete="email" required=true/>
+                                </div>
+                                <button type="submit" class="button">{m.privacy_send}</button>
+                            </ActionForm>
+                        }
+                        .into_any()
+                    };
+                    view! {
+                        <CandidateFrame lang extra_query="">
+                            <h1>{m.privacy_title}</h1>
+                            {body}
+                        </CandidateFrame>
+                    }
+                })
+            }}
+        </Suspense>
     }
 }
 
