@@ -3,9 +3,9 @@
 //! says what the page is (404 for what is not there or not the reader's, 410 for a used link, 429
 //! for a refused attempt).
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, PASSWORD};
 use crate::privacy::{acme, grace_session, GRACE};
-use reqwest::Client;
+use reqwest::{Client, StatusCode};
 use scraper::Html;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -184,4 +184,74 @@ async fn the_privacy_page_speaks_the_chosen_language_else_the_browsers(
     assert_eq!(html_lang(&page(&browser, &url, None).await), "en");
     let chosen = app.url("/privacy?lang=de");
     assert_eq!(html_lang(&page(&browser, &chosen, Some("pl")).await), "de");
+}
+
+/// The page without what differs from one response to the next (the CSP nonce).
+fn without_nonce(html: &str) -> String {
+    let nonce = regex::Regex::new(r#"nonce="[^"]*""#).unwrap();
+    nonce.replace_all(html, "nonce=\"\"").into_owned()
+}
+
+/// The same id with its last character changed: well-formed, and no record's.
+fn missing(id: &str) -> String {
+    let (head, last) = id.split_at(id.len() - 1);
+    format!("{head}{}", if last == "0" { "1" } else { "0" })
+}
+
+/// Status and body (nonce aside) of the page at `path` for `client`.
+async fn status_and_body(app: &TestApp, client: &Client, path: &str) -> (StatusCode, String) {
+    let res = client.get(app.url(path)).send().await.unwrap();
+    let status = res.status();
+    (status, without_nonce(&res.text().await.unwrap()))
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_staff_page_for_a_missing_hidden_or_other_organisations_record_is_a_404_alike(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let (rita, cand) = acme(&app).await;
+    app.add_member("ada@acme.example", "hilda@acme.example", "hiring_manager")
+        .await;
+    app.verified_admin("Rival", "rex@rival.example").await;
+    app.grant_consent(GRACE).await;
+    let (rec, application): (String, String) = sqlx::query_as(
+        "SELECT r.public_id, a.public_id FROM applications a JOIN recruitments r ON r.id = a.recruitment_id",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    let int = app.schedule_interview(&rita, &application, &cand).await;
+
+    let hilda = app.signed_in("hilda@acme.example", PASSWORD).await;
+    // Ivan interviews, but not in this interview.
+    let ivan = app.signed_in("ivan@acme.example", PASSWORD).await;
+    let rex = app.signed_in("rex@rival.example", PASSWORD).await;
+    let pages = [
+        ("/app/candidates/{}", cand.as_str(), Some(&hilda)),
+        ("/app/recruitments/{}", rec.as_str(), Some(&hilda)),
+        // Whoever may edit recruitments sees them all: no one is refused one by R2 alone.
+        ("/app/recruitments/{}/edit", rec.as_str(), None),
+        ("/app/interviews/{}", int.as_str(), Some(&ivan)),
+    ];
+    for (pattern, id, hidden_from) in pages {
+        let at = |id: &str| pattern.replace("{}", id);
+        let (status, _) = status_and_body(&app, &rita, &at(id)).await;
+        assert_eq!(status, StatusCode::OK, "{}: the page itself works", at(id));
+        let (status, _) = status_and_body(&app, &rita, &at("not-an-id")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{}", at("not-an-id"));
+        // Each refused reader gets the answer they get for an id no record has.
+        let mut readers = vec![(&rex, "another organisation")];
+        if let Some(reader) = hidden_from {
+            readers.push((reader, "hidden by R2"));
+        }
+        for (reader, why) in readers {
+            let refused = status_and_body(&app, reader, &at(id)).await;
+            let unknown = status_and_body(&app, reader, &at(&missing(id))).await;
+            assert_eq!(refused.0, StatusCode::NOT_FOUND, "{} ({why})", at(id));
+            assert_eq!(unknown.0, StatusCode::NOT_FOUND, "{}", at(&missing(id)));
+            assert_eq!(refused.1, unknown.1, "{} ({why}): the same body", at(id));
+        }
+    }
 }

@@ -13,6 +13,7 @@ use crate::domain::token::TokenPurpose;
 use crate::routes::EXPORT_MY_DATA;
 use crate::ui::components::candidate::{chosen_lang, CandidateFrame};
 use crate::ui::components::form::{form_problem, ProblemBanner};
+use crate::ui::components::status::load_error;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -102,7 +103,7 @@ pub fn PrivacyLinkPage() -> impl IntoView {
                         <p>{m.link_invalid_text}</p>
                         <p><a href=format!("/privacy?lang={}", lang.code())>{m.privacy_title}</a></p>
                     }.into_any(),
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                 };
                 view! { <CandidateFrame lang extra_query="">{body}</CandidateFrame> }
             })}

@@ -2,6 +2,7 @@ use super::verify_email::ExpiredLink;
 use super::PublicCard;
 use crate::api::auth::{token_status, LinkKind, RequestPasswordReset, ResetPassword};
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use crate::ui::components::status::load_error;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Meta;
@@ -66,7 +67,7 @@ pub fn ResetWithTokenPage() -> impl IntoView {
                             </ActionForm>
                         }.into_any(),
                         Ok(false) => view! { <ExpiredLink retry_href="/reset" retry_label="Ask for a new reset link"/> }.into_any(),
-                        Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => load_error(&e),
                     }
                 })}
             </Suspense>

@@ -8,6 +8,7 @@ use crate::domain::role::Role;
 use crate::ui::components::form::{
     cleared_after_success, form_problem, ConfirmBox, Field, ProblemBanner,
 };
+use crate::ui::components::status::load_error;
 use crate::ui::pages::PublicCard;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -64,7 +65,7 @@ pub fn UsersPage() -> impl IntoView {
                             <tbody>{list.into_iter().map(|m| row(m, change, activate, reset)).collect_view()}</tbody>
                         </table>
                     }.into_any(),
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>
@@ -87,7 +88,7 @@ pub fn UsersPage() -> impl IntoView {
                             </table>
                         </section>
                     }.into_any(),
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>
@@ -242,7 +243,7 @@ pub fn InvitationPage() -> impl IntoView {
                         Ok(None) => view! {
                             <p>"This invitation does not work any more: it was used already or has expired. Ask your admin for a new one."</p>
                         }.into_any(),
-                        Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => load_error(&e),
                     }
                 })}
             </Suspense>

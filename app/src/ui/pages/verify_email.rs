@@ -1,6 +1,7 @@
 use super::PublicCard;
 use crate::api::auth::{token_status, LinkKind, ResendVerification, VerifyEmail};
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use crate::ui::components::status::load_error;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Meta;
@@ -59,7 +60,7 @@ pub fn VerifyEmailWithTokenPage() -> impl IntoView {
                             </ActionForm>
                         }.into_any(),
                         Ok(false) => view! { <ExpiredLink retry_href="/verify-email" retry_label="Send a new confirmation link"/> }.into_any(),
-                        Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => load_error(&e),
                     }
                 })}
             </Suspense>
