@@ -49,7 +49,7 @@ pub async fn request_privacy_link(email: String, lang: String) -> Result<(), App
 
 /// The organisation a privacy link leads to, if the link still works (the GET only shows).
 #[server(prefix = "/fn", endpoint = "privacy_link")]
-pub async fn privacy_link(token: String) -> Result<Option<String>, AppError> {
+pub async fn privacy_link(token: String) -> Result<String, AppError> {
     serve(Access::Public, None, |ctx| async move {
         privacy::link_org(&ctx.state, &ctx.meta, &token).await
     })

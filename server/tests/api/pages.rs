@@ -192,8 +192,8 @@ fn without_nonce(html: &str) -> String {
     nonce.replace_all(html, "nonce=\"\"").into_owned()
 }
 
-/// The same id with its last character changed: well-formed, and no record's.
-fn missing(id: &str) -> String {
+/// The same id or token with its last character changed: well-formed, and nobody's.
+fn one_character_changed(id: &str) -> String {
     let (head, last) = id.split_at(id.len() - 1);
     format!("{head}{}", if last == "0" { "1" } else { "0" })
 }
@@ -248,10 +248,177 @@ async fn a_staff_page_for_a_missing_hidden_or_other_organisations_record_is_a_40
         }
         for (reader, why) in readers {
             let refused = status_and_body(&app, reader, &at(id)).await;
-            let unknown = status_and_body(&app, reader, &at(&missing(id))).await;
+            let unknown = status_and_body(&app, reader, &at(&one_character_changed(id))).await;
             assert_eq!(refused.0, StatusCode::NOT_FOUND, "{} ({why})", at(id));
-            assert_eq!(unknown.0, StatusCode::NOT_FOUND, "{}", at(&missing(id)));
+            assert_eq!(
+                unknown.0,
+                StatusCode::NOT_FOUND,
+                "{}",
+                at(&one_character_changed(id))
+            );
             assert_eq!(refused.1, unknown.1, "{} ({why}): the same body", at(id));
         }
+    }
+}
+
+/// The token of the newest link to `prefix` in the newest mail to `to`.
+async fn token_mailed(app: &TestApp, to: &str, prefix: &str) -> String {
+    let mail = app.last_mail_to(to).await.expect("a mail");
+    app.link_in(&mail, prefix)
+        .trim_start_matches(prefix)
+        .to_owned()
+}
+
+/// Sets the stored token's `column` to a time before now: used, or expired.
+async fn spend(app: &TestApp, token: &str, column: &str) {
+    let hash = candor_app::backend::auth::tokens::hash_token(token);
+    let spent = sqlx::query(&format!(
+        "UPDATE one_time_tokens SET {column} = now() - interval '1 minute' WHERE token_hash = $1"
+    ))
+    .bind(hash.as_slice())
+    .execute(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(spent.rows_affected(), 1);
+}
+
+/// One link of every kind, each in its own state, under its page prefix.
+async fn links_of_every_kind(app: &TestApp) -> Vec<(&'static str, String)> {
+    let (_, _) = acme(app).await;
+    let consent = token_mailed(app, GRACE, "/c/consent/").await;
+    let ada = app.signed_in("ada@acme.example", PASSWORD).await;
+    app.call(
+        &ada,
+        "invite_user",
+        &[
+            ("email", "nia@acme.example"),
+            ("display_name", "Nia"),
+            ("role", "auditor"),
+        ],
+    )
+    .await;
+    app.call(
+        &app.browser(),
+        "request_password_reset",
+        &[("email", "rita@acme.example")],
+    )
+    .await;
+    app.call(
+        &app.browser(),
+        "request_privacy_link",
+        &[("email", GRACE), ("lang", "en")],
+    )
+    .await;
+    app.sign_up("Beta", "bea@beta.example").await;
+    vec![
+        ("/c/consent/", consent),
+        ("/c/privacy/", token_mailed(app, GRACE, "/c/privacy/").await),
+        (
+            "/invite/",
+            token_mailed(app, "nia@acme.example", "/invite/").await,
+        ),
+        (
+            "/reset/",
+            token_mailed(app, "rita@acme.example", "/reset/").await,
+        ),
+        (
+            "/verify-email/",
+            token_mailed(app, "bea@beta.example", "/verify-email/").await,
+        ),
+    ]
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_link_page_is_a_404_for_an_unknown_or_tampered_link_and_a_410_for_a_spent_one(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let links = links_of_every_kind(&app).await;
+    let browser = app.browser();
+    let status = |path: String| {
+        let (browser, app) = (&browser, &app);
+        async move { browser.get(app.url(&path)).send().await.unwrap().status() }
+    };
+    let unknown = "A".repeat(43);
+    for (prefix, token) in &links {
+        // Each page counts against the address's limit on link guesses; this test is no guess.
+        sqlx::query("DELETE FROM rate_limit_buckets")
+            .execute(&app.owner)
+            .await
+            .unwrap();
+        assert_eq!(
+            status(format!("{prefix}{token}")).await,
+            StatusCode::OK,
+            "{prefix} works"
+        );
+        assert_eq!(
+            status(format!("{prefix}{token}")).await,
+            StatusCode::OK,
+            "{prefix}: showing the page does not use the link"
+        );
+        for (what, path) in [
+            ("unknown", format!("{prefix}{unknown}")),
+            (
+                "tampered",
+                format!("{prefix}{}", one_character_changed(token)),
+            ),
+            ("malformed", format!("{prefix}not-a-token")),
+        ] {
+            assert_eq!(status(path).await, StatusCode::NOT_FOUND, "{prefix} {what}");
+        }
+        spend(&app, token, "consumed_at").await;
+        assert_eq!(
+            status(format!("{prefix}{token}")).await,
+            StatusCode::GONE,
+            "{prefix} used"
+        );
+        sqlx::query("UPDATE one_time_tokens SET consumed_at = NULL")
+            .execute(&app.owner)
+            .await
+            .unwrap();
+        spend(&app, token, "expires_at").await;
+        assert_eq!(
+            status(format!("{prefix}{token}")).await,
+            StatusCode::GONE,
+            "{prefix} expired"
+        );
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_link_page_refused_by_the_guessing_limit_is_a_429_with_retry_after(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    let links = links_of_every_kind(&app).await;
+    let browser = app.browser();
+    let guess = app.url(&format!("/c/consent/{}", "A".repeat(43)));
+    let mut limited = None;
+    for _ in 0..40 {
+        let res = browser.get(&guess).send().await.unwrap();
+        if res.status() != StatusCode::NOT_FOUND {
+            limited = Some(res);
+            break;
+        }
+    }
+    let limited = limited.expect("guesses are limited");
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key("retry-after"));
+    // Every kind of link page from this address waits, even for a good link.
+    for (prefix, token) in &links {
+        let res = browser
+            .get(app.url(&format!("{prefix}{token}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{prefix}");
+        let wait: u64 = res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(wait > 0, "{prefix}: Retry-After {wait}");
     }
 }

@@ -22,6 +22,12 @@ pub fn answer_page_with(error: &AppError) {
     let _ = error;
 }
 
+/// Whether `error` refuses a one-time link's page: never a link (404) or spent (410). The page
+/// explains it in its own words, with that status.
+pub fn is_link_refusal(error: &AppError) -> bool {
+    matches!(error, AppError::NotFound | AppError::InvalidToken)
+}
+
 /// What a page shows instead of what it could not load; the page answers with the error's status.
 pub fn load_error(error: &AppError) -> AnyView {
     answer_page_with(error);

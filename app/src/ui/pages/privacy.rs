@@ -13,7 +13,7 @@ use crate::domain::token::TokenPurpose;
 use crate::routes::EXPORT_MY_DATA;
 use crate::ui::components::candidate::{chosen_lang, CandidateFrame};
 use crate::ui::components::form::{form_problem, ProblemBanner};
-use crate::ui::components::status::load_error;
+use crate::ui::components::status::{answer_page_with, is_link_refusal, load_error};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -88,7 +88,7 @@ pub fn PrivacyLinkPage() -> impl IntoView {
                 let lang = current_lang(chosen);
                 let m = lang.messages();
                 let body = match org.await {
-                    Ok(Some(org)) => view! {
+                    Ok(org) => view! {
                         <h1>{fill(m.my_data_title, &[("org", &org)])}</h1>
                         <p>{fill(m.privacy_continue_intro, &[("org", &org)])}</p>
                         <ProblemBanner problem/>
@@ -98,11 +98,14 @@ pub fn PrivacyLinkPage() -> impl IntoView {
                             <button type="submit" class="button">{m.privacy_continue}</button>
                         </ActionForm>
                     }.into_any(),
-                    Ok(None) => view! {
-                        <h1>{m.link_invalid_title}</h1>
-                        <p>{m.link_invalid_text}</p>
-                        <p><a href=format!("/privacy?lang={}", lang.code())>{m.privacy_title}</a></p>
-                    }.into_any(),
+                    Err(e) if is_link_refusal(&e) => {
+                        answer_page_with(&e);
+                        view! {
+                            <h1>{m.link_invalid_title}</h1>
+                            <p>{m.link_invalid_text}</p>
+                            <p><a href=format!("/privacy?lang={}", lang.code())>{m.privacy_title}</a></p>
+                        }.into_any()
+                    }
                     Err(e) => load_error(&e),
                 };
                 view! { <CandidateFrame lang extra_query="">{body}</CandidateFrame> }

@@ -8,7 +8,7 @@ use crate::domain::role::Role;
 use crate::ui::components::form::{
     cleared_after_success, form_problem, ConfirmBox, Field, ProblemBanner,
 };
-use crate::ui::components::status::load_error;
+use crate::ui::components::status::{answer_page_with, is_link_refusal, load_error};
 use crate::ui::pages::PublicCard;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -221,7 +221,7 @@ pub fn InvitationPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>
                 {move || Suspend::new(async move {
                     match found.await {
-                        Ok(Some((org, email))) => view! {
+                        Ok((org, email)) => view! {
                             <p>{format!("You are invited to {org} as {email}. Choose your name and a password.")}</p>
                             <ActionForm action=accept attr:class="stack" attr:novalidate=true>
                                 <input type="hidden" name="token" value=token()/>
@@ -240,9 +240,12 @@ pub fn InvitationPage() -> impl IntoView {
                                 }).collect_view()
                             })}
                         }.into_any(),
-                        Ok(None) => view! {
-                            <p>"This invitation does not work any more: it was used already or has expired. Ask your admin for a new one."</p>
-                        }.into_any(),
+                        Err(e) if is_link_refusal(&e) => {
+                            answer_page_with(&e);
+                            view! {
+                                <p>"This invitation does not work any more: it was used already or has expired. Ask your admin for a new one."</p>
+                            }.into_any()
+                        }
                         Err(e) => load_error(&e),
                     }
                 })}
