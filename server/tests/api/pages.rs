@@ -147,6 +147,11 @@ async fn candidate_and_staff_pages_are_valid_html_for_the_attributes_the_standar
         (&stranger, consent.clone(), None),
         (&stranger, format!("{consent}?lang=nl"), Some("de")),
         (&stranger, "/c/privacy/not-a-link".to_owned(), None),
+        (&stranger, "/c/saved?lang=sv".to_owned(), None),
+        (&stranger, "/c/unknown".to_owned(), None),
+        (&stranger, "/reset/not-a-link".to_owned(), None),
+        (&stranger, "/invite/not-a-link".to_owned(), None),
+        (&stranger, "/verify-email/not-a-link".to_owned(), None),
         (&stranger, "/no/such/page".to_owned(), None),
         (&session, "/c/my-data?lang=de".to_owned(), None),
     ];
