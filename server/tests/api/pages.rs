@@ -427,3 +427,42 @@ async fn a_link_page_refused_by_the_guessing_limit_is_a_429_with_retry_after(
         assert!(wait > 0, "{prefix}: Retry-After {wait}");
     }
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_form_page_a_browser_without_javascript_lands_on_after_a_limit_refused_it_is_a_429(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let browser = app.browser();
+    let ask = || {
+        browser
+            .post(app.url("/fn/request_password_reset"))
+            .header("accept", "text/html")
+            .header("origin", &app.origin)
+            .form(&[("email", "ada@acme.example")])
+            .send()
+    };
+    let mut landing = None;
+    for _ in 0..10 {
+        let res = ask().await.unwrap();
+        assert!(res.status().is_redirection(), "{}", res.status());
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        if location.contains("error=rate_limited") {
+            landing = Some(location);
+            break;
+        }
+        let page = browser.get(app.url(&location)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{location}");
+    }
+    let landing = landing.expect("the limit refuses a burst");
+    let page = browser.get(app.url(&landing)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait = page.headers()["retry-after"].to_str().unwrap().to_owned();
+    assert!(
+        landing.contains(&format!("retry_after={wait}")),
+        "{landing}: {wait}"
+    );
+    assert!(page.text().await.unwrap().contains("Too many attempts"));
+}
