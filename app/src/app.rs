@@ -31,10 +31,11 @@ use leptos_router::{
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    // Candidate pages (`/c/…`) speak the candidate's language and set it themselves.
+    // A candidate page sets `lang` itself, in the candidate's language (`CandidateFrame`); the
+    // attribute is written once, so the shell writes it only on the other pages.
     #[cfg(feature = "ssr")]
-    let candidate_page =
-        use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/c/"));
+    let candidate_page = use_context::<http::request::Parts>()
+        .is_some_and(|p| crate::ui::components::candidate::is_candidate_path(p.uri.path()));
     #[cfg(not(feature = "ssr"))]
     let candidate_page = false;
     view! {
@@ -46,13 +47,41 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 // No favicon request: the portal ships no icon and wants no 404 in the log.
                 <link rel="icon" href="data:,"/>
-                <HydrationScripts options/>
+                <BundleScripts options/>
                 <MetaTags/>
             </head>
             <body>
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Loads the browser bundle and hydrates the page: what Leptos' `HydrationScripts` writes, except
+/// that it puts the CSP nonce in the preload links' `crossorigin`, which is no valid value there.
+/// Browsers read an invalid value as `anonymous`, which is written here: the preloaded files are
+/// the ones the import and the WebAssembly fetch ask for (both in CORS mode), so they are reused.
+/// The inline module carries the nonce; what it imports is trusted through it (`strict-dynamic`).
+#[component]
+fn BundleScripts(options: LeptosOptions) -> impl IntoView {
+    let bundle = format!("/{}/{}", options.site_pkg_dir, options.output_name);
+    let start = format!(
+        "const bundle = await import({js:?});\n\
+         await bundle.default({{ module_or_path: {wasm:?} }});\n\
+         bundle.hydrate();",
+        js = format!("{bundle}.js"),
+        wasm = format!("{bundle}.wasm"),
+    );
+    view! {
+        <link rel="modulepreload" href=format!("{bundle}.js") crossorigin="anonymous"/>
+        <link
+            rel="preload"
+            href=format!("{bundle}.wasm")
+            r#as="fetch"
+            r#type="application/wasm"
+            crossorigin="anonymous"
+        />
+        <script type="module" nonce=leptos::nonce::use_nonce()>{start}</script>
     }
 }
 

@@ -330,10 +330,6 @@ impl Config {
     pub fn files_dir(&self) -> PathBuf {
         self.data_dir.join("files")
     }
-
-    pub fn base_origin(&self) -> String {
-        self.base_url.origin().ascii_serialization()
-    }
 }
 
 /// Accepts `addr` or `Name <addr>`; the full parse happens when mail is built.

@@ -5,7 +5,7 @@ use crate::metrics::Metrics;
 use crate::{
     config::{Config, Mode},
     demo, embedded_pg,
-    middleware::{fn_errors, headers, outage, page_access, request_meta, run_to_end},
+    middleware::{fn_errors, headers, outage, page_access, request_meta, run_to_end, same_origin},
     routes::{files, health, logout, sso},
     workers,
 };
@@ -45,8 +45,8 @@ use std::{
     time::Duration,
 };
 use tower_http::{
-    catch_panic::CatchPanicLayer, csrf::CsrfLayer, limit::RequestBodyLimitLayer,
-    services::ServeDir, set_header::SetResponseHeader,
+    catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, services::ServeDir,
+    set_header::SetResponseHeader,
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
@@ -266,10 +266,6 @@ pub fn router_with_metrics(
             candor_app::backend::auth::session::IDLE_TIMEOUT,
         ));
 
-    let csrf = CsrfLayer::new()
-        .add_trusted_origin(config.base_origin())
-        .map_err(|e| anyhow::anyhow!("CSRF origin: {e:?}"))?;
-
     let pkg_dir = config.site_root.join("pkg");
     let shell_options = leptos.clone();
     // Uploads are the only routes allowed a large body; axum's own multipart cap is lifted so the
@@ -333,7 +329,10 @@ pub fn router_with_metrics(
             state.clone(),
             outage::answer_503_while_database_is_down,
         ))
-        .layer(csrf)
+        .layer(from_fn_with_state(
+            same_origin::PortalOrigin::of(&config.base_url),
+            same_origin::refuse_cross_origin_writes,
+        ))
         // The API authenticates each call by key: no session, no cookie, no browser-origin
         // check; its own small body limit (set by the API, which answers it as a problem).
         .merge(crate::rest::router(state.clone()))

@@ -130,9 +130,10 @@ pub enum LinkKind {
     PasswordReset,
 }
 
-/// Whether a link is still usable; the page shows a form or an explanation. Nothing is consumed.
+/// Whether a link is still usable (`Ok`), never was one (`NotFound`) or is spent
+/// (`InvalidToken`); the page shows a form or an explanation. Nothing is consumed.
 #[server(prefix = "/fn", endpoint = "token_status")]
-pub async fn token_status(token: String, kind: LinkKind) -> Result<bool, AppError> {
+pub async fn token_status(token: String, kind: LinkKind) -> Result<(), AppError> {
     serve(Access::Public, None, |ctx| async move {
         let purpose = match kind {
             LinkKind::EmailVerification => TokenPurpose::EmailVerification,

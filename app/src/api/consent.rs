@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::{
+    api::accept_language,
     backend::{consent, guard::serve},
     domain::role::{Access, Permission},
 };
@@ -35,24 +36,13 @@ fn token_path(raw: &str) -> String {
     format!("/c/consent/{token}")
 }
 
-#[cfg(feature = "ssr")]
-fn accept_language() -> String {
-    use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(http::header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        })
-        .unwrap_or_default()
-}
-
-/// The page behind a consent link; `None` when the link does not work (whatever the reason).
+/// The page behind a consent link; `NotFound` for a link that never was one, `InvalidToken` for
+/// a used or expired one.
 #[server(prefix = "/fn", endpoint = "consent_page")]
 pub async fn consent_page(
     token: String,
     #[server(default)] lang: Option<String>,
-) -> Result<Option<ConsentView>, AppError> {
+) -> Result<ConsentView, AppError> {
     serve(Access::Public, None, |ctx| async move {
         let page = consent::page(
             &ctx.state,
@@ -62,14 +52,14 @@ pub async fn consent_page(
             &accept_language(),
         )
         .await?;
-        Ok(page.map(|p| ConsentView {
-            lang: p.lang,
-            notice: p.notice,
-            org_name: p.org_name,
-            recruitment_title: p.recruitment_title,
-            asking: p.asking,
-            statuses: p.statuses,
-        }))
+        Ok(ConsentView {
+            lang: page.lang,
+            notice: page.notice,
+            org_name: page.org_name,
+            recruitment_title: page.recruitment_title,
+            asking: page.asking,
+            statuses: page.statuses,
+        })
     })
     .await
 }

@@ -17,6 +17,19 @@ pub mod settings;
 pub mod two_factor;
 pub mod users;
 
+/// The request's `Accept-Language` header (empty when absent): candidate pages speak it.
+#[cfg(feature = "ssr")]
+fn accept_language() -> String {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default()
+}
+
 /// Every server function endpoint with the access it declares. The route-coverage test compares
 /// this table with the functions actually registered and with the guard's decisions.
 pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
@@ -68,6 +81,7 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
         ("/fn/give_consent", Access::Public),
         ("/fn/withdraw_consent", Access::Public),
         ("/fn/request_privacy_link", Access::Public),
+        ("/fn/privacy_page_language", Access::Public),
         ("/fn/invitation", Access::Public),
         ("/fn/accept_invitation", Access::Public),
         ("/fn/list_users", Access::Requires(Permission::ManageUsers)),

@@ -1,14 +1,15 @@
 //! Data-subject rights (F9): the public privacy page, the one-time link that opens a candidate's
 //! own data, their requests; and the staff's queue of those requests.
 
+use crate::domain::i18n::Lang;
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::{
-    backend::{data_requests, guard::serve, privacy},
-    domain::i18n::Lang,
+    api::accept_language,
+    backend::{consent::page_language, data_requests, guard::serve, privacy},
     domain::role::{Access, Permission},
 };
 
@@ -20,6 +21,17 @@ fn lang_of(raw: &str) -> Lang {
 #[cfg(feature = "ssr")]
 fn day(t: time::OffsetDateTime) -> String {
     t.date().to_string()
+}
+
+/// The language of the public privacy page: the one chosen in the switcher, else the browser's.
+#[server(prefix = "/fn", endpoint = "privacy_page_language")]
+pub async fn privacy_page_language(
+    #[server(default)] lang: Option<String>,
+) -> Result<Lang, AppError> {
+    serve(Access::Public, None, |_| async move {
+        Ok(page_language(lang.as_deref(), &accept_language(), ""))
+    })
+    .await
 }
 
 /// Asks for a link to one's data; the answer never says whether the address is known.
@@ -37,7 +49,7 @@ pub async fn request_privacy_link(email: String, lang: String) -> Result<(), App
 
 /// The organisation a privacy link leads to, if the link still works (the GET only shows).
 #[server(prefix = "/fn", endpoint = "privacy_link")]
-pub async fn privacy_link(token: String) -> Result<Option<String>, AppError> {
+pub async fn privacy_link(token: String) -> Result<String, AppError> {
     serve(Access::Public, None, |ctx| async move {
         privacy::link_org(&ctx.state, &ctx.meta, &token).await
     })

@@ -176,9 +176,9 @@ pub async fn reset_two_factor(user: String) -> Result<(), AppError> {
     .await
 }
 
-/// Where an invitation leads: (organisation, address), or `None` for a link that does not work.
+/// Where an invitation leads: (organisation, address), if the link still works.
 #[server(prefix = "/fn", endpoint = "invitation")]
-pub async fn invitation(token: String) -> Result<Option<(String, String)>, AppError> {
+pub async fn invitation(token: String) -> Result<(String, String), AppError> {
     serve(Access::Public, None, |ctx| async move {
         users::invitation(&ctx.state, &ctx.meta, &token).await
     })

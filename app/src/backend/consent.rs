@@ -377,22 +377,22 @@ pub fn page_language(chosen: Option<&str>, accept_language: &str, stored: &str) 
         .unwrap_or_default()
 }
 
-/// The page behind a consent link, or `None` for a link that does not work (any reason alike).
+/// The page behind a consent link; refused as `peek_token` refuses, and gone when the
+/// application is.
 pub async fn page(
     state: &AppState,
     meta: &RequestMeta,
     raw_token: &str,
     chosen_lang: Option<&str>,
     accept_language: &str,
-) -> Result<Option<ConsentPage>, AppError> {
+) -> Result<ConsentPage, AppError> {
     let purposes = [TokenPurpose::Consent, TokenPurpose::ConsentManage];
-    let Some(peeked) = peek_token(state, meta, raw_token, &purposes).await? else {
-        return Ok(None);
-    };
+    let peeked = peek_token(state, meta, raw_token, &purposes).await?;
     let (mut tx, org_id, application_id, purpose) =
         (peeked.tx, peeked.org_id, peeked.subject, peeked.purpose);
     let Some(shown) = store::page(&mut tx, org_id, application_id).await? else {
-        return Ok(None);
+        tx.commit().await?;
+        return Err(AppError::InvalidToken);
     };
     tx.commit().await?;
     let context = shown.context;
@@ -401,14 +401,14 @@ pub async fn page(
     // The GET only shows (S11): the notice is stored when an answer is recorded against it.
     let notice = Notice::new(lang, &facts_from(&context, registered));
     let statuses = statuses_from(shown.latest.iter().map(|(p, e)| (p.as_str(), e.as_str())));
-    Ok(Some(ConsentPage {
+    Ok(ConsentPage {
         lang,
         notice,
         org_name: context.org_name,
         recruitment_title: context.recruitment_title,
         asking: purpose == TokenPurpose::Consent,
         statuses,
-    }))
+    })
 }
 
 async fn record_candidate_action(

@@ -1,5 +1,9 @@
 //! One-time links (S11): the rate-limited lookup and the single consumption behind every
-//! tokenised page. A used, expired, unknown, other-purpose or malformed token answers alike.
+//! tokenised page. Using a link refuses a used, expired, unknown, other-purpose or malformed token
+//! alike. Showing its page tells two cases apart, the same way for every kind of link: a link
+//! that never was one (unknown, tampered, malformed, for another page) is not found (404), one
+//! that was and is spent (used or expired) is gone (410). Only whoever holds a real link learns
+//! that it was one, which they knew; a guess is told nothing new.
 
 use super::auth::tokens;
 use super::db;
@@ -23,18 +27,25 @@ async fn locate(tx: &mut db::Tx, raw: &str) -> Result<Option<(Uuid, [u8; 32])>, 
 }
 
 /// Checks a token without consuming it: the GET that only shows a page (S11: mail scanners
-/// prefetch links, so only the POST acts).
+/// prefetch links, so only the POST acts). Refused as `peek_token` refuses.
 pub async fn token_is_usable(
     state: &AppState,
     meta: &RequestMeta,
     raw: &str,
     purpose: TokenPurpose,
-) -> Result<bool, AppError> {
-    let Some(peeked) = peek_token(state, meta, raw, &[purpose]).await? else {
-        return Ok(false);
-    };
+) -> Result<(), AppError> {
+    let peeked = peek_token(state, meta, raw, &[purpose]).await?;
     peeked.tx.commit().await?;
-    Ok(true)
+    Ok(())
+}
+
+/// A refused link as its use answers it: whatever the reason, the link does not work (a page
+/// that only shows it tells more, see `peek_token`).
+pub fn refused_use(error: AppError) -> AppError {
+    match error {
+        AppError::NotFound => AppError::InvalidToken,
+        other => other,
+    }
 }
 
 /// Consumes a token of `purpose` and returns its organisation and subject, in a transaction
@@ -71,13 +82,15 @@ pub struct PeekedToken {
 }
 
 /// The organisation and subject of a token that would be accepted now for one of `purposes`,
-/// without consuming it (the GET that only shows a page), and which purpose it serves.
+/// without consuming it (the GET that only shows a page), and which purpose it serves. Refused
+/// with `NotFound` for a token that never was one of these (unknown, malformed, another
+/// purpose's) and `InvalidToken` (gone) for one that is used or expired.
 pub async fn peek_token(
     state: &AppState,
     meta: &RequestMeta,
     raw: &str,
     purposes: &[TokenPurpose],
-) -> Result<Option<PeekedToken>, AppError> {
+) -> Result<PeekedToken, AppError> {
     // The GET only reads, so the limit's hit can share its transaction (one round trip less):
     // every way out commits it, the page itself when the token is usable.
     let mut tx = state.db.begin_unscoped_counting_only().await?;
@@ -88,25 +101,31 @@ pub async fn peek_token(
         tx.commit().await?;
         return Err(limited);
     }
-    let usable = if looks_like_token(raw) {
-        let hash = tokens::hash_token(raw);
-        db::tokens::usable_and_scope(&mut tx, &hash, state.clock.now()).await?
-    } else {
-        None
-    };
-    let purpose = usable
-        .as_ref()
-        .and_then(|t| purposes.iter().copied().find(|p| p.as_str() == t.purpose));
-    match (usable, purpose) {
-        (Some(token), Some(purpose)) => Ok(Some(PeekedToken {
-            tx,
-            org_id: token.org_id,
-            subject: token.subject_id,
-            purpose,
-        })),
-        _ => {
-            tx.commit().await?;
-            Ok(None)
-        }
+    if !looks_like_token(raw) {
+        tx.commit().await?;
+        return Err(AppError::NotFound);
     }
+    let hash = tokens::hash_token(raw);
+    let refusal = match db::tokens::usable_and_scope(&mut tx, &hash, state.clock.now()).await? {
+        Some(token) => match purposes.iter().find(|p| p.as_str() == token.purpose) {
+            Some(purpose) => {
+                return Ok(PeekedToken {
+                    tx,
+                    org_id: token.org_id,
+                    subject: token.subject_id,
+                    purpose: *purpose,
+                })
+            }
+            None => AppError::NotFound,
+        },
+        None if db::tokens::locate_and_scope(&mut tx, &hash)
+            .await?
+            .is_some() =>
+        {
+            AppError::InvalidToken
+        }
+        None => AppError::NotFound,
+    };
+    tx.commit().await?;
+    Err(refusal)
 }

@@ -168,19 +168,18 @@ pub(super) async fn send_links_to(
     Ok(())
 }
 
-/// The organisation a privacy link leads to, if it still works (the GET only shows).
+/// The organisation a privacy link leads to, if it still works (the GET only shows); refused as
+/// `peek_token` refuses, and gone when the candidate's data is.
 pub async fn link_org(
     state: &AppState,
     meta: &RequestMeta,
     raw_token: &str,
-) -> Result<Option<String>, AppError> {
-    let found = super::links::peek_token(state, meta, raw_token, &[TokenPurpose::Privacy]).await?;
-    let Some(mut peeked) = found else {
-        return Ok(None);
-    };
+) -> Result<String, AppError> {
+    let mut peeked =
+        super::links::peek_token(state, meta, raw_token, &[TokenPurpose::Privacy]).await?;
     let subject = store::subject(&mut peeked.tx, peeked.org_id, peeked.subject).await?;
     peeked.tx.commit().await?;
-    Ok(subject.map(|s| s.org_name))
+    Ok(subject.ok_or(AppError::InvalidToken)?.org_name)
 }
 
 /// Uses the link (POST): opens the privacy session for its candidate.

@@ -317,8 +317,8 @@ pub async fn finish(
         // The inviting organisation must allow this provider for the address before the link is
         // spent (no account exists before the acceptance).
         let invitation = super::users::invitation_behind(state, &ctx.meta, token)
-            .await?
-            .ok_or(AppError::InvalidToken)?;
+            .await
+            .map_err(super::links::refused_use)?;
         if !sso_allowed_in(ctx, kind, invitation.org_id, &email).await? {
             return Err(refused("not enabled for the invitee"));
         }

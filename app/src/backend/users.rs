@@ -296,25 +296,24 @@ pub struct Invitation {
     pub email: String,
 }
 
-/// The invitation behind a link, if the link still works (the GET only shows).
+/// The invitation behind a link that still works (the GET only shows); refused as `peek_token`
+/// refuses, and gone when the invitation was withdrawn or has lapsed.
 pub async fn invitation_behind(
     state: &AppState,
     meta: &RequestMeta,
     raw_token: &str,
-) -> Result<Option<Invitation>, AppError> {
-    let Some(mut peeked) = peek_token(state, meta, raw_token, &[TokenPurpose::Invite]).await?
-    else {
-        return Ok(None);
-    };
+) -> Result<Invitation, AppError> {
+    let mut peeked = peek_token(state, meta, raw_token, &[TokenPurpose::Invite]).await?;
     let now = state.clock.now();
     let row = db::invitations::find(&mut peeked.tx, peeked.org_id, peeked.subject, now).await?;
     let tx = peeked.tx;
     tx.commit().await?;
-    Ok(row.map(|r| Invitation {
+    let row = row.ok_or(AppError::InvalidToken)?;
+    Ok(Invitation {
         org_id: peeked.org_id,
-        org_name: r.org_name,
-        email: r.email,
-    }))
+        org_name: row.org_name,
+        email: row.email,
+    })
 }
 
 /// Where an invitation leads, if the link still works: (organisation, address).
@@ -322,10 +321,9 @@ pub async fn invitation(
     state: &AppState,
     meta: &RequestMeta,
     raw_token: &str,
-) -> Result<Option<(String, String)>, AppError> {
-    Ok(invitation_behind(state, meta, raw_token)
-        .await?
-        .map(|i| (i.org_name, i.email)))
+) -> Result<(String, String), AppError> {
+    let i = invitation_behind(state, meta, raw_token).await?;
+    Ok((i.org_name, i.email))
 }
 
 /// An address belongs to one account across the portal: one made elsewhere since the invitation
@@ -414,8 +412,8 @@ pub async fn accept_via_sso(
     email: &str,
 ) -> Result<(), AppError> {
     let (_, invited) = invitation(state, meta, raw_token)
-        .await?
-        .ok_or(AppError::InvalidToken)?;
+        .await
+        .map_err(super::links::refused_use)?;
     if invited != email {
         return Err(AppError::SsoRefused);
     }
@@ -438,8 +436,8 @@ pub async fn accept(
     let name = single_line(raw_name, 200).map_err(|m| AppError::invalid("display_name", m))?;
     // The choice is checked before the link is used, so a refused password does not spend it.
     let (_, email) = invitation(state, meta, raw_token)
-        .await?
-        .ok_or(AppError::InvalidToken)?;
+        .await
+        .map_err(super::links::refused_use)?;
     let checked = password::parse_new_password(raw_password, &[email.as_str(), &name])
         .map_err(|e| AppError::invalid("password", e))?;
     let hash = password::hash(&checked).await?;

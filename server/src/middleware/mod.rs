@@ -9,3 +9,4 @@ pub mod outage;
 pub mod page_access;
 pub mod request_meta;
 pub mod run_to_end;
+pub mod same_origin;

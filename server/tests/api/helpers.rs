@@ -26,7 +26,11 @@ pub const EVERY_SCOPE: &[(&str, &str)] = &[
 ];
 
 pub struct TestApp {
+    /// Where the portal listens.
     pub base: String,
+    /// The portal's own origin, from its base URL (`base` unless a test configured another):
+    /// what its pages' requests carry in `Origin`.
+    pub origin: String,
     pub owner: PgPool,
     pub app_pool: PgPool,
     pub state: AppState,
@@ -137,6 +141,7 @@ impl TestApp {
         TestApp {
             outbox_dir: config.outbox_dir(),
             files_dir: config.files_dir(),
+            origin: config.base_url.origin().ascii_serialization(),
             base,
             owner,
             app_pool,
@@ -181,7 +186,7 @@ impl TestApp {
         client
             .post(self.url(&format!("/fn/{name}")))
             .header(header::ACCEPT, "application/json")
-            .header(header::ORIGIN, &self.base)
+            .header(header::ORIGIN, &self.origin)
             .form(form)
             .send()
             .await
@@ -223,7 +228,7 @@ impl TestApp {
         client
             .post(self.url(path))
             .header(header::ACCEPT, accept)
-            .header(header::ORIGIN, &self.base)
+            .header(header::ORIGIN, &self.origin)
             .multipart(form)
             .send()
             .await

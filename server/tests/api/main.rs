@@ -20,6 +20,7 @@ mod interviews;
 mod logs;
 mod metrics;
 mod mfa;
+mod pages;
 mod pending_deletion;
 mod privacy;
 mod process;

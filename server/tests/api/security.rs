@@ -396,6 +396,71 @@ async fn a_cross_origin_post_is_refused(_: PgPoolOptions, opts: PgConnectOptions
     );
 }
 
+/// The portal's origin is its base URL's scheme, host and port: the same host over the other
+/// scheme or on another port is another site, though the request reaches the same server.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_post_from_the_same_host_over_another_scheme_or_port_is_refused(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn(opts).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let client = app.signed_in("ada@acme.example", PASSWORD).await;
+    let port = app.base.rsplit(':').next().unwrap().to_owned();
+    let other_port = (port.parse::<u16>().unwrap() ^ 1).to_string();
+    for origin in [
+        format!("https://127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{other_port}"),
+        "http://127.0.0.1".to_owned(),
+    ] {
+        let res = client
+            .post(app.url("/fn/sign_out_other_sessions"))
+            .header("origin", &origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{origin}");
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'auth.other_sessions_revoked'")
+            .await,
+        0
+    );
+    let own = client
+        .post(app.url("/fn/sign_out_other_sessions"))
+        .header("origin", &app.base)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_https_portal_refuses_a_post_from_its_host_over_http(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let app = TestApp::spawn_with(opts, &[("CANDOR_BASE_URL", "https://localhost")]).await;
+    app.verified_admin("Acme", "ada@acme.example").await;
+    let sign_in = |origin: &'static str| {
+        app.browser()
+            .post(app.url("/fn/sign_in"))
+            .header("accept", "application/json")
+            .header("host", "localhost")
+            .header("origin", origin)
+            .form(&[("email", "ada@acme.example"), ("password", PASSWORD)])
+            .send()
+    };
+    assert_eq!(
+        sign_in("http://localhost").await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        sign_in("https://localhost").await.unwrap().status(),
+        StatusCode::OK
+    );
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn every_response_carries_the_security_headers_and_a_fresh_nonce(
     _: PgPoolOptions,

@@ -6,6 +6,15 @@ use leptos::prelude::*;
 use leptos_meta::{Html, Meta, Title};
 use leptos_router::hooks::use_query_map;
 
+/// Whether the page at `path` is a candidate page, framed by `CandidateFrame` in the candidate's
+/// language (the routes of `App` that lead to a page using it).
+pub fn is_candidate_path(path: &str) -> bool {
+    matches!(path, "/privacy" | "/c/saved" | "/c/my-data")
+        || ["/c/consent/", "/c/privacy/"]
+            .iter()
+            .any(|prefix| path.strip_prefix(prefix).is_some_and(|t| !t.contains('/')))
+}
+
 /// The language in the page's address, if one was chosen in the switcher.
 pub fn chosen_lang() -> Memo<Option<String>> {
     let query = use_query_map();

@@ -82,6 +82,11 @@ fn problem_in_url(query: &leptos_router::params::ParamsMap, form: Option<&str>) 
     } else {
         AppError::from_code(&code, retry)?
     };
+    // A browser without JavaScript whose post a limit refused lands here: this page is the
+    // refusal, and says so with its status and when to try again.
+    if matches!(err, AppError::RateLimited { .. }) {
+        crate::ui::components::status::answer_page_with(&err);
+    }
     let mut problem = from_error(&err);
     if let Some(fields) = query.get("fields") {
         problem.fields = fields

@@ -5,6 +5,7 @@ pub mod deletion;
 pub mod files;
 pub mod form;
 pub mod layout;
+pub mod status;
 
 /// A value for a link's query string: everything but unreserved characters percent-encoded.
 pub fn urlencode(raw: &str) -> String {

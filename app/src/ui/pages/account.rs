@@ -1,5 +1,6 @@
 use crate::api::account::{account_activity, current_user, ChangePassword, SignOutOtherSessions};
 use crate::ui::components::form::{cleared_after_success, form_problem, Field, ProblemBanner};
+use crate::ui::components::status::load_error;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -43,7 +44,7 @@ pub fn AccountPage() -> impl IntoView {
                         </dl>
                     </section>
                     }.into_any(),
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>
@@ -90,7 +91,7 @@ pub fn AccountPage() -> impl IntoView {
                             </tbody>
                         </table>
                         }.into_any(),
-                        Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => load_error(&e),
                     }
                 })}
             </Suspense>

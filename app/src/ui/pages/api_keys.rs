@@ -7,6 +7,7 @@ use crate::ui::components::copy::CopyButton;
 use crate::ui::components::form::{
     cleared_after_success, form_problem, ConfirmBox, Field, ProblemBanner,
 };
+use crate::ui::components::status::load_error;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -50,7 +51,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                             <tbody>{v.keys.into_iter().map(|k| row(k, revoke)).collect_view()}</tbody>
                         </table>
                     }.into_any(),
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>

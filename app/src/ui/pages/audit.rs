@@ -2,6 +2,7 @@
 //! page works without JavaScript), the chain's verification, pages of 50, CSV export.
 
 use crate::api::audit_log::audit_log;
+use crate::ui::components::status::load_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -112,7 +113,7 @@ pub fn AuditPage() -> impl IntoView {
                             </nav>
                         }.into_any()
                     }
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>

@@ -15,6 +15,7 @@ use crate::ui::components::files::{FileList, FileUpload};
 use crate::ui::components::form::{
     cleared_after_success, form_problem, ConfirmBox, DeletionRequestConfirm, ProblemBanner,
 };
+use crate::ui::components::status::load_error;
 use crate::ui::components::urlencode;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -80,7 +81,7 @@ pub fn CandidatesPage() -> impl IntoView {
                             </nav>
                         }.into_any()
                     }
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>
@@ -118,8 +119,7 @@ pub fn CandidatePage() -> impl IntoView {
                 let c = match data.await {
                     Ok(c) => c,
                     Err(e) => {
-                        return view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }
-                            .into_any()
+                        return load_error(&e)
                     }
                 };
                 let cid = c.id.clone();

@@ -7,6 +7,7 @@ use crate::domain::consent::Purpose;
 use crate::domain::i18n::{fill, Lang};
 use crate::ui::components::candidate::{chosen_lang, CandidateFrame};
 use crate::ui::components::form::{form_problem, Problem, ProblemBanner};
+use crate::ui::components::status::{answer_page_with, is_link_refusal, load_error};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -28,7 +29,7 @@ pub fn ConsentPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(Some(view)) => {
+                    Ok(view) => {
                         let token = token();
                         view! {
                             <CandidateFrame lang=view.lang extra_query="">
@@ -36,7 +37,8 @@ pub fn ConsentPage() -> impl IntoView {
                             </CandidateFrame>
                         }.into_any()
                     }
-                    Ok(None) => {
+                    Err(e) if is_link_refusal(&e) => {
+                        answer_page_with(&e);
                         let lang = chosen.get().as_deref().and_then(Lang::parse).unwrap_or_default();
                         let m = lang.messages();
                         view! {
@@ -46,11 +48,10 @@ pub fn ConsentPage() -> impl IntoView {
                             </CandidateFrame>
                         }.into_any()
                     }
-                    Err(e) => view! {
-                        <main id="main" class="public">
-                            <p class="banner banner-error" role="alert">{e.to_string()}</p>
-                        </main>
-                    }.into_any(),
+                    Err(e) => {
+                        let lang = chosen.get().as_deref().and_then(Lang::parse).unwrap_or_default();
+                        view! { <CandidateFrame lang extra_query="">{load_error(&e)}</CandidateFrame> }.into_any()
+                    }
                 }
             })}
         </Suspense>

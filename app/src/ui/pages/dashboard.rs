@@ -1,4 +1,5 @@
 use crate::api::account::{dashboard, PipelineOverview};
+use crate::ui::components::status::load_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -57,7 +58,7 @@ pub fn DashboardPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>

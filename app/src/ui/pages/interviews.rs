@@ -9,14 +9,11 @@ use crate::routes::UPLOAD_INTERVIEW_FILE;
 use crate::ui::components::consent::{consent_initials_html, ConsentBadges};
 use crate::ui::components::files::{FileList, FileUpload};
 use crate::ui::components::form::{form_problem, ColleaguePicker, ProblemBanner};
+use crate::ui::components::status::load_error;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-
-fn error_view(e: impl ToString) -> AnyView {
-    view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any()
-}
 
 #[component]
 pub fn InterviewsPage() -> impl IntoView {
@@ -51,7 +48,7 @@ pub fn InterviewsPage() -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any(),
-                    Err(e) => error_view(e),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>
@@ -76,7 +73,7 @@ pub fn InterviewPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let d = match data.await {
                     Ok(d) => d,
-                    Err(e) => return error_view(e),
+                    Err(e) => return load_error(&e),
                 };
                 let iid = d.summary.id.clone();
                 let rows = d.criteria.iter().map(|c| {

@@ -23,10 +23,7 @@ use leptos_meta::Title;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(http::StatusCode::NOT_FOUND);
-    }
+    crate::ui::components::status::answer_page_with(&crate::error::AppError::NotFound);
     view! {
         <Title text="Not found"/>
         <main id="main" class="narrow">

@@ -3,7 +3,7 @@
 //! complete without JavaScript, in the candidate's language.
 
 use crate::api::privacy::{
-    my_data, privacy_link, FileDataRequest, OpenPrivacy, RequestPrivacyLink,
+    my_data, privacy_link, privacy_page_language, FileDataRequest, OpenPrivacy, RequestPrivacyLink,
 };
 use crate::domain::dsar::{RequestKind, RequestStatus};
 use crate::domain::i18n::{fill, Lang, Messages};
@@ -13,6 +13,7 @@ use crate::domain::token::TokenPurpose;
 use crate::routes::EXPORT_MY_DATA;
 use crate::ui::components::candidate::{chosen_lang, CandidateFrame};
 use crate::ui::components::form::{form_problem, ProblemBanner};
+use crate::ui::components::status::{answer_page_with, is_link_refusal, load_error};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -25,42 +26,50 @@ fn current_lang(chosen: Memo<Option<String>>) -> Lang {
         .unwrap_or_default()
 }
 
-/// `/privacy`: ask for a link to one's data.
+/// `/privacy`: ask for a link to one's data, in the language chosen or else the browser's.
 #[component]
 pub fn PrivacyPage() -> impl IntoView {
     let chosen = chosen_lang();
+    let language = Resource::new(move || chosen.get(), privacy_page_language);
     let query = use_query_map();
     let sent = move || query.with(|q| q.get("sent").is_some());
     let action = ServerAction::<RequestPrivacyLink>::new();
     let problem = form_problem(action);
-    move || {
-        let lang = current_lang(chosen);
-        let m = lang.messages();
-        let body = if sent() {
-            let days = TokenPurpose::Privacy.lifetime().whole_days().to_string();
-            view! { <p class="banner banner-ok" role="status">{fill(m.privacy_sent, &[("days", &days)])}</p> }
-                .into_any()
-        } else {
-            view! {
-                <p>{m.privacy_intro}</p>
-                <ProblemBanner problem/>
-                <ActionForm action attr:class="stack">
-                    <input type="hidden" name="lang" value=lang.code()/>
-                    <div class="field">
-                        <label for="email">{m.privacy_email_label}</label>
-                        <input id="email" name="email" type="email" autocomplete="email" required=true/>
-                    </div>
-                    <button type="submit" class="button">{m.privacy_send}</button>
-                </ActionForm>
-            }
-            .into_any()
-        };
-        view! {
-            <CandidateFrame lang extra_query="">
-                <h1>{m.privacy_title}</h1>
-                {body}
-            </CandidateFrame>
-        }
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
+            {move || {
+                let sent = sent();
+                Suspend::new(async move {
+                    let lang = language.await.unwrap_or_else(|_| current_lang(chosen));
+                    let m = lang.messages();
+                    let body = if sent {
+                        let days = TokenPurpose::Privacy.lifetime().whole_days().to_string();
+                        view! { <p class="banner banner-ok" role="status">{fill(m.privacy_sent, &[("days", &days)])}</p> }
+                            .into_any()
+                    } else {
+                        view! {
+                            <p>{m.privacy_intro}</p>
+                            <ProblemBanner problem/>
+                            <ActionForm action attr:class="stack">
+                                <input type="hidden" name="lang" value=lang.code()/>
+                                <div class="field">
+                                    <label for="email">{m.privacy_email_label}</label>
+                                    <input id="email" name="email" type="email" autocomplete="email" required=true/>
+                                </div>
+                                <button type="submit" class="button">{m.privacy_send}</button>
+                            </ActionForm>
+                        }
+                        .into_any()
+                    };
+                    view! {
+                        <CandidateFrame lang extra_query="">
+                            <h1>{m.privacy_title}</h1>
+                            {body}
+                        </CandidateFrame>
+                    }
+                })
+            }}
+        </Suspense>
     }
 }
 
@@ -79,7 +88,7 @@ pub fn PrivacyLinkPage() -> impl IntoView {
                 let lang = current_lang(chosen);
                 let m = lang.messages();
                 let body = match org.await {
-                    Ok(Some(org)) => view! {
+                    Ok(org) => view! {
                         <h1>{fill(m.my_data_title, &[("org", &org)])}</h1>
                         <p>{fill(m.privacy_continue_intro, &[("org", &org)])}</p>
                         <ProblemBanner problem/>
@@ -89,12 +98,15 @@ pub fn PrivacyLinkPage() -> impl IntoView {
                             <button type="submit" class="button">{m.privacy_continue}</button>
                         </ActionForm>
                     }.into_any(),
-                    Ok(None) => view! {
-                        <h1>{m.link_invalid_title}</h1>
-                        <p>{m.link_invalid_text}</p>
-                        <p><a href=format!("/privacy?lang={}", lang.code())>{m.privacy_title}</a></p>
-                    }.into_any(),
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) if is_link_refusal(&e) => {
+                        answer_page_with(&e);
+                        view! {
+                            <h1>{m.link_invalid_title}</h1>
+                            <p>{m.link_invalid_text}</p>
+                            <p><a href=format!("/privacy?lang={}", lang.code())>{m.privacy_title}</a></p>
+                        }.into_any()
+                    }
+                    Err(e) => load_error(&e),
                 };
                 view! { <CandidateFrame lang extra_query="">{body}</CandidateFrame> }
             })}

@@ -19,15 +19,12 @@ use crate::ui::components::form::{
     cleared_after_success, form_problem, ColleaguePicker, DeletionRequestConfirm, Field,
     ProblemBanner,
 };
+use crate::ui::components::status::load_error;
 use crate::ui::components::urlencode;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-fn error_view(e: impl ToString) -> AnyView {
-    view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any()
-}
 
 #[component]
 pub fn RecruitmentsPage() -> impl IntoView {
@@ -103,7 +100,7 @@ pub fn RecruitmentsPage() -> impl IntoView {
                             </nav>
                         }.into_any()
                     }
-                    Err(e) => error_view(e),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>
@@ -186,7 +183,7 @@ pub fn RecruitmentPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let RecruitmentView { recruitment: r, cards, comparison, staff } = match data.await {
                     Ok(view) => view,
-                    Err(e) => return error_view(e),
+                    Err(e) => return load_error(&e),
                 };
                 let manage = r.can_manage;
                 let rid = r.id.clone();
@@ -342,7 +339,7 @@ pub fn EditRecruitmentPage() -> impl IntoView {
                             </ActionForm>
                         </section>
                     }.into_any(),
-                    Err(e) => error_view(e),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>

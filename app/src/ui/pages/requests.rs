@@ -4,6 +4,7 @@
 use crate::api::privacy::{data_requests, QueuedRequest, UpdateDataRequest};
 use crate::domain::dsar::{RequestKind, RequestStatus};
 use crate::ui::components::form::{form_problem, ConfirmBox, ProblemBanner};
+use crate::ui::components::status::load_error;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -40,7 +41,7 @@ pub fn RequestsPage() -> impl IntoView {
                             </table>
                         }.into_any()
                     }
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>

@@ -2,6 +2,7 @@ use super::verify_email::ExpiredLink;
 use super::PublicCard;
 use crate::api::auth::{token_status, LinkKind, RequestPasswordReset, ResetPassword};
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use crate::ui::components::status::{answer_page_with, is_link_refusal, load_error};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Meta;
@@ -51,7 +52,7 @@ pub fn ResetWithTokenPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>
                 {move || Suspend::new(async move {
                     match status.await {
-                        Ok(true) => view! {
+                        Ok(()) => view! {
                             <ActionForm action attr:class="stack" attr:novalidate=true>
                                 <input type="hidden" name="token" value=token()/>
                                 <Field
@@ -65,8 +66,11 @@ pub fn ResetWithTokenPage() -> impl IntoView {
                                 <button type="submit" class="button">"Set the new password"</button>
                             </ActionForm>
                         }.into_any(),
-                        Ok(false) => view! { <ExpiredLink retry_href="/reset" retry_label="Ask for a new reset link"/> }.into_any(),
-                        Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) if is_link_refusal(&e) => {
+                            answer_page_with(&e);
+                            view! { <ExpiredLink retry_href="/reset" retry_label="Ask for a new reset link"/> }.into_any()
+                        }
+                        Err(e) => load_error(&e),
                     }
                 })}
             </Suspense>

@@ -7,6 +7,7 @@ use crate::api::settings::{
 };
 use crate::domain::mfa::MfaPolicy;
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use crate::ui::components::status::load_error;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -129,7 +130,7 @@ pub fn SettingsPage() -> impl IntoView {
                             </ActionForm>
                         </section>
                     }.into_any(),
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>

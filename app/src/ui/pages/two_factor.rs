@@ -6,6 +6,7 @@ use crate::api::two_factor::{
     two_factor_status, ConfirmTwoFactor, NewRecoveryCodes, StartTwoFactor, TurnOffTwoFactor,
 };
 use crate::ui::components::form::{form_problem, Field, Problem, ProblemBanner};
+use crate::ui::components::status::load_error;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -93,7 +94,7 @@ pub fn TwoFactorPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let s = match status.await {
                     Ok(s) => s,
-                    Err(e) => return view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => return load_error(&e),
                 };
                 let codes = s.fresh_recovery_codes.clone().map(|codes| view! {
                     <section class="panel" aria-labelledby="codes-title">

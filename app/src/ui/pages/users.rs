@@ -8,6 +8,7 @@ use crate::domain::role::Role;
 use crate::ui::components::form::{
     cleared_after_success, form_problem, ConfirmBox, Field, ProblemBanner,
 };
+use crate::ui::components::status::{answer_page_with, is_link_refusal, load_error};
 use crate::ui::pages::PublicCard;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -64,7 +65,7 @@ pub fn UsersPage() -> impl IntoView {
                             <tbody>{list.into_iter().map(|m| row(m, change, activate, reset)).collect_view()}</tbody>
                         </table>
                     }.into_any(),
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>
@@ -87,7 +88,7 @@ pub fn UsersPage() -> impl IntoView {
                             </table>
                         </section>
                     }.into_any(),
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Suspense>
@@ -220,7 +221,7 @@ pub fn InvitationPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>
                 {move || Suspend::new(async move {
                     match found.await {
-                        Ok(Some((org, email))) => view! {
+                        Ok((org, email)) => view! {
                             <p>{format!("You are invited to {org} as {email}. Choose your name and a password.")}</p>
                             <ActionForm action=accept attr:class="stack" attr:novalidate=true>
                                 <input type="hidden" name="token" value=token()/>
@@ -239,10 +240,13 @@ pub fn InvitationPage() -> impl IntoView {
                                 }).collect_view()
                             })}
                         }.into_any(),
-                        Ok(None) => view! {
-                            <p>"This invitation does not work any more: it was used already or has expired. Ask your admin for a new one."</p>
-                        }.into_any(),
-                        Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) if is_link_refusal(&e) => {
+                            answer_page_with(&e);
+                            view! {
+                                <p>"This invitation does not work any more: it was used already or has expired. Ask your admin for a new one."</p>
+                            }.into_any()
+                        }
+                        Err(e) => load_error(&e),
                     }
                 })}
             </Suspense>

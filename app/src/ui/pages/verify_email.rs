@@ -1,6 +1,7 @@
 use super::PublicCard;
 use crate::api::auth::{token_status, LinkKind, ResendVerification, VerifyEmail};
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
+use crate::ui::components::status::{answer_page_with, is_link_refusal, load_error};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Meta;
@@ -51,15 +52,18 @@ pub fn VerifyEmailWithTokenPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>
                 {move || Suspend::new(async move {
                     match status.await {
-                        Ok(true) => view! {
+                        Ok(()) => view! {
                             <p>"Confirm that this address is yours to finish setting up your account."</p>
                             <ActionForm action attr:class="stack">
                                 <input type="hidden" name="token" value=token()/>
                                 <button type="submit" class="button">"Confirm my e-mail address"</button>
                             </ActionForm>
                         }.into_any(),
-                        Ok(false) => view! { <ExpiredLink retry_href="/verify-email" retry_label="Send a new confirmation link"/> }.into_any(),
-                        Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) if is_link_refusal(&e) => {
+                            answer_page_with(&e);
+                            view! { <ExpiredLink retry_href="/verify-email" retry_label="Send a new confirmation link"/> }.into_any()
+                        }
+                        Err(e) => load_error(&e),
                     }
                 })}
             </Suspense>
