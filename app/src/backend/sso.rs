@@ -14,7 +14,7 @@ use super::rate_limit;
 use crate::domain::audit::AuditAction;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::rate_limit as limits;
-use crate::domain::sso::{check_claims, domain_allowed, IdClaims, SsoProvider, FLOW_LIFETIME_SECS};
+use crate::domain::sso::{attempt_expired, check_claims, domain_allowed, IdClaims, SsoProvider};
 use crate::error::AppError;
 use jsonwebtoken::{jwk::JwkSet, Algorithm, DecodingKey, Validation};
 use oauth2::basic::{
@@ -281,7 +281,7 @@ pub async fn finish(
     if pending.provider != kind {
         return Err(refused("another provider"));
     }
-    if now.unix_timestamp() - pending.started_at > FLOW_LIFETIME_SECS {
+    if attempt_expired(pending.started_at, now.unix_timestamp()) {
         return Err(refused("attempt expired"));
     }
     let state_ok: bool = returned_state

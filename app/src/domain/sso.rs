@@ -37,6 +37,12 @@ impl SsoProvider {
 pub const FLOW_LIFETIME_SECS: i64 = 10 * 60;
 pub const CLOCK_SKEW_SECS: i64 = 60;
 
+/// Whether a sign-in attempt started at `started_at` has run out at `now_unix` (both Unix
+/// seconds): the browser must be back from the provider within ten minutes.
+pub fn attempt_expired(started_at: i64, now_unix: i64) -> bool {
+    now_unix - started_at > FLOW_LIFETIME_SECS
+}
+
 /// The claims Candor reads from a verified ID token.
 #[derive(Debug, Clone, Deserialize)]
 pub struct IdClaims {
@@ -143,6 +149,21 @@ pub fn parse_domains(raw: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_attempt_may_take_ten_minutes_and_no_longer() {
+        assert!(!attempt_expired(1_000, 1_000));
+        assert!(!attempt_expired(1_000, 1_600));
+        assert!(attempt_expired(1_000, 1_601));
+    }
+
+    #[test]
+    fn providers_are_named_on_their_buttons_as_people_know_them() {
+        assert_eq!(
+            SsoProvider::ALL.map(SsoProvider::label),
+            ["Google", "Microsoft"]
+        );
+    }
 
     #[test]
     fn providers_read_back_as_stored_and_in_their_routes() {

@@ -274,6 +274,14 @@ mod tests {
     }
 
     #[test]
+    fn the_switcher_names_each_language_in_itself() {
+        assert_eq!(
+            Lang::ALL.map(Lang::native_name),
+            ["English", "Nederlands", "Svenska", "Deutsch", "Polski"]
+        );
+    }
+
+    #[test]
     fn e_mail_action_labels_end_without_punctuation_the_text_part_adds_its_colon() {
         for lang in Lang::ALL {
             let m = lang.messages();
