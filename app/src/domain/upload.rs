@@ -718,6 +718,21 @@ mod tests {
     }
 
     #[test]
+    fn the_picker_offers_every_format_each_kind_accepts() {
+        let offered =
+            |kind: FileKind| -> Vec<&str> { kind.accept_attribute().split(',').collect() };
+        assert_eq!(offered(FileKind::Cv), [".pdf", ".docx", ".txt"]);
+        assert_eq!(offered(FileKind::Document), offered(FileKind::Cv));
+        assert_eq!(offered(FileKind::Transcript), [".txt", ".vtt"]);
+        for extension in [".mp3", ".m4a", ".wav", ".ogg", ".opus", ".flac", ".webm"] {
+            assert!(
+                offered(FileKind::Recording).contains(&extension),
+                "{extension}"
+            );
+        }
+    }
+
+    #[test]
     fn kinds_read_back_as_stored_and_go_with_the_candidate_or_the_interview() {
         let all = [
             FileKind::Cv,
@@ -876,7 +891,13 @@ mod tests {
 
     #[test]
     fn a_conditional_comment_opening_is_markup_too() {
-        for hostile in ["<!--[if IE]><script>x</script>", "<!---->", "<!--\n<b>"] {
+        for hostile in [
+            "<!--[if IE]><script>x</script>",
+            "<!---->",
+            "<!--\n<b>",
+            // An XML processing instruction, after blank lines too.
+            "\n  <?xml-stylesheet type=\"text/xsl\" href=\"x.xsl\"?>",
+        ] {
             assert_eq!(
                 inspect(FileKind::Cv, "cv.txt", hostile.as_bytes()),
                 Err(Rejection::NotAllowed {
