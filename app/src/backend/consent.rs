@@ -163,6 +163,9 @@ pub(super) async fn request_in(
     actor: &str,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
+    if db::orgs::privacy_contact(tx, org_id).await?.is_none() {
+        return Err(AppError::PrivacyContactRequired);
+    }
     let context = store::context(tx, org_id, application_id)
         .await?
         .ok_or(AppError::NotFound)?;
