@@ -4,9 +4,10 @@
 
 use super::email_address::EmailAddress;
 use super::recruitment::single_line;
+use serde::{Deserialize, Serialize};
 
 /// The controller's contact as an admin set it, every field checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrivacyContact {
     /// A person or role, such as "Data protection officer".
     pub contact: String,
