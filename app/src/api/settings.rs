@@ -92,13 +92,13 @@ pub async fn set_org_retention(retention_days: String) -> Result<(), AppError> {
 
 #[server(prefix = "/fn", endpoint = "set_privacy_contact")]
 pub async fn set_privacy_contact(
-    contact: String,
-    street_address: String,
-    postal_code: String,
-    locality: String,
-    country: String,
-    email: String,
-    phone: String,
+    privacy_contact: String,
+    privacy_street_address: String,
+    privacy_postal_code: String,
+    privacy_locality: String,
+    privacy_country: String,
+    privacy_email: String,
+    privacy_phone: String,
 ) -> Result<(), AppError> {
     serve(
         Access::Requires(Permission::ManageOrgSettings),
@@ -106,13 +106,13 @@ pub async fn set_privacy_contact(
         |ctx| async move {
             let caller = ctx.caller()?.clone();
             let form = crate::domain::controller::PrivacyContactForm {
-                contact: &contact,
-                street_address: &street_address,
-                postal_code: &postal_code,
-                locality: &locality,
-                country: &country,
-                email: &email,
-                phone: &phone,
+                contact: &privacy_contact,
+                street_address: &privacy_street_address,
+                postal_code: &privacy_postal_code,
+                locality: &privacy_locality,
+                country: &privacy_country,
+                email: &privacy_email,
+                phone: &privacy_phone,
             };
             settings::set_privacy_contact(&ctx, &caller, &form).await?;
             leptos_axum::redirect("/admin/settings?saved=privacy_contact");

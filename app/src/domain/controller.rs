@@ -39,14 +39,14 @@ pub fn parse(form: &PrivacyContactForm<'_>) -> Result<PrivacyContact, Vec<(&'sta
             .map_err(|message| errors.push((field, message)))
             .ok()
     };
-    let contact = line("contact", form.contact, 200);
-    let street_address = line("street_address", form.street_address, 200);
-    let postal_code = line("postal_code", form.postal_code, 20);
-    let locality = line("locality", form.locality, 100);
+    let contact = line("privacy_contact", form.contact, 200);
+    let street_address = line("privacy_street_address", form.street_address, 200);
+    let postal_code = line("privacy_postal_code", form.postal_code, 20);
+    let locality = line("privacy_locality", form.locality, 100);
     let country = form.country.trim().to_ascii_uppercase();
     if !(country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase())) {
         errors.push((
-            "country",
+            "privacy_country",
             "Give the country as its two-letter code (ISO 3166-1), such as NL or DE.".into(),
         ));
     }
@@ -54,7 +54,7 @@ pub fn parse(form: &PrivacyContactForm<'_>) -> Result<PrivacyContact, Vec<(&'sta
         Ok(email) => Some(email.as_str().to_owned()),
         Err(_) => {
             errors.push((
-                "email",
+                "privacy_email",
                 "Give an e-mail address such as privacy@example.com.".into(),
             ));
             None
@@ -63,7 +63,7 @@ pub fn parse(form: &PrivacyContactForm<'_>) -> Result<PrivacyContact, Vec<(&'sta
     let phone = match parse_phone(form.phone) {
         Ok(phone) => Some(phone),
         Err(message) => {
-            errors.push(("phone", message));
+            errors.push(("privacy_phone", message));
             None
         }
     };
@@ -142,7 +142,15 @@ mod tests {
             .into_iter()
             .map(|(f, _)| f)
             .collect();
-        assert_eq!(fields, ["contact", "country", "email", "phone"]);
+        assert_eq!(
+            fields,
+            [
+                "privacy_contact",
+                "privacy_country",
+                "privacy_email",
+                "privacy_phone"
+            ]
+        );
     }
 
     #[test]

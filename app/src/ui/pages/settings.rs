@@ -72,13 +72,13 @@ pub fn SettingsPage() -> impl IntoView {
                             }}
                             <ProblemBanner problem=contact_problem/>
                             <ActionForm action=contact attr:class="stack" attr:novalidate=true>
-                                <Field name="contact" label="Contact (person or role)" hint="Such as: Data protection officer" problem=contact_problem/>
-                                <Field name="street_address" label="Street address" autocomplete="street-address" problem=contact_problem/>
-                                <Field name="postal_code" label="Postal code" autocomplete="postal-code" problem=contact_problem/>
-                                <Field name="locality" label="City" autocomplete="address-level2" problem=contact_problem/>
-                                <Field name="country" label="Country code" hint="Two letters (ISO 3166-1), such as NL" autocomplete="country" problem=contact_problem/>
-                                <Field name="email" label="E-mail" kind="email" autocomplete="email" problem=contact_problem/>
-                                <Field name="phone" label="Phone" kind="tel" autocomplete="tel" problem=contact_problem/>
+                                <Field name="privacy_contact" label="Contact (person or role)" hint="Such as: Data protection officer" problem=contact_problem/>
+                                <Field name="privacy_street_address" label="Street address" autocomplete="street-address" problem=contact_problem/>
+                                <Field name="privacy_postal_code" label="Postal code" autocomplete="postal-code" problem=contact_problem/>
+                                <Field name="privacy_locality" label="City" autocomplete="address-level2" problem=contact_problem/>
+                                <Field name="privacy_country" label="Country code" hint="Two letters (ISO 3166-1), such as NL" autocomplete="country" problem=contact_problem/>
+                                <Field name="privacy_email" label="E-mail" kind="email" autocomplete="email" problem=contact_problem/>
+                                <Field name="privacy_phone" label="Phone" kind="tel" autocomplete="tel" problem=contact_problem/>
                                 <button type="submit" class="button button-secondary">"Save"</button>
                             </ActionForm>
                         </section>
