@@ -55,6 +55,10 @@ pub enum AppError {
     /// F9: a granted restriction or objection stops evaluation, recording and transcription.
     #[error("The candidate has restricted the processing of their data; it is paused.")]
     ProcessingRestricted,
+    /// Consent links state who candidates can reach about their data (Kantara receipts require
+    /// it): none go out before an admin has given the organisation's privacy contact.
+    #[error("An admin must first give the organisation's privacy contact (postal address, e-mail and phone) in Settings: candidates are told it with every consent request.")]
+    PrivacyContactRequired,
     /// The request clashes with the current state (e.g. the same idempotency key still running).
     #[error("{message}")]
     Conflict { message: String },
@@ -107,6 +111,7 @@ impl AppError {
             | AppError::Conflict { .. }
             | AppError::ConsentRequired { .. }
             | AppError::ProcessingRestricted
+            | AppError::PrivacyContactRequired
             | AppError::DeletionRequestPending { .. } => 409,
             AppError::Unavailable => 503,
             AppError::Internal { .. } => 500,
@@ -141,6 +146,7 @@ impl AppError {
             AppError::StorageQuotaExceeded => "storage_quota_exceeded",
             AppError::ConsentRequired { .. } => "consent_required",
             AppError::ProcessingRestricted => "processing_restricted",
+            AppError::PrivacyContactRequired => "privacy_contact_required",
             AppError::Conflict { .. } => "conflict",
             AppError::DeletionRequestPending { .. } => "deletion_request_pending",
             AppError::ConfirmationRequired { .. } => "confirmation_required",
@@ -214,6 +220,7 @@ impl AppError {
             "mfa_enrolment_required" => AppError::MfaEnrolmentRequired,
             "storage_quota_exceeded" => AppError::StorageQuotaExceeded,
             "processing_restricted" => AppError::ProcessingRestricted,
+            "privacy_contact_required" => AppError::PrivacyContactRequired,
             "conflict" => AppError::Conflict {
                 message: "The request clashes with the current state.".into(),
             },

@@ -98,7 +98,23 @@ export async function signedInAdmin(page, org, name) {
   await page.fill('#password', PASSWORD);
   await page.click('button[type=submit]');
   await enrolTwoFactor(page);
+  await givePrivacyContact(page);
   return email;
+}
+
+// Candidates are asked for consent only once the organisation's privacy contact is given.
+export async function givePrivacyContact(page) {
+  await page.goto(`${BASE}/admin/settings`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.fill('#privacy_contact', 'Data protection officer');
+  await page.fill('#privacy_street_address', 'Keizersgracht 1');
+  await page.fill('#privacy_postal_code', '1015 CJ');
+  await page.fill('#privacy_locality', 'Amsterdam');
+  await page.fill('#privacy_country', 'NL');
+  await page.fill('#privacy_email', 'privacy@example.org');
+  await page.fill('#privacy_phone', '+31 20 123 4567');
+  await page.click('#contact-title ~ form button[type=submit]');
+  await page.waitForSelector('text=Now: Data protection officer');
 }
 
 // An admin is sent to set up two-factor sign-in before anything else: scan (here: read) the key,

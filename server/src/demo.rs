@@ -11,6 +11,7 @@ use candor_app::backend::{
 };
 use candor_app::domain::{
     consent::Purpose,
+    controller::PrivacyContact,
     ids::{IdKind, PublicId},
     role::Role,
     upload::FileKind,
@@ -55,6 +56,20 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<DemoUser>> {
             public_id: org_public.as_str(),
             name: DEMO_ORG,
             dpa_version: CURRENT_DPA_VERSION,
+        },
+    )
+    .await?;
+    db::orgs::set_privacy_contact(
+        &mut tx,
+        org_id,
+        &PrivacyContact {
+            contact: "Data protection officer".into(),
+            street_address: "Keizersgracht 1".into(),
+            postal_code: "1015 CJ".into(),
+            locality: "Amsterdam".into(),
+            country: "NL".into(),
+            email: "privacy@demo.example".into(),
+            phone: "+31 20 123 4567".into(),
         },
     )
     .await?;

@@ -104,6 +104,10 @@ pub const SERVER_FUNCTIONS: &[(&str, crate::domain::role::Access)] = {
             Access::Requires(Permission::ManageOrgSettings),
         ),
         (
+            "/fn/set_privacy_contact",
+            Access::Requires(Permission::ManageOrgSettings),
+        ),
+        (
             "/fn/add_sub_processor",
             Access::Requires(Permission::ManageOrgSettings),
         ),

@@ -1,4 +1,5 @@
-//! Organisation settings (F13): retention default and the sub-processor register.
+//! Organisation settings (F13): retention default, privacy contact and the sub-processor
+//! register.
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -13,6 +14,8 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettingsView {
     pub retention_days: i32,
+    /// Who candidates can reach about their data; consent links wait until it is given.
+    pub privacy_contact: Option<crate::domain::controller::PrivacyContact>,
     /// (id, name, service, country)
     pub sub_processors: Vec<(String, String, String, String)>,
     pub mfa_policy: crate::domain::mfa::MfaPolicy,
@@ -60,6 +63,7 @@ pub async fn org_settings() -> Result<SettingsView, AppError> {
                 mfa_policy,
                 sso,
                 retention_days: s.retention_days,
+                privacy_contact: s.privacy_contact,
                 sub_processors: s
                     .sub_processors
                     .into_iter()
@@ -80,6 +84,38 @@ pub async fn set_org_retention(retention_days: String) -> Result<(), AppError> {
             let caller = ctx.caller()?.clone();
             settings::set_retention(&ctx, &caller, &retention_days).await?;
             leptos_axum::redirect("/admin/settings");
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "set_privacy_contact")]
+pub async fn set_privacy_contact(
+    privacy_contact: String,
+    privacy_street_address: String,
+    privacy_postal_code: String,
+    privacy_locality: String,
+    privacy_country: String,
+    privacy_email: String,
+    privacy_phone: String,
+) -> Result<(), AppError> {
+    serve(
+        Access::Requires(Permission::ManageOrgSettings),
+        Some("/admin/settings"),
+        |ctx| async move {
+            let caller = ctx.caller()?.clone();
+            let form = crate::domain::controller::PrivacyContactForm {
+                contact: &privacy_contact,
+                street_address: &privacy_street_address,
+                postal_code: &privacy_postal_code,
+                locality: &privacy_locality,
+                country: &privacy_country,
+                email: &privacy_email,
+                phone: &privacy_phone,
+            };
+            settings::set_privacy_contact(&ctx, &caller, &form).await?;
+            leptos_axum::redirect("/admin/settings?saved=privacy_contact");
             Ok(())
         },
     )

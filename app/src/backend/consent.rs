@@ -16,6 +16,7 @@ use crate::domain::consent::{
     parse_choices, ConsentEvent, ConsentReceipt, ConsentStatus, Notice, NoticeFacts, Purpose,
     ReceiptFacts, SubProcessor, COLLECTED_BY_WEB_FORM, LAWFUL_BASIS, NOTICE_VERSION,
 };
+use crate::domain::controller::PrivacyContact;
 use crate::domain::i18n::{fill, Lang};
 use crate::domain::ids::{IdKind, PublicId};
 use crate::domain::rate_limit::CONSENT_RESEND_PER_APPLICATION;
@@ -163,6 +164,9 @@ pub(super) async fn request_in(
     actor: &str,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
+    if db::orgs::privacy_contact(tx, org_id).await?.is_none() {
+        return Err(AppError::PrivacyContactRequired);
+    }
     let context = store::context(tx, org_id, application_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -439,15 +443,18 @@ async fn record_candidate_action(
 fn receipt(
     state: &AppState,
     context: &store::ContextRow,
+    controller: Option<&PrivacyContact>,
     shown: &ShownNotice,
     statuses: &[(Purpose, ConsentStatus)],
     now: OffsetDateTime,
 ) -> Result<String, AppError> {
     let receipt_id = PublicId::from_random(IdKind::Receipt, random_16());
+    let public_key = state.signer.public_jwk().to_string();
     let receipt = ConsentReceipt::new(
         &ReceiptFacts {
             receipt_id: receipt_id.as_str(),
-            key_id: state.signer.key_id(),
+            public_key: &public_key,
+            controller,
             candidate_public_id: &context.candidate_public_id,
             policy_url: &state.settings.link("/privacy"),
             notice_id: &shown.public_id,
@@ -472,7 +479,8 @@ async fn confirm(
 ) -> Result<(), AppError> {
     let lang = shown.notice.lang;
     let now = state.clock.now();
-    let signed = receipt(state, context, shown, statuses, now)?;
+    let controller = db::orgs::privacy_contact(tx, org_id).await?;
+    let signed = receipt(state, context, controller.as_ref(), shown, statuses, now)?;
     let token = RawToken::generate();
     let purpose = TokenPurpose::ConsentManage;
     db::tokens::insert(

@@ -1,11 +1,12 @@
-//! Organisation settings (F13): the default retention period and the sub-processor register
-//! shown to candidates. Admin work, behind the current DPA; every change audited.
+//! Organisation settings (F13): the default retention period, the privacy contact and the
+//! sub-processor register shown to candidates. Admin work, behind the current DPA; every change audited.
 
 use super::audit::record_caller_action;
 use super::auth::tokens::random_16;
 use super::db::{self, consent::SubProcessorRow};
 use super::guard::{Caller, Ctx};
 use crate::domain::audit::AuditAction;
+use crate::domain::controller::{self, PrivacyContact, PrivacyContactForm};
 use crate::domain::ids::{IdKind, PublicId};
 use crate::domain::recruitment::single_line;
 use crate::domain::retention::parse_days;
@@ -14,6 +15,8 @@ use crate::error::{AppError, FieldError};
 
 pub struct Settings {
     pub retention_days: i32,
+    /// `None` until an admin gives it; consent links wait for it.
+    pub privacy_contact: Option<PrivacyContact>,
     pub sub_processors: Vec<SubProcessorRow>,
     pub dpa: Option<db::orgs::DpaAcceptance>,
 }
@@ -23,6 +26,7 @@ pub async fn view(ctx: &Ctx, caller: &Caller) -> Result<Settings, AppError> {
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     let settings = Settings {
         retention_days: db::orgs::retention_days(&mut tx, caller.org_id).await?,
+        privacy_contact: db::orgs::privacy_contact(&mut tx, caller.org_id).await?,
         sub_processors: db::consent::sub_processors(&mut tx, caller.org_id).await?,
         dpa: db::orgs::latest_dpa_acceptance(&mut tx, caller.org_id).await?,
     };
@@ -36,6 +40,37 @@ pub async fn set_retention(ctx: &Ctx, caller: &Caller, raw_days: &str) -> Result
     let days = parse_days(raw_days).map_err(|m| AppError::invalid("retention_days", m))?;
     let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
     db::orgs::set_retention_days(&mut tx, caller.org_id, days).await?;
+    record_caller_action(
+        ctx,
+        &mut tx,
+        caller,
+        AuditAction::OrgSettingsChanged,
+        &caller.org_public_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Who candidates can reach about their data: required before consent links go out (every
+/// request and receipt states it).
+pub async fn set_privacy_contact(
+    ctx: &Ctx,
+    caller: &Caller,
+    form: &PrivacyContactForm<'_>,
+) -> Result<(), AppError> {
+    caller.require(Permission::ManageOrgSettings)?;
+    let contact = controller::parse(form).map_err(|errors| AppError::Invalid {
+        fields: errors
+            .into_iter()
+            .map(|(field, message)| FieldError {
+                field: field.into(),
+                message,
+            })
+            .collect(),
+    })?;
+    let mut tx = ctx.state.db.begin_for_org(caller.org_id).await?;
+    db::orgs::set_privacy_contact(&mut tx, caller.org_id, &contact).await?;
     record_caller_action(
         ctx,
         &mut tx,

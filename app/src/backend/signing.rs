@@ -74,18 +74,21 @@ impl Signer {
             .map_err(|e| SigningError::Invalid(e.to_string()))
     }
 
-    /// The public key as a JSON Web Key Set (RFC 7517, RFC 8037).
-    pub fn jwks(&self) -> serde_json::Value {
+    /// The public key as a JSON Web Key (RFC 7517, RFC 8037).
+    pub fn public_jwk(&self) -> serde_json::Value {
         serde_json::json!({
-            "keys": [{
-                "kty": "OKP",
-                "crv": "Ed25519",
-                "x": self.public_x,
-                "kid": self.key_id,
-                "alg": "EdDSA",
-                "use": "sig",
-            }]
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": self.public_x,
+            "kid": self.key_id,
+            "alg": "EdDSA",
+            "use": "sig",
         })
+    }
+
+    /// The public key as a JSON Web Key Set.
+    pub fn jwks(&self) -> serde_json::Value {
+        serde_json::json!({ "keys": [self.public_jwk()] })
     }
 }
 

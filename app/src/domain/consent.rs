@@ -2,6 +2,7 @@
 //! they add up to, and the notice they were shown — whose exact text is hashed, so any record
 //! can later be matched to the words the candidate read.
 
+use super::controller::PrivacyContact;
 use super::i18n::{fill, Lang};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -267,7 +268,8 @@ pub struct ConsentReceipt {
     pub collection_method: String,
     #[serde(rename = "consentReceiptID")]
     pub consent_receipt_id: String,
-    /// The id of the key that signed the receipt (its JWK is published by the portal).
+    /// The key the receipt is verifiable with: the signer's public JWK (RFC 7517) as JSON text,
+    /// also published at `/.well-known/jwks.json`.
     pub public_key: String,
     pub language: String,
     /// The candidate's pseudonymous id: a receipt carries no name or address.
@@ -277,8 +279,23 @@ pub struct ConsentReceipt {
     pub services: Vec<ReceiptService>,
     pub sensitive: bool,
     pub spi_cat: Vec<String>,
+    /// What Candor states beyond Kantara v1.1, kept apart under one name so that no reader
+    /// takes it for a field of the specification.
+    pub extensions: ReceiptExtensions,
+}
+
+/// Candor's fields of a receipt (not in Kantara v1.1): the exact notice shown, and every
+/// purpose's status, refused and withdrawn ones included (Kantara lists granted ones only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptExtensions {
+    pub candor: CandorReceiptFields,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CandorReceiptFields {
     pub notice: NoticeReference,
-    /// Every purpose and where it stands, refused and withdrawn ones included.
     pub choices: Vec<(Purpose, ConsentStatus)>,
 }
 
@@ -288,7 +305,26 @@ pub struct PiiController {
     pub pii_controller: String,
     pub on_behalf: bool,
     pub contact: String,
+    /// Required by Kantara v1.1; absent only from receipts of links sent before organisations
+    /// gave their privacy contact (a candidate's answer is never refused for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<PostalAddress>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
     pub pii_controller_url: String,
+}
+
+/// A postal address in the schema.org `PostalAddress` terms Kantara receipts use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostalAddress {
+    pub street_address: String,
+    pub postal_code: String,
+    pub address_locality: String,
+    /// ISO 3166-1 alpha-2.
+    pub address_country: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -324,7 +360,10 @@ pub struct NoticeReference {
 /// What the receipt states besides the choices.
 pub struct ReceiptFacts<'a> {
     pub receipt_id: &'a str,
-    pub key_id: &'a str,
+    /// The signer's public JWK as JSON text.
+    pub public_key: &'a str,
+    /// The organisation's privacy contact; `None` only for links sent before it was required.
+    pub controller: Option<&'a PrivacyContact>,
     pub candidate_public_id: &'a str,
     pub policy_url: &'a str,
     pub notice_id: &'a str,
@@ -369,13 +408,24 @@ impl ConsentReceipt {
             consent_timestamp: r.at_unix,
             collection_method: COLLECTED_BY_WEB_FORM.into(),
             consent_receipt_id: r.receipt_id.into(),
-            public_key: r.key_id.into(),
+            public_key: r.public_key.into(),
             language: r.notice.lang.code().into(),
             pii_principal_id: r.candidate_public_id.into(),
             pii_controllers: vec![PiiController {
                 pii_controller: r.facts.org_name.clone(),
                 on_behalf: false,
-                contact: "the candidate privacy page".into(),
+                contact: r.controller.map_or_else(
+                    || "the candidate privacy page".to_owned(),
+                    |c| c.contact.clone(),
+                ),
+                address: r.controller.map(|c| PostalAddress {
+                    street_address: c.street_address.clone(),
+                    postal_code: c.postal_code.clone(),
+                    address_locality: c.locality.clone(),
+                    address_country: c.country.clone(),
+                }),
+                email: r.controller.map(|c| c.email.clone()),
+                phone: r.controller.map(|c| c.phone.clone()),
                 pii_controller_url: r.policy_url.into(),
             }],
             policy_url: r.policy_url.into(),
@@ -385,18 +435,22 @@ impl ConsentReceipt {
             }],
             sensitive: false,
             spi_cat: vec![],
-            notice: NoticeReference {
-                id: r.notice_id.into(),
-                version: NOTICE_VERSION.into(),
-                language: r.notice.lang.code().into(),
-                sha256: r
-                    .notice
-                    .sha256()
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect(),
+            extensions: ReceiptExtensions {
+                candor: CandorReceiptFields {
+                    notice: NoticeReference {
+                        id: r.notice_id.into(),
+                        version: NOTICE_VERSION.into(),
+                        language: r.notice.lang.code().into(),
+                        sha256: r
+                            .notice
+                            .sha256()
+                            .iter()
+                            .map(|b| format!("{b:02x}"))
+                            .collect(),
+                    },
+                    choices: choices.to_vec(),
+                },
             },
-            choices: choices.to_vec(),
         }
     }
 }

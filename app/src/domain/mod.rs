@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod audit;
 pub mod consent;
+pub mod controller;
 pub mod dpa;
 pub mod dsar;
 pub mod email_address;

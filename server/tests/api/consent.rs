@@ -824,8 +824,85 @@ async fn the_confirmation_carries_a_signed_receipt_anyone_can_verify_and_no_one_
             .await
             .unwrap();
     let hex: String = stored.iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(receipt["notice"]["sha256"], hex.as_str());
+    assert_eq!(
+        receipt["extensions"]["candor"]["notice"]["sha256"],
+        hex.as_str()
+    );
     assert!(!jws.contains("grace"), "no personal data in the receipt");
+
+    // Every field Kantara Consent Receipt v1.1 requires, of its type; Candor's own fields
+    // only under `extensions`.
+    for (field, is) in [
+        ("version", Value::is_string as fn(&Value) -> bool),
+        ("jurisdiction", Value::is_string),
+        ("consentTimestamp", Value::is_i64),
+        ("collectionMethod", Value::is_string),
+        ("consentReceiptID", Value::is_string),
+        ("publicKey", Value::is_string),
+        ("language", Value::is_string),
+        ("piiPrincipalId", Value::is_string),
+        ("piiControllers", Value::is_array),
+        ("policyUrl", Value::is_string),
+        ("services", Value::is_array),
+        ("sensitive", Value::is_boolean),
+        ("spiCat", Value::is_array),
+    ] {
+        assert!(is(&receipt[field]), "{field}: {}", receipt[field]);
+    }
+    let kantara = [
+        "version",
+        "jurisdiction",
+        "consentTimestamp",
+        "collectionMethod",
+        "consentReceiptID",
+        "publicKey",
+        "language",
+        "piiPrincipalId",
+        "piiControllers",
+        "policyUrl",
+        "services",
+        "sensitive",
+        "spiCat",
+        "extensions",
+    ];
+    for field in receipt.as_object().unwrap().keys() {
+        assert!(
+            kantara.contains(&field.as_str()),
+            "{field} is not a Kantara field"
+        );
+    }
+    let controller = &receipt["piiControllers"][0];
+    assert_eq!(controller["contact"], "Data protection officer");
+    assert_eq!(
+        controller["address"],
+        serde_json::json!({
+            "streetAddress": "Keizersgracht 1",
+            "postalCode": "1015 CJ",
+            "addressLocality": "Amsterdam",
+            "addressCountry": "NL",
+        })
+    );
+    assert_eq!(controller["email"], "privacy@example.org");
+    assert_eq!(controller["phone"], "+31 20 123 4567");
+    for purpose in receipt["services"][0]["purposes"].as_array().unwrap() {
+        for field in [
+            "purpose",
+            "purposeCategory",
+            "consentType",
+            "piiCategory",
+            "primaryPurpose",
+            "termination",
+            "thirdPartyDisclosure",
+        ] {
+            assert!(!purpose[field].is_null(), "{field} in {purpose}");
+        }
+    }
+    // The key in the receipt is the one it is verifiable with.
+    let embedded: jsonwebtoken::jwk::Jwk =
+        serde_json::from_str(receipt["publicKey"].as_str().unwrap()).unwrap();
+    let embedded = jsonwebtoken::DecodingKey::from_jwk(&embedded).unwrap();
+    jsonwebtoken::decode::<Value>(&jws, &embedded, &validation)
+        .expect("the receipt verifies with the key it carries");
 
     // The portal's command agrees, and refuses a receipt changed in one byte.
     let dir = tempfile::tempdir().unwrap();

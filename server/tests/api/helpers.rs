@@ -419,6 +419,18 @@ impl TestApp {
             .call(&self.browser(), "verify_email", &[("token", token)])
             .await;
         assert!(res.status().is_success(), "verify: {}", res.status());
+        // Consent links wait for the organisation's privacy contact; most tests send some.
+        sqlx::query(
+            "UPDATE orgs SET privacy_contact = 'Data protection officer',
+                    privacy_street_address = 'Keizersgracht 1', privacy_postal_code = '1015 CJ',
+                    privacy_locality = 'Amsterdam', privacy_country = 'NL',
+                    privacy_email = 'privacy@example.org', privacy_phone = '+31 20 123 4567'
+             WHERE name = $1",
+        )
+        .bind(org)
+        .execute(&self.owner)
+        .await
+        .unwrap();
     }
 
     /// A signed-in browser for an existing, verified account. Like a real user, it passes the

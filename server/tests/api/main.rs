@@ -8,6 +8,7 @@ mod auth;
 mod candidates;
 mod consent;
 mod contract;
+mod controller;
 mod coverage;
 mod defaults;
 mod email;

@@ -1,4 +1,5 @@
 use super::Tx;
+use crate::domain::controller::PrivacyContact;
 use uuid::Uuid;
 
 pub struct NewOrg<'a> {
@@ -83,4 +84,73 @@ pub async fn latest_dpa_acceptance(
     )
     .fetch_optional(&mut **tx)
     .await
+}
+
+/// The organisation's privacy contact, once an admin has given it whole.
+pub async fn privacy_contact(
+    tx: &mut Tx,
+    org_id: Uuid,
+) -> Result<Option<PrivacyContact>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT privacy_contact, privacy_street_address, privacy_postal_code, privacy_locality,
+                  privacy_country, privacy_email, privacy_phone
+           FROM orgs WHERE id = $1"#,
+        org_id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(
+        match (
+            row.privacy_contact,
+            row.privacy_street_address,
+            row.privacy_postal_code,
+            row.privacy_locality,
+            row.privacy_country,
+            row.privacy_email,
+            row.privacy_phone,
+        ) {
+            (
+                Some(contact),
+                Some(street_address),
+                Some(postal_code),
+                Some(locality),
+                Some(country),
+                Some(email),
+                Some(phone),
+            ) => Some(PrivacyContact {
+                contact,
+                street_address,
+                postal_code,
+                locality,
+                country,
+                email,
+                phone,
+            }),
+            _ => None,
+        },
+    )
+}
+
+pub async fn set_privacy_contact(
+    tx: &mut Tx,
+    org_id: Uuid,
+    c: &PrivacyContact,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE orgs SET privacy_contact = $2, privacy_street_address = $3,
+                  privacy_postal_code = $4, privacy_locality = $5, privacy_country = $6,
+                  privacy_email = $7, privacy_phone = $8
+           WHERE id = $1"#,
+        org_id,
+        c.contact,
+        c.street_address,
+        c.postal_code,
+        c.locality,
+        c.country,
+        c.email,
+        c.phone,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

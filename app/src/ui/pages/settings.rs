@@ -3,7 +3,7 @@
 
 use crate::api::settings::{
     org_settings, AddSubProcessor, RemoveSubProcessor, SetMfaPolicy, SetOrgRetention,
-    SetSsoProvider,
+    SetPrivacyContact, SetSsoProvider,
 };
 use crate::domain::mfa::MfaPolicy;
 use crate::ui::components::form::{form_problem, Field, ProblemBanner};
@@ -15,6 +15,8 @@ use leptos_meta::Title;
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let retention = ServerAction::<SetOrgRetention>::new();
+    let contact = ServerAction::<SetPrivacyContact>::new();
+    let contact_problem = form_problem(contact);
     let add = ServerAction::<AddSubProcessor>::new();
     let remove = ServerAction::<RemoveSubProcessor>::new();
     let mfa = ServerAction::<SetMfaPolicy>::new();
@@ -28,6 +30,7 @@ pub fn SettingsPage() -> impl IntoView {
         move || {
             (
                 retention.version().get(),
+                contact.version().get(),
                 add.version().get(),
                 remove.version().get(),
                 mfa.version().get(),
@@ -51,6 +54,31 @@ pub fn SettingsPage() -> impl IntoView {
                                 <label for="retention_days">"Days"</label>
                                 <input id="retention_days" name="retention_days" type="number" min="30" max="3650"
                                     value=s.retention_days.to_string()/>
+                                <button type="submit" class="button button-secondary">"Save"</button>
+                            </ActionForm>
+                        </section>
+                        <section class="panel" aria-labelledby="contact-title">
+                            <h2 id="contact-title">"Privacy contact"</h2>
+                            <p>"Who candidates can reach about their data. Every consent request and receipt states it; candidates are asked for consent only once it is given."</p>
+                            {match s.privacy_contact.clone() {
+                                Some(c) => view! {
+                                    <p class="muted">
+                                        {format!("Now: {}, {}, {} {}, {}; {}; {}", c.contact, c.street_address, c.postal_code, c.locality, c.country, c.email, c.phone)}
+                                    </p>
+                                }.into_any(),
+                                None => view! {
+                                    <p class="warning" role="status">"Not given yet: no consent request can be sent."</p>
+                                }.into_any(),
+                            }}
+                            <ProblemBanner problem=contact_problem/>
+                            <ActionForm action=contact attr:class="stack" attr:novalidate=true>
+                                <Field name="privacy_contact" label="Contact (person or role)" hint="Such as: Data protection officer" problem=contact_problem/>
+                                <Field name="privacy_street_address" label="Street address" autocomplete="street-address" problem=contact_problem/>
+                                <Field name="privacy_postal_code" label="Postal code" autocomplete="postal-code" problem=contact_problem/>
+                                <Field name="privacy_locality" label="City" autocomplete="address-level2" problem=contact_problem/>
+                                <Field name="privacy_country" label="Country code" hint="Two letters (ISO 3166-1), such as NL" autocomplete="country" problem=contact_problem/>
+                                <Field name="privacy_email" label="E-mail" kind="email" autocomplete="email" problem=contact_problem/>
+                                <Field name="privacy_phone" label="Phone" kind="tel" autocomplete="tel" problem=contact_problem/>
                                 <button type="submit" class="button button-secondary">"Save"</button>
                             </ActionForm>
                         </section>
